@@ -1,0 +1,124 @@
+# Postern - hand-written, non-recursive Makefile.
+#
+# On a fresh clone `make` installs missing build packages (as root; see
+# build-aux/deps.sh), generates ./configure from configure.ac, runs it, and
+# builds everything. Header dependencies are tracked with -MMD.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+-include config.mk
+
+WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wpointer-arith -Wcast-qual -Wsign-compare
+HARDEN = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ALL_CPPFLAGS = -I. -Ilib -It $(CPPFLAGS)
+ALL_CFLAGS = $(WARN) $(WERROR) $(HARDEN) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+# The programs; each is built from every .c file in its directory.
+PROGRAMS = ctl/postern
+DAEMONS =
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+LIB = lib/libpostern.a
+
+UNIT_SRCS := $(sort $(wildcard t/unit/*.c))
+UNIT_TESTS := $(UNIT_SRCS:.c=.t)
+# Test-only helper programs (t/bin/NAME.c -> t/bin/NAME).
+TBIN_SRCS := $(sort $(wildcard t/bin/*.c))
+TBINS := $(TBIN_SRCS:.c=)
+TAP_OBJ = t/tap.o
+
+prog_srcs = $(sort $(wildcard $(dir $(1))*.c))
+prog_objs = $(patsubst %.c,%.o,$(call prog_srcs,$(1)))
+ALL_PROG_OBJS := $(foreach p,$(PROGRAMS) $(DAEMONS),$(call prog_objs,$(p)))
+ALL_OBJS := $(LIB_OBJS) $(ALL_PROG_OBJS) $(UNIT_SRCS:.c=.o) $(TBIN_SRCS:.c=.o) $(TAP_OBJ) \
+	build-aux/genman.o
+
+MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
+MAN_PAGES := $(sort $(MAN_PAGES))
+
+.PHONY: all check check-unit tests deps install clean distclean run
+
+all: $(PROGRAMS) $(DAEMONS)
+
+# --- configuration ------------------------------------------------------
+configure: configure.ac
+	@build-aux/deps.sh -q
+	autoheader && autoconf
+	@rm -rf autom4te.cache
+
+config.mk config.h: configure config.mk.in
+	@build-aux/deps.sh -q
+	if [ -f config.status ]; then ./config.status --recheck && ./config.status; \
+	else ./configure $(CONFIGURE_FLAGS); fi
+	@touch config.mk config.h
+
+deps:
+	@build-aux/deps.sh
+
+# --- compilation --------------------------------------------------------
+$(ALL_OBJS): config.h config.mk
+
+%.o: %.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define program_rule
+$(1): $(call prog_objs,$(1)) $(LIB)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+endef
+$(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call program_rule,$(p))))
+
+t/unit/%.t: t/unit/%.o $(TAP_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TAP_OBJ) $(LIB) $(LIBS)
+
+t/bin/%: t/bin/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+# The parameter section of postern.conf.5 comes from the parameter table.
+build-aux/genman: build-aux/genman.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+man/postern.conf.5: man/postern.conf.5.in build-aux/genman
+	build-aux/genman man/postern.conf.5.in > $@.tmp && mv $@.tmp $@
+
+# --- tests --------------------------------------------------------------
+tests: all $(UNIT_TESTS) $(TBINS)
+
+check: tests
+	@build-aux/deps.sh -q
+	prove -r t/
+
+check-unit: tests
+	prove t/unit/
+
+# --- running and installing ---------------------------------------------
+run: all
+	@build-aux/deps.sh -q
+	@echo "make run: the master supervisor is not built yet (issue 3)" >&2; exit 1
+
+install: all
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(DAEMON_DIR) \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
+	install -m 755 ctl/postern $(DESTDIR)$(sbindir)/postern
+	for p in $(DAEMONS); do install -m 755 $$p $(DESTDIR)$(DAEMON_DIR)/; done
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+
+clean:
+	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) $(LIB) $(PROGRAMS) $(DAEMONS) \
+		$(UNIT_TESTS) $(TBINS) build-aux/genman man/postern.conf.5
+	find . -name '*.o' -o -name '*.d' | xargs rm -f
+
+distclean: clean
+	rm -f config.h config.mk config.status config.log configure
+	rm -rf autom4te.cache
+
+-include $(ALL_OBJS:.o=.d)

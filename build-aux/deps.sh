@@ -1,0 +1,40 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages needed to build and test Postern
+# are installed. As root, installs what is missing (apt-get update first);
+# otherwise prints the exact apt-get line and fails.
+#
+# Usage: build-aux/deps.sh [-q]     (-q: say nothing when all is present)
+
+PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
+libcrypt-dev perl db-util python3 openssl"
+
+quiet=0
+[ "$1" = "-q" ] && quiet=1
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	[ $quiet = 1 ] || echo "deps: not a Debian system; install by hand:" $PKGS >&2
+	exit 0
+fi
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
+		missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	[ $quiet = 1 ] || echo "deps: all build and test packages are installed"
+	exit 0
+fi
+
+if [ "$(id -u)" = 0 ]; then
+	echo "deps: installing:$missing"
+	apt-get update &&
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing ||
+		{ echo "deps: apt-get failed" >&2; exit 1; }
+	exit 0
+fi
+
+echo "deps: missing packages; as root run:" >&2
+echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+exit 1

@@ -1,0 +1,61 @@
+/*
+ * postern - the one admin command: subcommand dispatch.
+ *
+ * Each subcommand lives in its own ctl_*.c file with an entry point
+ * `int ctl_NAME(int argc, char **argv)` returning the exit status.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "log.h"
+
+static const struct ctl_command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *usage;
+} ctl_commands[] = {
+	{ "map", ctl_map, "map [-q KEY] [-f] type:path" },
+};
+
+static void
+ctl_usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: postern [-c confdir] COMMAND [ARGS]\n");
+	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
+		fprintf(stderr, "       postern %s\n", ctl_commands[i].usage);
+	exit(EX_USAGE_CTL);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *confdir = NULL;
+	size_t i;
+
+	log_init("postern", LOG_TO_STDERR);
+	argc--, argv++;
+	while (argc > 0 && argv[0][0] == '-') {
+		if (strcmp(argv[0], "-c") == 0 && argc > 1) {
+			confdir = argv[1];
+			argc -= 2, argv += 2;
+		} else if (strcmp(argv[0], "-h") == 0 ||
+		    strcmp(argv[0], "--help") == 0)
+			ctl_usage();
+		else
+			ctl_usage();
+	}
+	if (argc == 0)
+		ctl_usage();
+	ctl_confdir = confdir;
+	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
+		if (strcmp(argv[0], ctl_commands[i].name) == 0)
+			return ctl_commands[i].fn(argc, argv);
+	fprintf(stderr, "postern: unknown command \"%s\"\n", argv[0]);
+	ctl_usage();
+}

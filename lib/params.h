@@ -1,0 +1,106 @@
+/*
+ * params - the typed table of every main.cf parameter, and its loader.
+ *
+ * One source of truth: lib/params.def, an X-macro list
+ *   PARAM(TYPE, name, "default", min, max, flags, "one-line description")
+ * expanded here into the live `var_<name>` globals, in params.c into the
+ * table the loader uses, and by build-aux/genman into postern.conf.5.
+ *
+ * Types and their C representation:
+ *   STR   char *      (after $name expansion)
+ *   LIST  char *      (comma/space separated; split with params_list)
+ *   MAP   char *      (list of type:path lookup tables)
+ *   INT   long long
+ *   BOOL  int         (yes/no)
+ *   TIME  long long   seconds; value with s/m/h/d/w unit (bare = seconds)
+ *   SIZE  long long   bytes; value with k/m/g unit (bare = bytes)
+ *
+ * Load order (STYLE 2.5): built-in defaults, main.cf, then the -o
+ * overrides, then $name/${name} expansion (recursion limit), then typed
+ * validation against min/max. An unknown name is a warning with file:line;
+ * a bad value is an error "file:line: name: reason".
+ */
+#ifndef POSTERN_PARAMS_H
+#define POSTERN_PARAMS_H
+
+#include <stddef.h>
+
+typedef char		*param_STR;
+typedef char		*param_LIST;
+typedef char		*param_MAP;
+typedef long long	 param_INT;
+typedef int		 param_BOOL;
+typedef long long	 param_TIME;
+typedef long long	 param_SIZE;
+
+#define PARAM(type, name, def, min, max, flags, desc) \
+	extern param_##type var_##name;
+#include "params.def"
+#undef PARAM
+
+enum param_type {
+	PARAM_TYPE_STR,
+	PARAM_TYPE_LIST,
+	PARAM_TYPE_MAP,
+	PARAM_TYPE_INT,
+	PARAM_TYPE_BOOL,
+	PARAM_TYPE_TIME,
+	PARAM_TYPE_SIZE,
+};
+
+/* flags */
+#define PARAM_RAW	0x1	/* no $name expansion */
+
+struct param_info {
+	const char	*name;
+	enum param_type	 type;
+	const char	*def;		/* default, unexpanded */
+	long long	 min, max;	/* for INT, TIME, SIZE (0,0: none) */
+	int		 flags;
+	const char	*desc;
+	void		*var;		/* &var_<name> */
+};
+
+/* The table, in params.def order. */
+const struct param_info *params_table(size_t *n_r);
+const struct param_info *params_find(const char *name);
+const char *params_type_name(enum param_type);
+
+/*
+ * Load confdir/main.cf (a missing main.cf is fine: defaults apply), then
+ * apply overrides ("name=value" strings, NULL-terminated, or NULL).
+ * On success the var_ globals hold the new values and 0 is returned.
+ * On error returns -1 with *err_r (malloc'd) "path:line: name: reason"
+ * (or "-o name=value: name: reason" for an override) and leaves the
+ * current values untouched, so a master can refuse a bad reload.
+ */
+int	params_load(const char *confdir, const char *const *overrides,
+	    char **err_r);
+/* params_load, and log_fatal with the error. */
+void	params_load_or_die(const char *confdir, const char *const *overrides);
+
+/*
+ * The current value of a parameter as text, after expansion ("" for an
+ * empty value), or NULL when the name is unknown.
+ */
+const char *params_get(const char *name);
+/* The value as written in main.cf (unexpanded), or NULL if not set there. */
+const char *params_get_set(const char *name);
+
+/*
+ * Split a LIST/MAP value on commas and white space into a NULL-terminated
+ * array of malloc'd strings; free with params_list_free.
+ */
+char	**params_list(const char *value);
+void	params_list_free(char **);
+
+/*
+ * Parse a TIME ("30s", "5m", "1h", "2d", "1w", bare = seconds) or SIZE
+ * ("10240000", "10k", "10m", "1g") value: 0, or -1 with *err_r a static
+ * reason ("bad unit", "out of range"...).
+ */
+int	params_parse_time(const char *, long long *, const char **err_r);
+int	params_parse_size(const char *, long long *, const char **err_r);
+int	params_parse_bool(const char *, int *, const char **err_r);
+
+#endif

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include "ctl.h"
 
-const char *ctl_confdir;
+
 
 int
 ctl_map(int argc, char **argv)

@@ -13,6 +13,8 @@
 #include "ctl.h"
 #include "log.h"
 
+const char *ctl_confdir;
+
 static const struct ctl_command {
 	const char *name;
 	int (*fn)(int, char **);

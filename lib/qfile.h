@@ -1,0 +1,140 @@
+/*
+ * qfile - queue files: the on-disk form of one message and its envelope.
+ *
+ * DESCRIPTION
+ *	A queue file is written once by smtpd, then only marked in place by
+ *	qmgr. Layout (all integers big-endian):
+ *
+ *	offset 0    header, QFILE_HDR_SIZE bytes:
+ *	              magic "PSTRNQ1\n" (8), content offset (8),
+ *	              content length (8), arrival seconds (8),
+ *	              arrival microseconds (4), zero padding
+ *	offset 64   envelope records: type (1 byte), length (4), data
+ *	              'S' sender (empty: the null sender <>)
+ *	              'A' attribute "name=value" (client, helo, protocol,
+ *	                  envid, ret, smtputf8, body, auth ...)
+ *	              'O' ORCPT of the next recipient, as received
+ *	              'N' NOTIFY of the next recipient (e.g. "FAILURE,DELAY")
+ *	              'R' a recipient still to be delivered
+ *	              'D' a recipient done: an 'R' rewritten in place
+ *	              'M' start of content (length 0)
+ *	content     the message, dot-unstuffed, CRLF line ends, exactly
+ *	              "content length" bytes
+ *	trailer     one 'E' record (length 0): a file without it is corrupt
+ *
+ * STATES AND TRANSITIONS (queue_directory; H is qid_hash(QID))
+ *	S0 incoming/tmp.PID.N    being written; invisible to qmgr. A crash
+ *	                         leaves garbage that qmgr removes.
+ *	S1 incoming/H/QID        complete: written, fsynced, renamed (never
+ *	                         over an existing name), directory fsynced;
+ *	                         only then does smtpd answer 250.
+ *	S2 active/H/QID          qmgr owns it (rename). After a crash qmgr
+ *	                         moves active/ back to incoming/ on start.
+ *	S3 deferred/H/QID        waiting for a retry (rename).
+ *	   hold/H/QID            held by the admin (rename).
+ *	   corrupt/QID           failed validation; kept for inspection.
+ *	done                     unlinked when no 'R' remains.
+ *	A delivered recipient is marked 'D' (one byte, fsynced) before the
+ *	next attempt can start: a crash between a successful delivery and
+ *	the mark delivers that recipient again (the documented duplicate
+ *	window), never loses it.
+ *
+ * SECURITY
+ *	qmgr and delivery agents read files that smtpd, a network-facing
+ *	process, wrote: every length is checked against the file size and
+ *	QFILE_REC_MAX, every text record must be free of NUL and CR/LF, and
+ *	any inconsistency is reported as corruption, never trusted.
+ */
+#ifndef POSTERN_QFILE_H
+#define POSTERN_QFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "qid.h"
+#include "vbuf.h"
+
+#define QFILE_HDR_SIZE	64
+#define QFILE_REC_MAX	(64 * 1024)
+#define QFILE_MAGIC	"PSTRNQ1\n"
+
+#define QREC_SENDER	'S'
+#define QREC_ATTR	'A'
+#define QREC_ORCPT	'O'
+#define QREC_NOTIFY	'N'
+#define QREC_RCPT	'R'
+#define QREC_DONE	'D'
+#define QREC_CONTENT	'M'
+#define QREC_END	'E'
+
+/* The queue states, as subdirectories of queue_directory. */
+#define QDIR_INCOMING	"incoming"
+#define QDIR_ACTIVE	"active"
+#define QDIR_DEFERRED	"deferred"
+#define QDIR_HOLD	"hold"
+#define QDIR_CORRUPT	"corrupt"
+
+struct qfile_writer;
+
+/*
+ * Start a queue file in queue_dir/incoming under a temporary name.
+ * Returns NULL with errno on failure.
+ */
+struct qfile_writer *qfile_create(const char *queue_dir);
+int	qfile_add_sender(struct qfile_writer *, const char *);
+int	qfile_add_attr(struct qfile_writer *, const char *name, const char *value);
+/* orcpt and notify may be NULL. */
+int	qfile_add_rcpt(struct qfile_writer *, const char *addr,
+	    const char *orcpt, const char *notify);
+/* After the envelope: content bytes follow, in as many calls as needed. */
+int	qfile_begin_content(struct qfile_writer *);
+int	qfile_write_content(struct qfile_writer *, const void *, size_t);
+/* Bytes of content written so far. */
+uint64_t qfile_content_size(const struct qfile_writer *);
+/*
+ * Finish: trailer, header, fsync, rename to incoming/H/QID without
+ * replacing anything, fsync that directory when dir_sync. On success the
+ * message is safe and *qid_r is its ID. All functions return 0, or -1
+ * with errno (ENOSPC, EIO ...); after an error call qfile_abort.
+ */
+int	qfile_commit(struct qfile_writer *, int dir_sync, char qid_r[QID_SIZE]);
+/* Remove the temporary file and free; safe after a failed commit. */
+void	qfile_abort(struct qfile_writer *);
+/* The arrival time recorded in the header. */
+const struct timeval *qfile_arrival(const struct qfile_writer *);
+
+/* --- reading ---------------------------------------------------------- */
+
+struct qfile_rcpt {
+	char	*addr;
+	char	*orcpt;		/* NULL if none */
+	char	*notify;	/* NULL if none */
+	int64_t	 offset;	/* of its type byte, for qfile_mark_done */
+	int	 done;
+};
+
+struct qfile_env {
+	struct timeval	 arrival;
+	char		*sender;	/* "" for the null sender */
+	char		**attrs;	/* "name=value", NULL-terminated */
+	size_t		 nattrs;
+	struct qfile_rcpt *rcpts;
+	size_t		 nrcpts;
+	uint64_t	 content_offset;
+	uint64_t	 content_size;
+};
+
+/*
+ * Read and validate the whole envelope of the queue file open on fd.
+ * 0 on success; -1 with *err_r a static reason for a corrupt file
+ * (errno EINVAL) or an I/O error (errno from the failed call).
+ */
+int	qfile_read_env(int fd, struct qfile_env *, const char **err_r);
+void	qfile_env_free(struct qfile_env *);
+/* Value of an attribute, or NULL. */
+const char *qfile_env_attr(const struct qfile_env *, const char *name);
+/* Mark the recipient at offset done (one byte); the caller fsyncs. */
+int	qfile_mark_done(int fd, int64_t offset);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * smtp_data - DATA decoder: dot-unstuffing, end-of-data detection and
+ * bare CR/LF accounting; see smtp_data.h.
+ *
+ * States, at the position just after the last byte consumed:
+ *   BOL      at the beginning of a line
+ *   TEXT     inside a line
+ *   CR       after a CR inside a line (or at BOL)
+ *   DOT      after a "." at the beginning of a line
+ *   DOTCR    after "." CR at the beginning of a line
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "smtp_data.h"
+
+enum {
+	SD_BOL,
+	SD_TEXT,
+	SD_CR,
+	SD_DOT,
+	SD_DOTCR,
+};
+
+void
+smtp_data_init(struct smtp_data *sd, enum smtp_data_mode mode,
+    smtp_data_out_fn out, void *arg)
+{
+	memset(sd, 0, sizeof(*sd));
+	sd->mode = mode;
+	sd->out = out;
+	sd->arg = arg;
+	sd->state = SD_BOL;
+}
+
+static int
+sd_flush(struct smtp_data *sd)
+{
+	if (sd->olen > 0 && sd->out(sd->arg, sd->obuf, sd->olen) < 0)
+		return -1;
+	sd->olen = 0;
+	return 0;
+}
+
+static int
+sd_put(struct smtp_data *sd, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (sd->olen == sizeof(sd->obuf) && sd_flush(sd) < 0)
+			return -1;
+		sd->obuf[sd->olen++] = p[i];
+		sd->size++;
+	}
+	return 0;
+}
+
+static void
+sd_line_end(struct smtp_data *sd)
+{
+	if (sd->linelen > sd->longest)
+		sd->longest = sd->linelen;
+	sd->linelen = 0;
+}
+
+/* A bare CR or LF: counted; in normalising mode, it ends the line. */
+static int
+sd_bare(struct smtp_data *sd, int which)
+{
+	if (which == '\n')
+		sd->bare_lf++;
+	else
+		sd->bare_cr++;
+	sd_line_end(sd);
+	if (sd->mode == SMTP_DATA_NORMALIZE)
+		return sd_put(sd, "\r\n", 2);
+	/* keep the byte as it came; the caller rejects the message */
+	return sd_put(sd, which == '\n' ? "\n" : "\r", 1);
+}
+
+long long
+smtp_data_feed(struct smtp_data *sd, const char *buf, size_t len)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < len && !sd->done; i++) {
+		c = buf[i];
+		switch (sd->state) {
+		case SD_BOL:
+			if (c == '.') {
+				sd->state = SD_DOT;
+				break;
+			}
+			/* FALLTHROUGH */
+		case SD_TEXT:
+text:
+			if (c == '\r')
+				sd->state = SD_CR;
+			else if (c == '\n') {
+				/* bare LF: never a line end for "." purposes */
+				if (sd_bare(sd, '\n') < 0)
+					return -1;
+				sd->state = SD_TEXT;
+			} else {
+				if (sd_put(sd, &c, 1) < 0)
+					return -1;
+				sd->linelen++;
+				sd->state = SD_TEXT;
+			}
+			break;
+		case SD_CR:
+			if (c == '\n') {
+				if (sd_put(sd, "\r\n", 2) < 0)
+					return -1;
+				sd_line_end(sd);
+				sd->state = SD_BOL;
+				break;
+			}
+			/* bare CR, then handle c as text */
+			if (sd_bare(sd, '\r') < 0)
+				return -1;
+			sd->state = SD_TEXT;
+			goto text;
+		case SD_DOT:
+			if (c == '\r') {
+				sd->state = SD_DOTCR;
+				break;
+			}
+			/* a stuffed dot: drop it, the rest is text */
+			sd->state = SD_TEXT;
+			goto text;
+		case SD_DOTCR:
+			if (c == '\n') {
+				sd->done = 1;
+				break;
+			}
+			/* ".<CR>x" is not the end: a line starting "\r" */
+			if (sd_bare(sd, '\r') < 0)
+				return -1;
+			sd->state = SD_TEXT;
+			goto text;
+		}
+	}
+	if (sd_flush(sd) < 0)
+		return -1;
+	return (long long)i;
+}

@@ -79,6 +79,15 @@ $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call program_rule,$(p))))
 t/unit/%.t: t/unit/%.o $(TAP_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TAP_OBJ) $(LIB) $(LIBS)
 
+# A unit test of a program's internals, t/unit/PROG_topic.c, links that
+# program's objects except main.o (STYLE 2.1: main.c holds only main).
+define prog_test_rule
+t/unit/$(notdir $(1))_%.t: t/unit/$(notdir $(1))_%.o $(TAP_OBJ) \
+    $(filter-out $(dir $(1))main.o,$(call prog_objs,$(1))) $(LIB)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+endef
+$(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call prog_test_rule,$(p))))
+
 t/bin/%: t/bin/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 

@@ -43,7 +43,7 @@ MAN_PAGES := $(sort $(MAN_PAGES))
 
 .PHONY: all check check-unit tests deps install clean distclean run
 
-all: $(PROGRAMS) $(DAEMONS)
+all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
 
 # --- configuration ------------------------------------------------------
 configure: configure.ac
@@ -109,9 +109,16 @@ check-unit: tests
 	prove t/unit/
 
 # --- running and installing ---------------------------------------------
+# The suite's own instance in ./run (made by `postern init` when missing),
+# in the foreground with the logs on stderr; Ctrl-C stops it.
 run: all
 	@build-aux/deps.sh -q
-	@echo "make run: the master supervisor is not built yet (issue 3)" >&2; exit 1
+	@test -f run/etc/main.cf || ctl/postern init run
+	@echo "Postern runs in the foreground, logs below; Ctrl-C stops it."
+	@awk '$$2 == "inet" && $$1 !~ /^#/ { printf "  %s: 127.0.0.1 port %s\n", \
+		$$8 ($$9 == "-o" ? " " $$10 : ""), $$1 }' run/etc/master.cf
+	@echo "  status: ctl/postern -c run/etc status    (in another terminal)"
+	@exec ctl/postern -c run/etc start -f
 
 install: all
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(DAEMON_DIR) \

@@ -8,6 +8,11 @@
 
 /* -c confdir from the command line, or NULL for the default. */
 extern const char *ctl_confdir;
+/* The config directory: -c, else $POSTERN_CONFIG_DIR, else DEF_CONFIG_DIR. */
+const char *ctl_config_dir(void);
+
+/* ctl_conf.c */
+int	ctl_conf(int, char **);
 
 /* ctl_map.c */
 int	ctl_map(int, char **);

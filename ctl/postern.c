@@ -15,12 +15,25 @@
 
 const char *ctl_confdir;
 
+const char *
+ctl_config_dir(void)
+{
+	const char *dir;
+
+	if (ctl_confdir != NULL)
+		return ctl_confdir;
+	if ((dir = getenv("POSTERN_CONFIG_DIR")) != NULL && *dir != '\0')
+		return dir;
+	return DEF_CONFIG_DIR;
+}
+
 static const struct ctl_command {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *usage;
 } ctl_commands[] = {
-	{ "map", ctl_map, "map [-q KEY] [-f] type:path" },
+	{ "conf", ctl_conf, "conf [-n | -d] [-x] [name ...] | name=value ..." },
+	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 };
 
 static void

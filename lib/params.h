@@ -50,12 +50,19 @@ enum param_type {
 
 /* flags */
 #define PARAM_RAW	0x1	/* no $name expansion */
+#define PARAM_COMPUTED	0x2	/* default computed at load time; def is the
+				   fallback and desc says how */
+
+/* Upper bounds used in params.def. */
+#define PARAM_TIME_MAX	(100LL * 365 * 86400)	/* a century, in seconds */
+#define PARAM_SIZE_MAX	(1LL << 50)		/* a pebibyte */
 
 struct param_info {
 	const char	*name;
 	enum param_type	 type;
 	const char	*def;		/* default, unexpanded */
-	long long	 min, max;	/* for INT, TIME, SIZE (0,0: none) */
+	long long	 min, max;	/* for INT, TIME, SIZE (0,0: none);
+					   else both bounds apply */
 	int		 flags;
 	const char	*desc;
 	void		*var;		/* &var_<name> */
@@ -73,6 +80,9 @@ const char *params_type_name(enum param_type);
  * On error returns -1 with *err_r (malloc'd) "path:line: name: reason"
  * (or "-o name=value: name: reason" for an override) and leaves the
  * current values untouched, so a master can refuse a bad reload.
+ * confdir NULL: no main.cf at all (the built-in defaults, then overrides).
+ * The warnings for unknown names (those not referenced by a $name) are
+ * logged on success only.
  */
 int	params_load(const char *confdir, const char *const *overrides,
 	    char **err_r);
@@ -86,6 +96,34 @@ void	params_load_or_die(const char *confdir, const char *const *overrides);
 const char *params_get(const char *name);
 /* The value as written in main.cf (unexpanded), or NULL if not set there. */
 const char *params_get_set(const char *name);
+/*
+ * The current value before expansion: the -o override, else main.cf, else
+ * the default (a computed default as computed); NULL when the name is
+ * unknown or nothing was loaded.
+ */
+const char *params_get_raw(const char *name);
+/*
+ * The default value before expansion, with computed defaults computed for
+ * this host (config_directory gives the built-in one); NULL when unknown.
+ * Valid until the next call.
+ */
+const char *params_default(const char *name);
+/*
+ * The names set in main.cf at the last successful load, known or not, in
+ * the order they first appear; NULL-terminated, never NULL itself. Valid
+ * until the next successful load.
+ */
+const char *const *params_set_names(void);
+/*
+ * Validate the main.cf file at path plus overrides exactly as params_load
+ * would, naming the file label in messages (an editor checks a temporary
+ * file that replaces the real one). A missing file is an error here. The
+ * live values are never touched; unknown-name warnings are logged.
+ */
+int	params_check_file(const char *path, const char *label,
+	    const char *const *overrides, char **err_r);
+/* Free the loaded values; strings become NULL and numbers 0. */
+void	params_free(void);
 
 /*
  * Split a LIST/MAP value on commas and white space into a NULL-terminated
@@ -102,5 +140,10 @@ void	params_list_free(char **);
 int	params_parse_time(const char *, long long *, const char **err_r);
 int	params_parse_size(const char *, long long *, const char **err_r);
 int	params_parse_bool(const char *, int *, const char **err_r);
+/*
+ * Format a number in the notation of its type: TIME and SIZE with the
+ * largest unit that divides it (86400 -> "1d", 10240 -> "10k").
+ */
+void	params_format_number(char *, size_t, enum param_type, long long);
 
 #endif

@@ -1,0 +1,285 @@
+/*
+ * maps - open and search lookup tables by "type:name"; see maps.h.
+ *
+ * DESCRIPTION
+ *	This file owns what every table type shares: the spec syntax and
+ *	the type registry, key folding, deferred opens (MAPS_OPEN_DEFER)
+ *	and lists of tables. The types live in maps_hash.c, maps_text.c and
+ *	maps_inline.c behind struct maps_ops (maps_int.h).
+ *
+ * SECURITY
+ *	Lookup keys come from peers (SMTP addresses): they are copied into
+ *	a bounded buffer and folded, never used as a format or a path.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfline.h"
+#include "maps_int.h"
+#include "xmalloc.h"
+
+static const struct maps_ops *const maps_types[] = {
+	&maps_hash_ops,
+	&maps_texthash_ops,
+	&maps_inline_ops,
+};
+
+#define MAPS_NTYPES	(sizeof(maps_types) / sizeof(maps_types[0]))
+
+/* Open errors live here: there is no table to hold them. */
+static char maps_open_err[MAPS_ERR_MAX];
+
+struct maps_list {
+	struct maps_table **tab;
+	size_t	 n;
+};
+
+void
+maps_fold(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s += 'a' - 'A';
+}
+
+void
+maps_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void
+maps_seterr(struct maps_table *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(t->err, sizeof(t->err), "%.300s: ", t->spec);
+	va_start(ap, fmt);
+	(void)vsnprintf(t->err + n, sizeof(t->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* Find the type of spec; NULL with err set when there is none. */
+static const struct maps_ops *
+maps_find_type(const char *spec, const char **name_r, char *err,
+    size_t errlen)
+{
+	const char *colon;
+	size_t i, len;
+
+	if ((colon = strchr(spec, ':')) == NULL || colon == spec) {
+		snprintf(err, errlen, "table \"%.200s\": no type: "
+		    "write type:path, e.g. hash:/etc/postern/aliases", spec);
+		return NULL;
+	}
+	len = (size_t)(colon - spec);
+	for (i = 0; i < MAPS_NTYPES; i++) {
+		if (strlen(maps_types[i]->type) == len &&
+		    strncmp(maps_types[i]->type, spec, len) == 0) {
+			*name_r = colon + 1;
+			if (**name_r == '\0') {
+				snprintf(err, errlen, "table \"%.200s\": "
+				    "empty name after the type", spec);
+				return NULL;
+			}
+			return maps_types[i];
+		}
+	}
+	snprintf(err, errlen, "table \"%.200s\": unsupported type \"%.*s\" "
+	    "(supported: hash, texthash, inline)", spec,
+	    (int)(len > 40 ? 40 : len), spec);
+	return NULL;
+}
+
+struct maps_table *
+maps_open(const char *spec, int flags, const char **err_r)
+{
+	const struct maps_ops *ops;
+	struct maps_table *t;
+	const char *name;
+	int r;
+
+	if ((ops = maps_find_type(spec, &name, maps_open_err,
+	    sizeof(maps_open_err))) == NULL) {
+		*err_r = maps_open_err;
+		return NULL;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->ops = ops;
+	t->spec = xstrdup(spec);
+	t->name = t->spec + (name - spec);
+	t->flags = flags;
+	t->key = vbuf_new(64, CFLINE_MAX);
+	if ((r = ops->open(t)) == 0)
+		t->ready = 1;
+	else if (r == MAPS_OPEN_BAD || (flags & MAPS_OPEN_DEFER) == 0) {
+		strlcpy(maps_open_err, t->err, sizeof(maps_open_err));
+		maps_close(&t);
+		*err_r = maps_open_err;
+		return NULL;
+	}
+	return t;
+}
+
+int
+maps_lookup(struct maps_table *t, const char *key, const char **value_r,
+    const char **err_r)
+{
+	int r;
+
+	if (!t->ready) {
+		/* a deferred open: try again, the admin may have fixed it */
+		t->ops->close(t);
+		if (t->ops->open(t) != 0) {
+			*err_r = t->err;
+			return -1;
+		}
+		t->ready = 1;
+	}
+	if (vbuf_sets(t->key, key) < 0)
+		return 0;	/* longer than any line a table can hold */
+	maps_fold(t->key->data);
+	if ((r = t->ops->lookup(t, vbuf_str(t->key), value_r)) < 0)
+		*err_r = t->err;
+	return r;
+}
+
+const char *
+maps_name(const struct maps_table *t)
+{
+	return t->spec;
+}
+
+void
+maps_close(struct maps_table **tp)
+{
+	struct maps_table *t = *tp;
+
+	if (t == NULL)
+		return;
+	t->ops->close(t);
+	vbuf_free(&t->key);
+	free(t->spec);
+	free(t);
+	*tp = NULL;
+}
+
+int
+maps_compile(const char *spec, const char **err_r)
+{
+	const struct maps_ops *ops;
+	const char *name;
+
+	if ((ops = maps_find_type(spec, &name, maps_open_err,
+	    sizeof(maps_open_err))) == NULL ||
+	    ops->compile(name, maps_open_err, sizeof(maps_open_err)) < 0) {
+		*err_r = maps_open_err;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Split off the next spec of a list: separators are commas and white
+ * space outside braces. 1 with *start_r and *len_r set, 0 at the end,
+ * -1 on unbalanced braces.
+ */
+static int
+maps_list_next(const char **pp, const char **start_r, size_t *len_r)
+{
+	const char *p = *pp;
+	int depth = 0;
+
+	p += strspn(p, ", \t\r\n");
+	if (*p == '\0')
+		return 0;
+	*start_r = p;
+	for (; *p != '\0'; p++) {
+		if (*p == '{')
+			depth++;
+		else if (*p == '}') {
+			if (--depth < 0)
+				return -1;
+		} else if (depth == 0 && strchr(", \t\r\n", *p) != NULL)
+			break;
+	}
+	if (depth != 0)
+		return -1;
+	*len_r = (size_t)(p - *start_r);
+	*pp = p;
+	return 1;
+}
+
+struct maps_list *
+maps_list_open(const char *specs, int flags, const char **err_r)
+{
+	struct maps_list *l;
+	const char *p = specs, *start;
+	size_t len;
+	char *one;
+	int r;
+
+	l = xcalloc(1, sizeof(*l));
+	while ((r = maps_list_next(&p, &start, &len)) > 0) {
+		one = xstrndup(start, len);
+		l->tab = xreallocarray(l->tab, l->n + 1, sizeof(*l->tab));
+		l->tab[l->n] = maps_open(one, flags, err_r);
+		free(one);
+		if (l->tab[l->n] == NULL) {
+			maps_list_close(&l);
+			return NULL;
+		}
+		l->n++;
+	}
+	if (r < 0) {
+		snprintf(maps_open_err, sizeof(maps_open_err),
+		    "table list \"%.200s\": unbalanced braces", specs);
+		*err_r = maps_open_err;
+		maps_list_close(&l);
+		return NULL;
+	}
+	return l;
+}
+
+int
+maps_list_lookup(struct maps_list *l, const char *key, const char **value_r,
+    const char **err_r)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < l->n; i++)
+		if ((r = maps_lookup(l->tab[i], key, value_r, err_r)) != 0)
+			return r;
+	return 0;
+}
+
+size_t
+maps_list_count(const struct maps_list *l)
+{
+	return l->n;
+}
+
+void
+maps_list_close(struct maps_list **lp)
+{
+	struct maps_list *l = *lp;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		maps_close(&l->tab[i]);
+	free(l->tab);
+	free(l);
+	*lp = NULL;
+}

@@ -1,0 +1,108 @@
+/*
+ * maps_int - private interface between lib/maps.c and the table types.
+ *
+ * DESCRIPTION
+ *	Each table type is a struct maps_ops in its own file (maps_hash.c,
+ *	maps_text.c, maps_inline.c), registered in maps.c. maps.c parses the
+ *	"type:name" spec, folds lookup keys and handles MAPS_OPEN_DEFER; a
+ *	type sees only the name and folded keys. struct maps_text is the
+ *	in-memory table shared by texthash:, inline: and the hash compiler.
+ *	Not for use outside lib/ (tests excepted).
+ */
+#ifndef POSTERN_MAPS_INT_H
+#define POSTERN_MAPS_INT_H
+
+#include <stdio.h>
+
+#include "maps.h"
+#include "vbuf.h"
+
+#define MAPS_ERR_MAX	1024
+
+/* Result of an ops->open that failed. */
+#define MAPS_OPEN_TEMP	(-1)	/* the table may become usable later */
+#define MAPS_OPEN_BAD	(-2)	/* the name itself is wrong: never usable */
+
+struct maps_ops {
+	const char *type;
+	/*
+	 * Open t->name: 0, or MAPS_OPEN_TEMP / MAPS_OPEN_BAD with t->err
+	 * set. May be called again after MAPS_OPEN_TEMP (deferred open).
+	 */
+	int	(*open)(struct maps_table *t);
+	/* Look up a folded key: 1 (*value_r), 0, or -1 with t->err set. */
+	int	(*lookup)(struct maps_table *t, const char *key,
+		    const char **value_r);
+	/* Release whatever open left in t->priv (also after a failure). */
+	void	(*close)(struct maps_table *t);
+	/* `postern map`: build or check the table; 0 or -1 with err. */
+	int	(*compile)(const char *name, char *err, size_t errlen);
+};
+
+struct maps_table {
+	const struct maps_ops *ops;
+	char	*spec;		/* as given: "hash:/etc/postern/aliases" */
+	const char *name;	/* within spec, after "type:" */
+	int	 flags;		/* MAPS_OPEN_* */
+	int	 ready;		/* ops->open succeeded */
+	struct vbuf *key;	/* the folded lookup key */
+	void	*priv;		/* the type's state */
+	char	 err[MAPS_ERR_MAX];
+};
+
+extern const struct maps_ops maps_hash_ops;
+extern const struct maps_ops maps_texthash_ops;
+extern const struct maps_ops maps_inline_ops;
+
+/* Fold ASCII A-Z to lower case in place. */
+void	maps_fold(char *);
+/* Set t->err to "SPEC: " and the formatted reason. */
+void	maps_seterr(struct maps_table *t, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Format into err (a message, so cutting it short is harmless). */
+void	maps_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * struct maps_text: entries in insertion order plus a hash index.
+ * Keys are stored as given (callers fold them first).
+ */
+struct maps_text_entry {
+	char	*key;
+	char	*value;
+	int	 line;		/* where it was defined (0 if no file) */
+};
+
+struct maps_text {
+	struct maps_text_entry *ent;
+	size_t	 n, cap;
+	size_t	*slot;		/* entry index + 1; 0 is an empty slot */
+	size_t	 nslot;		/* a power of two, > 2 * n */
+};
+
+struct maps_text *maps_text_new(void);
+/*
+ * Add a copy of key and value. 0 when added; 1 when the key is already
+ * there (nothing added, *first_line_r set to the line of the entry that
+ * stays).
+ */
+int	maps_text_add(struct maps_text *, const char *key, const char *value,
+	    int line, int *first_line_r);
+/* The value for key, or NULL. */
+const char *maps_text_get(const struct maps_text *, const char *key);
+void	maps_text_free(struct maps_text **);
+/*
+ * Read a text table (format in maps.h) from fp, named name in messages,
+ * folding keys. Duplicates are logged as warnings. 0 with *tab_r set,
+ * or -1 with err naming name:line.
+ */
+int	maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
+	    char *err, size_t errlen);
+/* maps_text_read of the file at path; an open failure names the path. */
+int	maps_text_load(const char *path, struct maps_text **tab_r,
+	    char *err, size_t errlen);
+/* Parse the name of an inline: table ("{ k=v, ... }"); as above. */
+int	maps_inline_parse(const char *name, struct maps_text **tab_r,
+	    char *err, size_t errlen);
+
+#endif

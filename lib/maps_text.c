@@ -1,0 +1,245 @@
+/*
+ * maps_text - text tables: the in-memory table, the text table reader
+ * and the texthash: type.
+ *
+ * DESCRIPTION
+ *	struct maps_text keeps entries in the order they were added (the
+ *	hash compiler writes them in that order) with an open-addressing
+ *	index over them. maps_text_read is the one reader of the text table
+ *	format, shared by texthash: and by `postern map`, so both accept and
+ *	reject exactly the same files. Format and case folding: maps.h.
+ *
+ * SECURITY
+ *	A text table is admin input but may be damaged or machine-made:
+ *	lines are bounded (CFLINE_MAX), an embedded NUL or an over-long line
+ *	is an error naming file:line, and a duplicate key is a warning, so
+ *	what a lookup answers is always what the first entry says.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfline.h"
+#include "log.h"
+#include "maps_int.h"
+#include "xmalloc.h"
+
+/* FNV-1a: fast, and the keys are not chosen by an attacker. */
+static size_t
+maps_text_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+struct maps_text *
+maps_text_new(void)
+{
+	struct maps_text *tab = xcalloc(1, sizeof(*tab));
+
+	tab->nslot = 16;
+	tab->slot = xcalloc(tab->nslot, sizeof(*tab->slot));
+	return tab;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t
+maps_text_find(const struct maps_text *tab, const char *key)
+{
+	size_t mask = tab->nslot - 1, i = maps_text_hash(key) & mask;
+
+	while (tab->slot[i] != 0 &&
+	    strcmp(tab->ent[tab->slot[i] - 1].key, key) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void
+maps_text_grow(struct maps_text *tab)
+{
+	size_t i, j;
+
+	free(tab->slot);
+	tab->nslot *= 2;
+	tab->slot = xcalloc(tab->nslot, sizeof(*tab->slot));
+	for (i = 0; i < tab->n; i++) {
+		j = maps_text_find(tab, tab->ent[i].key);
+		tab->slot[j] = i + 1;
+	}
+}
+
+int
+maps_text_add(struct maps_text *tab, const char *key, const char *value,
+    int line, int *first_line_r)
+{
+	size_t i = maps_text_find(tab, key);
+	struct maps_text_entry *e;
+
+	if (tab->slot[i] != 0) {
+		*first_line_r = tab->ent[tab->slot[i] - 1].line;
+		return 1;
+	}
+	if (tab->n == tab->cap) {
+		tab->cap = tab->cap ? tab->cap * 2 : 16;
+		tab->ent = xreallocarray(tab->ent, tab->cap, sizeof(*tab->ent));
+	}
+	e = &tab->ent[tab->n];
+	e->key = xstrdup(key);
+	e->value = xstrdup(value);
+	e->line = line;
+	tab->slot[i] = ++tab->n;
+	/* keep the load under one half so probes stay short */
+	if (tab->n * 2 >= tab->nslot)
+		maps_text_grow(tab);
+	return 0;
+}
+
+const char *
+maps_text_get(const struct maps_text *tab, const char *key)
+{
+	size_t i = maps_text_find(tab, key);
+
+	return tab->slot[i] != 0 ? tab->ent[tab->slot[i] - 1].value : NULL;
+}
+
+void
+maps_text_free(struct maps_text **tabp)
+{
+	struct maps_text *tab = *tabp;
+	size_t i;
+
+	if (tab == NULL)
+		return;
+	for (i = 0; i < tab->n; i++) {
+		free(tab->ent[i].key);
+		free(tab->ent[i].value);
+	}
+	free(tab->ent);
+	free(tab->slot);
+	free(tab);
+	*tabp = NULL;
+}
+
+int
+maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
+    char *err, size_t errlen)
+{
+	struct maps_text *tab = maps_text_new();
+	struct cfline cf;
+	const char *line, *cferr, *value;
+	char *key;
+	size_t keylen;
+	int r, first;
+
+	cfline_fdopen(&cf, fp, name, 0);
+	while ((r = cfline_next(&cf, &line, &cferr)) > 0) {
+		keylen = strcspn(line, " \t");
+		value = line + keylen;
+		value += strspn(value, " \t");
+		if (*value == '\0') {
+			snprintf(err, errlen, "%s:%d: syntax error: key "
+			    "\"%.100s\" has no value (expected \"key value\")",
+			    name, cf.lineno, line);
+			r = -2;		/* err is set */
+			break;
+		}
+		key = xstrndup(line, keylen);
+		maps_fold(key);
+		if (maps_text_add(tab, key, value, cf.lineno, &first) != 0)
+			log_warn("%s:%d: duplicate key \"%.100s\" ignored: "
+			    "the entry at line %d wins", name, cf.lineno,
+			    key, first);
+		free(key);
+	}
+	if (r == -1)
+		strlcpy(err, cferr, errlen);
+	cfline_close(&cf);
+	if (r < 0) {
+		maps_text_free(&tab);
+		return -1;
+	}
+	*tab_r = tab;
+	return 0;
+}
+
+int
+maps_text_load(const char *path, struct maps_text **tab_r, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	int r;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	r = maps_text_read(fp, path, tab_r, err, errlen);
+	fclose(fp);
+	return r;
+}
+
+/* texthash: the text file, read once when the table is opened. */
+
+static int
+maps_texthash_open(struct maps_table *t)
+{
+	struct maps_text *tab;
+	char err[MAPS_ERR_MAX];
+
+	if (maps_text_load(t->name, &tab, err, sizeof(err)) < 0) {
+		maps_seterr(t, "%s", err);
+		return MAPS_OPEN_TEMP;
+	}
+	t->priv = tab;
+	return 0;
+}
+
+static int
+maps_texthash_lookup(struct maps_table *t, const char *key,
+    const char **value_r)
+{
+	const char *v;
+
+	if ((v = maps_text_get(t->priv, key)) == NULL)
+		return 0;
+	*value_r = v;
+	return 1;
+}
+
+static void
+maps_texthash_close(struct maps_table *t)
+{
+	struct maps_text *tab = t->priv;
+
+	maps_text_free(&tab);
+	t->priv = NULL;
+}
+
+static int
+maps_texthash_compile(const char *name, char *err, size_t errlen)
+{
+	struct maps_text *tab;
+
+	if (maps_text_load(name, &tab, err, errlen) < 0)
+		return -1;
+	maps_text_free(&tab);
+	return 0;
+}
+
+const struct maps_ops maps_texthash_ops = {
+	.type = "texthash",
+	.open = maps_texthash_open,
+	.lookup = maps_texthash_lookup,
+	.close = maps_texthash_close,
+	.compile = maps_texthash_compile,
+};

@@ -25,7 +25,7 @@ static int tap_nexpected;
 static char tap_unexpected[4096];
 static char tap_last[2048];
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 tap_result(int cond, const char *fmt, va_list ap)
 {
 	tap_n++;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "fsutil.h"
 #include "log.h"
 #include "params.h"
 #include "vbuf.h"
@@ -393,18 +394,6 @@ fail:
 	return NULL;
 }
 
-static int
-ctl_conf_fsync_dir(const char *dir)
-{
-	int fd, r;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /* Split "name=value" (blanks around either allowed) into new strings. */
 static void
 ctl_conf_split(const char *arg, char **name_r, char **value_r)
@@ -477,7 +466,7 @@ ctl_conf_edit(int argc, char **argv)
 	}
 	free(tmp);
 	tmp = NULL;
-	if (ctl_conf_fsync_dir(dir) < 0) {
+	if (fsutil_fsync_dir(dir) < 0) {
 		log_error("%s: fsync: %m", dir);
 		goto out;
 	}

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cfline.h"
+#include "fsutil.h"
 #include "maps_int.h"
 #include "xmalloc.h"
 
@@ -330,29 +331,6 @@ maps_hash_close(struct maps_table *t)
 	t->priv = NULL;
 }
 
-/* fsync the directory that holds path, so a rename in it is durable. */
-static int
-maps_hash_syncdir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, r;
-
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /* Write tab into the new, empty file tmp: 0, or -1 with err. */
 static int
 maps_hash_write(const char *tmp, const struct maps_text *tab, char *err,
@@ -463,7 +441,7 @@ maps_hash_compile(const char *path, char *err, size_t errlen)
 	}
 	free(tmp);
 	tmp = NULL;
-	if (maps_hash_syncdir(dbpath) < 0) {
+	if (fsutil_fsync_parent(dbpath) < 0) {
 		snprintf(err, errlen, "%s is in place, but syncing its "
 		    "directory failed: %s", dbpath, strerror(errno));
 		goto out;

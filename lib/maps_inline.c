@@ -161,27 +161,6 @@ maps_inline_open(struct maps_table *t)
 }
 
 static int
-maps_inline_lookup(struct maps_table *t, const char *key,
-    const char **value_r)
-{
-	const char *v;
-
-	if ((v = maps_text_get(t->priv, key)) == NULL)
-		return 0;
-	*value_r = v;
-	return 1;
-}
-
-static void
-maps_inline_close(struct maps_table *t)
-{
-	struct maps_text *tab = t->priv;
-
-	maps_text_free(&tab);
-	t->priv = NULL;
-}
-
-static int
 maps_inline_compile(const char *name, char *err, size_t errlen)
 {
 	struct maps_text *tab;
@@ -198,7 +177,7 @@ maps_inline_compile(const char *name, char *err, size_t errlen)
 const struct maps_ops maps_inline_ops = {
 	.type = "inline",
 	.open = maps_inline_open,
-	.lookup = maps_inline_lookup,
-	.close = maps_inline_close,
+	.lookup = maps_text_lookup,
+	.close = maps_text_close,
 	.compile = maps_inline_compile,
 };

@@ -91,6 +91,10 @@ int	maps_text_add(struct maps_text *, const char *key, const char *value,
 /* The value for key, or NULL. */
 const char *maps_text_get(const struct maps_text *, const char *key);
 void	maps_text_free(struct maps_text **);
+/* Table ops for tables whose priv is a struct maps_text. */
+int	maps_text_lookup(struct maps_table *, const char *key,
+	    const char **value_r);
+void	maps_text_close(struct maps_table *);
 /*
  * Read a text table (format in maps.h) from fp, named name in messages,
  * folding keys. Duplicates are logged as warnings. 0 with *tab_r set,

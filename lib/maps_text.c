@@ -204,9 +204,9 @@ maps_texthash_open(struct maps_table *t)
 	return 0;
 }
 
-static int
-maps_texthash_lookup(struct maps_table *t, const char *key,
-    const char **value_r)
+/* Lookup and close for every table held as a struct maps_text. */
+int
+maps_text_lookup(struct maps_table *t, const char *key, const char **value_r)
 {
 	const char *v;
 
@@ -216,8 +216,8 @@ maps_texthash_lookup(struct maps_table *t, const char *key,
 	return 1;
 }
 
-static void
-maps_texthash_close(struct maps_table *t)
+void
+maps_text_close(struct maps_table *t)
 {
 	struct maps_text *tab = t->priv;
 
@@ -239,7 +239,7 @@ maps_texthash_compile(const char *name, char *err, size_t errlen)
 const struct maps_ops maps_texthash_ops = {
 	.type = "texthash",
 	.open = maps_texthash_open,
-	.lookup = maps_texthash_lookup,
-	.close = maps_texthash_close,
+	.lookup = maps_text_lookup,
+	.close = maps_text_close,
 	.compile = maps_texthash_compile,
 };

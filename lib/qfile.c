@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "qfile.h"
 #include "xmalloc.h"
 
@@ -225,18 +226,6 @@ qfile_arrival(const struct qfile_writer *w)
 	return &w->arrival;
 }
 
-static int
-qfile_fsync_dir(const char *path)
-{
-	int fd, r;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /* rename without replacing: renameat2 where the filesystem has it */
 static int
 qfile_rename_noreplace(const char *from, const char *to)
@@ -287,7 +276,7 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 	    errno == ENOENT && mkdir(dir, 0700) == 0)
 		r = qfile_rename_noreplace(w->tmp_path, path);
 	if (r == 0 && dir_sync)
-		r = qfile_fsync_dir(dir);
+		r = fsutil_fsync_dir(dir);
 	free(path);
 	free(dir);
 	if (r == 0) {

@@ -19,7 +19,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
-DAEMONS =
+DAEMONS = master/master
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -114,9 +114,16 @@ check-unit: tests
 run: all
 	@build-aux/deps.sh -q
 	@test -f run/etc/main.cf || ctl/postern init run
+	@# as root the services run as system users: create the missing ones
+	@# with the useradd lines that `postern check` prints
+	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
+		sed -n 's/^ *fix: \(useradd .*\)/\1/p' | while read -r cmd; do \
+		echo "make run: $$cmd"; $$cmd || exit 1; done; fi
 	@echo "Postern runs in the foreground, logs below; Ctrl-C stops it."
-	@awk '$$2 == "inet" && $$1 !~ /^#/ { printf "  %s: 127.0.0.1 port %s\n", \
-		$$8 ($$9 == "-o" ? " " $$10 : ""), $$1 }' run/etc/master.cf
+	@awk '$$2 == "inet" && $$1 !~ /^#/ { n++; \
+		printf "  %s on 127.0.0.1 port %s\n", $$8, $$1 } \
+		END { if (!n) print "  (no network service is built yet)" }' \
+		run/etc/master.cf
 	@echo "  status: ctl/postern -c run/etc status    (in another terminal)"
 	@exec ctl/postern -c run/etc start -f
 

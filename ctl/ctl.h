@@ -14,6 +14,15 @@ const char *ctl_config_dir(void);
 /* ctl_conf.c */
 int	ctl_conf(int, char **);
 
+/* ctl_master.c: start, stop, reload, status */
+int	ctl_master(int, char **);
+
+/* ctl_check.c */
+int	ctl_check(int, char **);
+
+/* ctl_init.c */
+int	ctl_init(int, char **);
+
 /* ctl_map.c */
 int	ctl_map(int, char **);
 

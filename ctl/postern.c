@@ -32,7 +32,13 @@ static const struct ctl_command {
 	int (*fn)(int, char **);
 	const char *usage;
 } ctl_commands[] = {
+	{ "start", ctl_master, "start [-f | -d]" },
+	{ "stop", ctl_master, "stop" },
+	{ "reload", ctl_master, "reload" },
+	{ "status", ctl_master, "status" },
 	{ "conf", ctl_conf, "conf [-n | -d] [-x] [name ...] | name=value ..." },
+	{ "check", ctl_check, "check" },
+	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 };
 

@@ -1,0 +1,450 @@
+/*
+ * NAME
+ *	ctl_init - postern init: a self-contained instance in a directory.
+ *
+ * SYNOPSIS
+ *	postern init DIR [--domain D] [--port-base B]
+ *
+ * DESCRIPTION
+ *	Creates DIR/etc/main.cf and DIR/etc/master.cf, the queue directory
+ *	DIR/spool, the mail root DIR/mail and DIR/data. The instance
+ *	listens on 127.0.0.1 only, on B+25 (smtp), B+87 (submission), B+65
+ *	(submissions), B+10 (pop3), B+95 (pop3s), B+43 (imap) and B+93
+ *	(imaps); B is 2000 unless given. Run by a user other than root, it
+ *	runs entirely as that user.
+ *
+ *	When this postern runs from a build tree (ctl/postern beside
+ *	master/), DIR/libexec gets links to the programs in the tree and
+ *	daemon_directory points there, so `make run` needs no install.
+ *	A service whose program does not exist (yet) is written commented
+ *	out in master.cf; an -o option or main.cf parameter that this build
+ *	does not know is left out.
+ *
+ * SECURITY
+ *	Refuses to write over an existing main.cf or master.cf. Files are
+ *	created 0644, directories 0755 (the master fixes private/).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "maps.h"
+#include "params.h"
+#include "vbuf.h"
+#include "xmalloc.h"
+
+#define CTL_INIT_PORT_BASE	2000
+
+/* A master.cf line of the template; port 0 means a unix service. */
+static const struct ctl_init_svc {
+	const char	*comment;
+	int		 port;		/* added to the port base */
+	const char	*name;		/* unix services */
+	const char	*cols;		/* private unpriv chroot wakeup maxproc */
+	const char	*program;
+	const char	*opts[3];	/* -o name=value, used when known */
+} ctl_init_svcs[] = {
+	{ "SMTP (port 25 on a real server)", 25, NULL, "n - n - -", "smtpd",
+	    { NULL } },
+	{ "submission (587)", 87, NULL, "n - n - -", "smtpd",
+	    { "smtpd_sasl_auth_enable=yes", NULL } },
+	{ "submissions, TLS from the start (465)", 65, NULL, "n - n - -",
+	    "smtpd", { "smtpd_tls_wrappermode=yes",
+	    "smtpd_sasl_auth_enable=yes", NULL } },
+	{ "POP3 (110)", 10, NULL, "n n n - -", "pop3d", { NULL } },
+	{ "POP3S (995)", 95, NULL, "n n n - -", "pop3d",
+	    { "pop3d_tls_wrappermode=yes", NULL } },
+	{ "IMAP (143)", 43, NULL, "n n n - -", "imapd", { NULL } },
+	{ "IMAPS (993)", 93, NULL, "n n n - -", "imapd",
+	    { "imapd_tls_wrappermode=yes", NULL } },
+	{ "local submission (the sendmail command; no chroot: it reads "
+	    "/etc/passwd)", 0, "submit", "n - n - -", "smtpd",
+	    { "smtpd_local_submission=yes", NULL } },
+	{ "connection counts and rates for smtpd's client limits", 0,
+	    "anvil", "- - y - 1", "anvil", { NULL } },
+	{ "queue manager", 0, "qmgr", "n - n 300 1", "qmgr", { NULL } },
+	{ "DNS resolver", 0, "resolver", "- - n - 1", "resolver", { NULL } },
+	{ "authentication (runs as auth_owner)", 0, "auth", "- n n - 1",
+	    "auth", { NULL } },
+	{ "delivery to mailboxes (runs as vmail_owner, jailed in the mail "
+	    "root)", 0, "local", "- n y - -", "local", { NULL } },
+	{ "delivery to other hosts", 0, "relay", "- - n - -", "relay",
+	    { NULL } },
+};
+
+/* Programs in a build tree, by installed name. */
+static const struct {
+	const char	*name;
+	const char	*tree_path;
+} ctl_init_progs[] = {
+	{ "master", "master/master" },
+	{ "smtpd", "smtpd/smtpd" },
+	{ "anvil", "anvil/anvil" },
+	{ "qmgr", "qmgr/qmgr" },
+	{ "resolver", "resolver/resolver" },
+	{ "auth", "auth/auth" },
+	{ "local", "delivery/local/local" },
+	{ "relay", "delivery/relay/relay" },
+	{ "pop3d", "pop3d/pop3d" },
+	{ "imapd", "imapd/imapd" },
+};
+
+static int
+ctl_init_usage(void)
+{
+	fprintf(stderr, "usage: postern init DIR [--domain D] "
+	    "[--port-base B]\n");
+	return EX_USAGE_CTL;
+}
+
+static int
+ctl_init_mkdir(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "postern: mkdir %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The build tree this program runs from, or NULL. Caller frees. */
+static char *
+ctl_init_tree(void)
+{
+	char exe[PATH_MAX], *slash, *probe;
+	ssize_t n;
+	int ok;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return NULL;
+	exe[n] = '\0';
+	/* .../TREE/ctl/postern */
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL || strcmp(slash, "/ctl") != 0)
+		return NULL;
+	*slash = '\0';
+	probe = xasprintf("%s/master/master.h", exe);
+	ok = access(probe, F_OK) == 0;
+	free(probe);
+	return ok ? xstrdup(exe) : NULL;
+}
+
+static void
+ctl_init_param(struct vbuf *b, const char *name, const char *value)
+{
+	if (params_find(name) != NULL)
+		vbuf_appendf(b, "%s = %s\n", name, value);
+}
+
+static char *
+ctl_init_main_cf(const char *dir, const char *domain, const char *user,
+    const char *daemondir)
+{
+	struct vbuf *b = vbuf_new(2048, VBUF_NOLIMIT);
+	time_t now = time(NULL);
+	char date[64], *p;
+
+	strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
+	vbuf_appendf(b, "# main.cf of a Postern instance made by `postern "
+	    "init` on %s.\n# Every parameter: postern conf -d; "
+	    "postern.conf(5).\n\n", date);
+	vbuf_appends(b, "# Where things are\n");
+	p = xasprintf("%s/spool", dir);
+	ctl_init_param(b, "queue_directory", p);
+	free(p);
+	p = xasprintf("%s/data", dir);
+	ctl_init_param(b, "data_directory", p);
+	free(p);
+	if (daemondir != NULL)
+		ctl_init_param(b, "daemon_directory", daemondir);
+	vbuf_appends(b, "\n# Who runs what");
+	if (user != NULL)
+		vbuf_appends(b, ": everything as the user who made the "
+		    "instance\n");
+	else
+		vbuf_appends(b, " (root instance: these users must exist, see "
+		    "postern check)\n#mail_owner = " DEF_MAIL_OWNER "\n");
+	if (user != NULL) {
+		ctl_init_param(b, "mail_owner", user);
+		ctl_init_param(b, "vmail_owner", user);
+		ctl_init_param(b, "auth_owner", user);
+	}
+	vbuf_appends(b, "\n# Identity and network\n");
+	ctl_init_param(b, "myhostname", "localhost");
+	ctl_init_param(b, "mydomain", domain);
+	ctl_init_param(b, "myorigin", "$mydomain");
+	ctl_init_param(b, "mydestination", "localhost");
+	ctl_init_param(b, "inet_interfaces", "127.0.0.1");
+	ctl_init_param(b, "mynetworks", "127.0.0.0/8");
+	vbuf_appends(b, "\n# Mailboxes\n");
+	ctl_init_param(b, "virtual_mailbox_domains", domain);
+	p = xasprintf("%s/mail", dir);
+	ctl_init_param(b, "virtual_mailbox_base", p);
+	free(p);
+	p = vbuf_steal(b);
+	vbuf_free(&b);
+	return p;
+}
+
+/* The five y/n/number columns, aligned under the header. */
+static void
+ctl_init_columns(struct vbuf *b, const char *cols)
+{
+	size_t len;
+
+	while (*cols != '\0') {
+		cols += strspn(cols, " ");
+		len = strcspn(cols, " ");
+		vbuf_appendf(b, " %-7.*s", (int)len, cols);
+		cols += len;
+	}
+}
+
+static char *
+ctl_init_master_cf(int base, const char *daemondir)
+{
+	struct vbuf *b = vbuf_new(4096, VBUF_NOLIMIT);
+	const struct ctl_init_svc *s;
+	char name[32], *prog;
+	size_t i, j;
+	int built;
+
+	vbuf_appends(b, "# master.cf of a Postern instance made by `postern "
+	    "init`; see master.cf(5).\n# A service whose program is not "
+	    "built yet is commented out.\n#\n"
+	    "# service   type  private unpriv  chroot  wakeup  maxproc "
+	    "command + args\n");
+	for (i = 0; i < sizeof(ctl_init_svcs) / sizeof(ctl_init_svcs[0]);
+	    i++) {
+		s = &ctl_init_svcs[i];
+		if (s->port != 0)
+			snprintf(name, sizeof(name), "%d", base + s->port);
+		else
+			strlcpy(name, s->name, sizeof(name));
+		prog = xasprintf("%s/%s", daemondir, s->program);
+		built = access(prog, X_OK) == 0;
+		free(prog);
+		vbuf_appendf(b, "# %s%s\n%s%-10s %-5s", s->comment,
+		    built ? "" : " -- not built yet", built ? "" : "#", name,
+		    s->port != 0 ? "inet" : "unix");
+		ctl_init_columns(b, s->cols);
+		vbuf_appends(b, s->program);
+		for (j = 0; s->opts[j] != NULL; j++) {
+			char *pname = xstrndup(s->opts[j],
+			    strcspn(s->opts[j], "="));
+
+			if (params_find(pname) != NULL)
+				vbuf_appendf(b, "\n%s  -o %s", built ? "" : "#",
+				    s->opts[j]);
+			free(pname);
+		}
+		vbuf_appends(b, "\n");
+	}
+	prog = vbuf_steal(b);
+	vbuf_free(&b);
+	return prog;
+}
+
+static int
+ctl_init_write(const char *path, const char *text)
+{
+	FILE *fp;
+
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "postern: %s exists: not overwriting it\n",
+		    path);
+		return -1;
+	}
+	if ((fp = fopen(path, "wx")) == NULL ||
+	    fputs(text, fp) == EOF || fclose(fp) == EOF) {
+		fprintf(stderr, "postern: write %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Links DIR/libexec/NAME -> TREE/path, for every program. */
+static int
+ctl_init_links(const char *libexec, const char *tree)
+{
+	char *link, *target;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < sizeof(ctl_init_progs) / sizeof(ctl_init_progs[0]);
+	    i++) {
+		link = xasprintf("%s/%s", libexec, ctl_init_progs[i].name);
+		target = xasprintf("%s/%s", tree, ctl_init_progs[i].tree_path);
+		unlink(link);
+		if (symlink(target, link) < 0) {
+			fprintf(stderr, "postern: symlink %s: %s\n", link,
+			    strerror(errno));
+			r = -1;
+		}
+		free(link);
+		free(target);
+	}
+	return r;
+}
+
+/*
+ * The tables the new main.cf names (defaults included) that live in
+ * etc/ and do not exist yet: an empty source, compiled when hash:, so
+ * that the instance is complete (postern check) before its first user.
+ */
+static int
+ctl_init_maps(const char *dir)
+{
+	const struct param_info *tab;
+	char *etc, *err, **list, *path;
+	const char *val, *cerr;
+	size_t i, j, n, elen;
+	FILE *fp;
+	int r = 0;
+
+	etc = xasprintf("%s/etc", dir);
+	elen = strlen(etc);
+	if (params_load(etc, NULL, &err) < 0) {
+		fprintf(stderr, "postern: %s\n", err);
+		free(err);
+		free(etc);
+		return -1;
+	}
+	tab = params_table(&n);
+	for (i = 0; i < n; i++) {
+		if (tab[i].type != PARAM_TYPE_MAP ||
+		    (val = params_get(tab[i].name)) == NULL)
+			continue;
+		list = params_list(val);
+		for (j = 0; list[j] != NULL; j++) {
+			path = strchr(list[j], ':');
+			if (path == NULL || strncmp(path + 1, etc, elen) != 0 ||
+			    path[1 + elen] != '/' || access(path + 1, F_OK) == 0)
+				continue;
+			path++;
+			if ((fp = fopen(path, "wx")) == NULL) {
+				fprintf(stderr, "postern: %s: %s\n", path,
+				    strerror(errno));
+				r = -1;
+				continue;
+			}
+			fprintf(fp, "# %s (see postern.conf(5)); after a change "
+			    "run: postern map %s\n", tab[i].name, list[j]);
+			fclose(fp);
+			if (strncmp(list[j], "hash:", 5) == 0 &&
+			    maps_compile(list[j], &cerr) < 0) {
+				fprintf(stderr, "postern: %s\n", cerr);
+				r = -1;
+			}
+		}
+		params_list_free(list);
+	}
+	free(etc);
+	return r;
+}
+
+int
+ctl_init(int argc, char **argv)
+{
+	const char *dirarg = NULL, *domain = "example.test", *errstr;
+	char dir[PATH_MAX], *p, *tree, *daemondir = NULL, *user = NULL;
+	char *maincf, *mastercf;
+	struct passwd *pw;
+	int i, base = CTL_INIT_PORT_BASE, r = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--domain") == 0 && i + 1 < argc)
+			domain = argv[++i];
+		else if (strcmp(argv[i], "--port-base") == 0 && i + 1 < argc) {
+			base = (int)strtonum(argv[++i], 0, 65535 - 95, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "postern: --port-base %s: %s\n",
+				    argv[i], errstr);
+				return EX_USAGE_CTL;
+			}
+		} else if (argv[i][0] != '-' && dirarg == NULL)
+			dirarg = argv[i];
+		else
+			return ctl_init_usage();
+	}
+	if (dirarg == NULL || strspn(domain, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(domain) ||
+	    *domain == '\0')
+		return ctl_init_usage();
+	if (ctl_init_mkdir(dirarg) < 0 || realpath(dirarg, dir) == NULL) {
+		fprintf(stderr, "postern: %s: %s\n", dirarg, strerror(errno));
+		return 1;
+	}
+	if (geteuid() != 0) {
+		if ((pw = getpwuid(geteuid())) == NULL) {
+			fprintf(stderr, "postern: uid %ld has no name\n",
+			    (long)geteuid());
+			return 1;
+		}
+		user = xstrdup(pw->pw_name);
+	}
+	tree = ctl_init_tree();
+	p = xasprintf("%s/etc", dir);
+	if (ctl_init_mkdir(p) < 0)
+		goto out;
+	free(p);
+	p = xasprintf("%s/spool", dir);
+	if (ctl_init_mkdir(p) < 0)
+		goto out;
+	free(p);
+	p = xasprintf("%s/mail", dir);
+	if (ctl_init_mkdir(p) < 0)
+		goto out;
+	free(p);
+	p = xasprintf("%s/data", dir);
+	if (ctl_init_mkdir(p) < 0)
+		goto out;
+	free(p);
+	p = NULL;
+	if (tree != NULL) {
+		daemondir = xasprintf("%s/libexec", dir);
+		if (ctl_init_mkdir(daemondir) < 0 ||
+		    ctl_init_links(daemondir, tree) < 0)
+			goto out;
+	}
+	maincf = ctl_init_main_cf(dir, domain, user, daemondir);
+	mastercf = ctl_init_master_cf(base, daemondir != NULL ? daemondir :
+	    DEF_DAEMON_DIR);
+	p = xasprintf("%s/etc/main.cf", dir);
+	if (ctl_init_write(p, maincf) == 0) {
+		free(p);
+		p = xasprintf("%s/etc/master.cf", dir);
+		if (ctl_init_write(p, mastercf) == 0 &&
+		    ctl_init_maps(dir) == 0)
+			r = 0;
+	}
+	free(maincf);
+	free(mastercf);
+	if (r == 0) {
+		printf("postern: created an instance in %s\n", dir);
+		printf("  start it:  postern -c %s/etc start   (or start -f "
+		    "to stay in the foreground)\n", dir);
+		printf("  SMTP on 127.0.0.1:%d, submission %d, POP3 %d, IMAP "
+		    "%d\n", base + 25, base + 87, base + 10, base + 43);
+	}
+out:
+	free(p);
+	free(tree);
+	free(daemondir);
+	free(user);
+	return r;
+}

@@ -1,0 +1,246 @@
+/*
+ * NAME
+ *	server_event - the event-driven skeletons: multi and trigger.
+ *
+ * DESCRIPTION
+ *	One process, the lib/event loop. MULTI hands each accepted client
+ *	(non-blocking) to the service, which calls server_disconnect() when
+ *	done. TRIGGER reads what one connection sends (one read, bounded,
+ *	with a deadline), hands it to the service and closes it.
+ *
+ *	A MULTI process can always take one more client, so after each
+ *	accept it reports TAKEN then AVAIL, as Postfix's multi server does:
+ *	the master forks another process only if this one stops answering.
+ *	When the status channel ends (master gone, or a reload retired this
+ *	generation) the process stops accepting and exits once its last
+ *	client is done; the master bounds how long that may take.
+ *
+ * SECURITY
+ *	Runs jailed. A trigger connection can send at most
+ *	SERVER_TRIGGER_MAX bytes and must do so within
+ *	SERVER_TRIGGER_TIMEOUT; anything beyond is ignored.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "server.h"
+#include "server_private.h"
+#include "xmalloc.h"
+
+#define SERVER_TRIGGER_TIMEOUT	(10 * 1000)	/* ms */
+
+struct server_trigger {
+	int			 fd;
+	int			 lfd;
+	struct event_timer	*timer;
+};
+
+static struct event_loop *server_ev;
+static struct event_timer *server_idle_timer;
+static unsigned long server_clients;
+static int server_accepting;
+
+struct event_loop *
+server_loop(void)
+{
+	if (server_ev == NULL && (server_ev = event_loop_new()) == NULL)
+		log_fatal("event loop: %m");
+	return server_ev;
+}
+
+static void
+server_idle_fire(void *arg)
+{
+	(void)arg;
+	server_idle_timer = NULL;
+	log_debug("idle for %llds: exiting", server_st.max_idle);
+	server_exit(0);
+}
+
+/* Arm the idle timer when there is nothing to do; disarm otherwise. */
+static void
+server_idle_update(void)
+{
+	if (server_clients > 0 || server_st.max_idle <= 0) {
+		if (server_idle_timer != NULL)
+			event_del_timer(server_ev, server_idle_timer);
+		server_idle_timer = NULL;
+		return;
+	}
+	if (server_idle_timer == NULL)
+		server_idle_timer = event_add_timer(server_ev,
+		    server_st.max_idle * 1000, server_idle_fire, NULL);
+}
+
+static void
+server_stop_accepting(void)
+{
+	int i;
+
+	if (!server_accepting)
+		return;
+	server_accepting = 0;
+	for (i = 0; i < server_st.nlisten; i++)
+		event_del_fd(server_ev, SERVER_LISTEN_FD + i);
+}
+
+/* After a client is done: retire, or go idle. */
+static void
+server_after_client(void)
+{
+	if (server_st.max_use > 0 &&
+	    server_st.use_count >= (unsigned long)server_st.max_use)
+		server_stop_accepting();
+	if (!server_accepting || server_st.retired) {
+		server_stop_accepting();
+		if (server_clients == 0)
+			server_exit(0);
+		return;
+	}
+	server_idle_update();
+}
+
+static void
+server_status_event(int fd, int events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	if (!server_status_eof())
+		return;
+	event_del_fd(server_ev, fd);
+	log_debug("status channel closed: finishing %lu client(s)",
+	    server_clients);
+	server_stop_accepting();
+	if (server_clients == 0)
+		server_exit(0);
+}
+
+static void
+server_trigger_done(struct server_trigger *t)
+{
+	if (t->timer != NULL)
+		event_del_timer(server_ev, t->timer);
+	event_del_fd(server_ev, t->fd);
+	close(t->fd);
+	free(t);
+	server_clients--;
+	server_report(SERVER_STATE_AVAIL);
+	server_after_client();
+}
+
+static void
+server_trigger_timeout(void *arg)
+{
+	struct server_trigger *t = arg;
+
+	t->timer = NULL;
+	log_warn("trigger client sent nothing in %ds; closing",
+	    SERVER_TRIGGER_TIMEOUT / 1000);
+	server_trigger_done(t);
+}
+
+static void
+server_trigger_read(int fd, int events, void *arg)
+{
+	struct server_trigger *t = arg;
+	struct server_info info;
+	char buf[SERVER_TRIGGER_MAX];
+	ssize_t n;
+
+	(void)events;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		info.service = server_st.service;
+		info.type = server_st.type;
+		info.listen_fd = t->lfd;
+		info.use_count = server_st.use_count;
+		server_st.spec->trigger(buf, (size_t)n, &info);
+	}
+	server_trigger_done(t);
+}
+
+static void
+server_accept_event(int lfd, int events, void *arg)
+{
+	struct server_info info;
+	struct server_trigger *t;
+	int fd;
+
+	(void)events;
+	(void)arg;
+	if (!server_accepting)
+		return;
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return;
+		log_error("accept: %m");
+		server_stop_accepting();
+		if (server_clients == 0)
+			server_exit(1);
+		return;
+	}
+	server_st.use_count++;
+	server_clients++;
+	server_idle_update();
+	server_report(SERVER_STATE_TAKEN);
+	if (server_st.spec->kind == SERVER_TRIGGER) {
+		t = xcalloc(1, sizeof(*t));
+		t->fd = fd;
+		t->lfd = lfd;
+		t->timer = event_add_timer(server_ev, SERVER_TRIGGER_TIMEOUT,
+		    server_trigger_timeout, t);
+		if (event_add_fd(server_ev, fd, EVENT_READ,
+		    server_trigger_read, t) < 0)
+			log_fatal("event_add_fd: %m");
+		return;
+	}
+	info.service = server_st.service;
+	info.type = server_st.type;
+	info.listen_fd = lfd;
+	info.use_count = server_st.use_count;
+	server_st.spec->conn(fd, &info);
+	server_report(SERVER_STATE_AVAIL);
+	if (server_st.max_use > 0 &&
+	    server_st.use_count >= (unsigned long)server_st.max_use)
+		server_stop_accepting();
+}
+
+void
+server_disconnect(int fd)
+{
+	close(fd);
+	if (server_clients == 0)
+		log_panic("server_disconnect: no client to disconnect");
+	server_clients--;
+	server_after_client();
+}
+
+void
+server_event_loop(void)
+{
+	int i;
+
+	server_loop();
+	if (event_add_fd(server_ev, SERVER_STATUS_FD, EVENT_READ,
+	    server_status_event, NULL) < 0)
+		log_fatal("event_add_fd: %m");
+	for (i = 0; i < server_st.nlisten; i++)
+		if (event_add_fd(server_ev, SERVER_LISTEN_FD + i, EVENT_READ,
+		    server_accept_event, NULL) < 0)
+			log_fatal("event_add_fd: %m");
+	server_accepting = 1;
+	server_idle_update();
+	event_run(server_ev);
+	server_exit(0);
+}

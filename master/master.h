@@ -1,0 +1,128 @@
+/*
+ * master.h - private header of the master supervisor.
+ *
+ * The master owns a table of services (one per master.cf line), each with
+ * its listen sockets, its status channel for the current generation, and
+ * its children. Every child is on one global list; a child whose service
+ * was reloaded or removed is "retired": it finishes its current client,
+ * sees end of file on its old status channel and exits, and no longer
+ * counts toward any limit.
+ */
+#ifndef POSTERN_MASTER_H
+#define POSTERN_MASTER_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include "mastercf.h"
+
+#define MASTER_BACKLOG		256
+#define MASTER_THROTTLE_AFTER	3	/* bad starts in a row */
+#define MASTER_LIMIT_WARN_MS	(300 * 1000)
+
+struct master_service;
+
+struct master_child {
+	pid_t			 pid;
+	struct master_service	*svc;	/* NULL once the service is gone */
+	uint32_t		 gen;
+	int			 avail;	/* last reported state */
+	int			 retired;
+	unsigned long		 uses;	/* TAKEN reports seen */
+	char			*path;	/* the program, for log lines */
+	TAILQ_ENTRY(master_child) entry;
+};
+TAILQ_HEAD(master_child_list, master_child);
+
+struct master_listener {
+	int	 fd;
+	char	*key;		/* "inet:127.0.0.1:2025", "unix:/q/private/x" */
+	char	*desc;		/* for logs and the status file */
+	char	*path;		/* unix: the socket file, else NULL */
+};
+
+struct master_service {
+	char		*name;
+	enum mastercf_type type;
+	int		 private, unpriv, chroot;
+	int		 wakeup, wakeup_if_used;
+	int		 maxproc;	/* resolved; 0 unlimited */
+	char		*command;	/* as in master.cf */
+	char		*path;		/* resolved program path */
+	char		**args;		/* master.cf args, NULL-terminated */
+	char		*where;		/* "master.cf:12" */
+
+	struct master_listener *listen;
+	int		 nlisten;
+
+	int		 status[2];	/* [0] master end, [1] children's end */
+	uint32_t	 gen;
+	int		 total;		/* children of this generation */
+	int		 avail;
+	int		 listening;	/* listen fds watched by the loop */
+	int		 used;		/* a child was ever started */
+	int		 failures;	/* abnormal exits before any client */
+	int		 throttled;
+	int		 saturated;	/* at maxproc with clients waiting */
+	long long	 limit_warned;	/* event_now_ms of the last warning */
+	struct event_timer *throttle_timer;
+	struct event_timer *wakeup_timer;
+	TAILQ_ENTRY(master_service) entry;
+};
+TAILQ_HEAD(master_service_list, master_service);
+
+/* main.c: global state */
+extern struct event_loop *master_ev;
+extern struct master_service_list master_services;
+extern struct master_child_list master_children;
+extern const char *master_confdir;
+extern char *master_qdir;		/* queue_directory at start */
+extern int master_foreground;		/* -f/-d: children log to stderr */
+extern int master_verbose;
+extern int master_stopping;
+extern pid_t master_pid;
+
+/* master_conf.c */
+int	master_conf_read(struct mastercf **, char **err_r);
+int	master_conf_check(const struct mastercf *, char **err_r);
+char	*master_conf_path(const char *command);
+int	master_conf_maxproc(const struct mastercf_entry *);
+
+/* master_listen.c */
+void	master_listen_dirs(void);
+int	master_listen_open(const struct mastercf_entry *,
+	    struct master_service_list *old, struct master_listener **,
+	    int *n_r, char **err_r);
+void	master_listen_close(struct master_listener *, int n, int unlink_it);
+void	master_listen_watch(struct master_service *, int on);
+
+/* master_spawn.c */
+void	master_spawn(struct master_service *);
+void	master_service_update(struct master_service *);
+void	master_wakeup_arm(struct master_service *, int first);
+
+/* master_status.c */
+int	master_status_open(struct master_service *);
+void	master_status_close(struct master_service *);
+struct master_child *master_child_find(pid_t);
+
+/* master_reap.c */
+void	master_reap(void);
+void	master_throttle(struct master_service *);
+void	master_stop(void);
+void	master_kill_all(int sig);
+
+/* master_reload.c */
+int	master_apply(struct mastercf *, char **err_r);
+void	master_reload(void);
+void	master_service_free(struct master_service *);
+
+/* master_lock.c */
+void	master_lock(void);
+void	master_state_write(void);
+void	master_state_reload(const char *err);
+void	master_unlock(void);
+
+#endif

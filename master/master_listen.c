@@ -1,0 +1,291 @@
+/*
+ * NAME
+ *	master_listen - the listen sockets: inet on inet_interfaces, unix
+ *	under queue_directory/private and public.
+ *
+ * DESCRIPTION
+ *	Each socket has a key ("inet:HOST:PORT", "unix:PATH"). On reload a
+ *	socket whose key is still wanted is kept: the new service gets a
+ *	dup() of the old descriptor, so no connection is refused while the
+ *	table is replaced and a failed reload can close what it opened
+ *	without touching the running sockets.
+ *
+ *	private/ is mode 0700 and owned by mail_owner: only the services
+ *	(and root) can reach the sockets in it. public/ is 0755: anyone may
+ *	connect (local submission), and the service learns who from
+ *	SO_PEERCRED.
+ *
+ * SECURITY
+ *	Paths come from master.cf service names, which lib/mastercf limits
+ *	to plain names; sockets are created by the sock module, which
+ *	replaces only an old socket file.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "master.h"
+#include "params.h"
+#include "priv.h"
+#include "server.h"
+#include "sock.h"
+#include "xmalloc.h"
+
+static void master_listen_event(int, int, void *);
+
+/* A directory for sockets, with the owner and mode it must have. */
+static void
+master_listen_dir(const char *name, mode_t mode, int for_owner)
+{
+	struct priv_user pu;
+	const char *err;
+	char *path = xasprintf("%s/%s", master_qdir, name);
+
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		log_fatal("mkdir %s: %m", path);
+	if (geteuid() == 0) {
+		uid_t uid = 0;
+		gid_t gid = 0;
+
+		if (for_owner) {
+			if (priv_lookup(var_mail_owner, &pu, &err) < 0)
+				log_fatal("mail_owner %s: %s", var_mail_owner,
+				    err);
+			uid = pu.uid;
+			gid = pu.gid;
+		}
+		if (chown(path, uid, gid) < 0)
+			log_fatal("chown %s: %m", path);
+	}
+	if (chmod(path, mode) < 0)
+		log_fatal("chmod %s: %m", path);
+	free(path);
+}
+
+void
+master_listen_dirs(void)
+{
+	master_listen_dir("private", 0700, 1);
+	master_listen_dir("public", 0755, 0);
+}
+
+/* Find a socket with this key in the running table; -1 if none. */
+static int
+master_listen_find(struct master_service_list *old, const char *key)
+{
+	struct master_service *svc;
+	int i;
+
+	if (old == NULL)
+		return -1;
+	TAILQ_FOREACH(svc, old, entry)
+		for (i = 0; i < svc->nlisten; i++)
+			if (svc->listen[i].fd >= 0 &&
+			    strcmp(svc->listen[i].key, key) == 0)
+				return svc->listen[i].fd;
+	return -1;
+}
+
+/* Open (or take over) one socket. */
+static int
+master_listen_one(struct master_service_list *old,
+    const struct mastercf_entry *e, const char *host,
+    struct master_listener *l, char **err_r)
+{
+	int fd;
+
+	memset(l, 0, sizeof(*l));
+	if (e->type == MASTERCF_UNIX) {
+		l->path = xasprintf("%s/%s/%s", master_qdir,
+		    e->private ? "private" : "public", e->name);
+		l->key = xasprintf("unix:%s", l->path);
+		l->desc = xstrdup(l->path);
+	} else {
+		l->key = xasprintf("inet:%s:%s", host ? host : "*", e->port);
+		if (host != NULL && strchr(host, ':') != NULL)
+			l->desc = xasprintf("[%s]:%s", host, e->port);
+		else
+			l->desc = xasprintf("%s:%s", host ? host : "*",
+			    e->port);
+	}
+	if ((fd = master_listen_find(old, l->key)) >= 0) {
+		if ((l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+			log_fatal("dup: %m");
+		return 0;
+	}
+	if (e->type == MASTERCF_UNIX)
+		fd = sock_listen_unix(l->path, 0666, MASTER_BACKLOG, err_r);
+	else
+		fd = sock_listen_inet(host, e->port, MASTER_BACKLOG, err_r);
+	if (fd < 0) {
+		char *why = *err_r;
+
+		*err_r = xasprintf("%s:%d: service \"%s\": listen on %s: %s",
+		    e->path, e->line, e->name, l->desc, why);
+		free(why);
+		l->fd = -1;
+		return -1;
+	}
+	sock_set_cloexec(fd, 1);
+	l->fd = fd;
+	log_debug("listening on %s for %s/%s", l->desc, e->name,
+	    mastercf_type_name(e->type));
+	return 0;
+}
+
+/* The hosts an inet service listens on: its own, or inet_interfaces. */
+static char **
+master_listen_hosts(const struct mastercf_entry *e)
+{
+	char **list, **v;
+	size_t i, n = 0;
+
+	v = xcalloc(2, sizeof(char *));
+	if (e->host != NULL) {
+		v[0] = xstrdup(e->host);
+		return v;
+	}
+	list = params_list(var_inet_interfaces);
+	for (i = 0; list[i] != NULL; i++) {
+		if (strcmp(list[i], "all") == 0) {
+			params_list_free(list);
+			free(v[0]);
+			v[0] = NULL;	/* NULL host: all addresses */
+			return v;
+		}
+		v = xreallocarray(v, n + 2, sizeof(char *));
+		v[n++] = xstrdup(strcmp(list[i], "loopback-only") == 0 ?
+		    "127.0.0.1" : list[i]);
+		v[n] = NULL;
+	}
+	params_list_free(list);
+	if (n == 0)
+		v[0] = NULL;
+	return v;
+}
+
+int
+master_listen_open(const struct mastercf_entry *e,
+    struct master_service_list *old, struct master_listener **ls_r,
+    int *n_r, char **err_r)
+{
+	struct master_listener *ls;
+	char **hosts;
+	int i, n = 0, r = 0;
+
+	hosts = e->type == MASTERCF_INET ? master_listen_hosts(e) : NULL;
+	if (hosts == NULL || hosts[0] == NULL)
+		n = 1;
+	else
+		while (hosts[n] != NULL)
+			n++;
+	if (n > SERVER_LISTEN_MAX) {
+		*err_r = xasprintf("%s:%d: service \"%s\": more than %d "
+		    "addresses in inet_interfaces", e->path, e->line, e->name,
+		    SERVER_LISTEN_MAX);
+		for (i = 0; hosts[i] != NULL; i++)
+			free(hosts[i]);
+		free(hosts);
+		*ls_r = NULL;
+		*n_r = 0;
+		return -1;
+	}
+	ls = xcalloc((size_t)n, sizeof(*ls));
+	for (i = 0; i < n && r == 0; i++) {
+		r = master_listen_one(old, e, hosts ? hosts[i] : NULL,
+		    &ls[i], err_r);
+		if (r < 0) {
+			master_listen_close(ls, i + 1, 0);
+			ls = NULL;
+		}
+	}
+	if (hosts != NULL) {
+		for (i = 0; hosts[i] != NULL; i++)
+			free(hosts[i]);
+		free(hosts);
+	}
+	*ls_r = ls;
+	*n_r = r < 0 ? 0 : n;
+	return r;
+}
+
+/* Close sockets; unlink_it: remove the unix socket files too. */
+void
+master_listen_close(struct master_listener *ls, int n, int unlink_it)
+{
+	int i;
+
+	if (ls == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ls[i].fd >= 0) {
+			event_del_fd(master_ev, ls[i].fd);
+			close(ls[i].fd);
+		}
+		if (unlink_it && ls[i].path != NULL)
+			unlink(ls[i].path);
+		free(ls[i].key);
+		free(ls[i].desc);
+		free(ls[i].path);
+	}
+	free(ls);
+}
+
+/* Watch the service's sockets for clients (on) or stop (off). */
+void
+master_listen_watch(struct master_service *svc, int on)
+{
+	int i;
+
+	if (svc->listening == on)
+		return;
+	for (i = 0; i < svc->nlisten; i++) {
+		if (on) {
+			if (event_add_fd(master_ev, svc->listen[i].fd,
+			    EVENT_READ, master_listen_event, svc) < 0)
+				log_fatal("event_add_fd: %m");
+		} else
+			event_del_fd(master_ev, svc->listen[i].fd);
+	}
+	svc->listening = on;
+}
+
+/*
+ * A client waits and no process of the service is idle: start one,
+ * unless the service is at its process limit.
+ */
+static void
+master_listen_event(int fd, int events, void *arg)
+{
+	struct master_service *svc = arg;
+	long long now;
+
+	(void)fd;
+	(void)events;
+	if (svc->avail > 0 || svc->throttled || master_stopping) {
+		master_service_update(svc);
+		return;
+	}
+	if (svc->maxproc > 0 && svc->total >= svc->maxproc) {
+		now = event_now_ms();
+		if (svc->maxproc > 1 && (svc->limit_warned < 0 ||
+		    now - svc->limit_warned >= MASTER_LIMIT_WARN_MS)) {
+			log_warn("service \"%s\" (%s) has reached its process "
+			    "limit \"%d\": new clients may see delays",
+			    svc->name, svc->where, svc->maxproc);
+			svc->limit_warned = now;
+		}
+		svc->saturated = 1;
+		master_listen_watch(svc, 0);
+		return;
+	}
+	master_spawn(svc);
+}

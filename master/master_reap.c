@@ -1,0 +1,160 @@
+/*
+ * NAME
+ *	master_reap - child exits, crash-loop throttling, and stopping.
+ *
+ * DESCRIPTION
+ *	Every exit is logged: a normal one at debug level, an abnormal one
+ *	(non-zero status or a signal) as a warning. A process that exits
+ *	abnormally before it ever took a client counts as a bad start;
+ *	MASTER_THROTTLE_AFTER bad starts in a row throttle the service: no
+ *	new process for service_throttle_time, then one more try (and, if
+ *	it fails too, another throttle). Any client served resets the count.
+ *
+ *	Stopping (SIGTERM/SIGINT): the listen sockets and the status
+ *	channels are closed, so idle processes exit at once and busy ones
+ *	after their current client; whatever still runs after
+ *	master_stop_timeout is killed. The master exits when the last child
+ *	is reaped, so no child outlives it.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "master.h"
+#include "params.h"
+
+static struct event_timer *master_stop_timer;
+
+static void
+master_finish(void)
+{
+	log_info("stopped");
+	master_unlock();
+	exit(0);
+}
+
+static void
+master_unthrottle(void *arg)
+{
+	struct master_service *svc = arg;
+
+	svc->throttle_timer = NULL;
+	svc->throttled = 0;
+	log_info("service %s/%s: trying again after throttling", svc->name,
+	    mastercf_type_name(svc->type));
+	master_service_update(svc);
+}
+
+void
+master_throttle(struct master_service *svc)
+{
+	if (svc->throttled)
+		return;
+	svc->throttled = 1;
+	log_warn("service %s/%s (%s): %s keeps failing at startup: "
+	    "throttling for %llds", svc->name, mastercf_type_name(svc->type),
+	    svc->where, svc->path, var_service_throttle_time);
+	svc->throttle_timer = event_add_timer(master_ev,
+	    var_service_throttle_time * 1000, master_unthrottle, svc);
+	master_service_update(svc);
+}
+
+static void
+master_reap_one(struct master_child *child, int status)
+{
+	struct master_service *svc = child->svc;
+	int abnormal, sig = 0;
+
+	abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	if (WIFSIGNALED(status))
+		sig = WTERMSIG(status);
+	if (!abnormal)
+		log_debug("process %s pid %ld exited", child->path,
+		    (long)child->pid);
+	else if (master_stopping && sig == SIGKILL)
+		log_info("process %s pid %ld killed on stop", child->path,
+		    (long)child->pid);
+	else if (sig != 0)
+		log_warn("process %s pid %ld killed by signal %d",
+		    child->path, (long)child->pid, sig);
+	else
+		log_warn("process %s pid %ld exit status %d", child->path,
+		    (long)child->pid, WEXITSTATUS(status));
+
+	TAILQ_REMOVE(&master_children, child, entry);
+	if (svc != NULL) {
+		svc->total--;
+		if (child->avail)
+			svc->avail--;
+		if (abnormal && child->uses == 0 && !master_stopping &&
+		    ++svc->failures >= MASTER_THROTTLE_AFTER)
+			master_throttle(svc);
+		master_service_update(svc);
+	}
+	free(child->path);
+	free(child);
+}
+
+void
+master_reap(void)
+{
+	struct master_child *child;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((child = master_child_find(pid)) == NULL) {
+			log_debug("reaped unknown pid %ld", (long)pid);
+			continue;
+		}
+		master_reap_one(child, status);
+	}
+	if (master_stopping && TAILQ_EMPTY(&master_children))
+		master_finish();
+}
+
+void
+master_kill_all(int sig)
+{
+	struct master_child *child;
+
+	TAILQ_FOREACH(child, &master_children, entry)
+		kill(child->pid, sig);
+}
+
+static void
+master_stop_expired(void *arg)
+{
+	struct master_child *child;
+	int n = 0;
+
+	(void)arg;
+	master_stop_timer = NULL;
+	TAILQ_FOREACH(child, &master_children, entry)
+		n++;
+	log_warn("%d process(es) still running %llds after stop: killing "
+	    "them", n, var_master_stop_timeout);
+	master_kill_all(SIGKILL);
+}
+
+void
+master_stop(void)
+{
+	struct master_service *svc;
+
+	master_stopping = 1;
+	while ((svc = TAILQ_FIRST(&master_services)) != NULL) {
+		TAILQ_REMOVE(&master_services, svc, entry);
+		master_service_free(svc);
+	}
+	if (TAILQ_EMPTY(&master_children))
+		master_finish();
+	master_stop_timer = event_add_timer(master_ev,
+	    var_master_stop_timeout * 1000, master_stop_expired, NULL);
+}

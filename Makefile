@@ -19,7 +19,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
-DAEMONS = master/master
+DAEMONS = master/master smtpd/smtpd anvil/anvil
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)

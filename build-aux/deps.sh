@@ -6,7 +6,7 @@
 # Usage: build-aux/deps.sh [-q]     (-q: say nothing when all is present)
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
-libcrypt-dev perl db-util python3 openssl"
+libcrypt-dev perl db-util python3 openssl swaks pflogsumm"
 
 quiet=0
 [ "$1" = "-q" ] && quiet=1

@@ -23,6 +23,12 @@ int	ctl_check(int, char **);
 /* ctl_init.c */
 int	ctl_init(int, char **);
 
+/* ctl_sendmail.c: the sendmail and mailq personality (argv[0]) */
+int	ctl_sendmail(int, char **);
+
+/* ctl_queue.c: queue, flush, hold, release, delete, requeue, cat */
+int	ctl_queue(int, char **);
+
 /* ctl_map.c */
 int	ctl_map(int, char **);
 

@@ -54,7 +54,7 @@ static const struct ctl_init_svc {
 	const char	*program;
 	const char	*opts[3];	/* -o name=value, used when known */
 } ctl_init_svcs[] = {
-	{ "SMTP (port 25 on a real server)", 25, NULL, "n - n - -", "smtpd",
+	{ "SMTP (port 25 on a real server)", 25, NULL, "n - y - -", "smtpd",
 	    { NULL } },
 	{ "submission (587)", 87, NULL, "n - n - -", "smtpd",
 	    { "smtpd_sasl_auth_enable=yes", NULL } },
@@ -78,9 +78,36 @@ static const struct ctl_init_svc {
 	    "auth", { NULL } },
 	{ "delivery to mailboxes (runs as vmail_owner, jailed in the mail "
 	    "root)", 0, "local", "- n y - -", "local", { NULL } },
-	{ "delivery to other hosts", 0, "relay", "- - n - -", "relay",
+	{ "delivery to other hosts by MX (default_transport)", 0, "smtp",
+	    "- - n - -", "relay", { NULL } },
+	{ "delivery to relay_domains (relay_transport)", 0, "relay",
+	    "- - n - -", "relay",
 	    { NULL } },
 };
+
+/*
+ * Services whose program is built but which need more than it has yet:
+ * written commented out, with the reason (by port, as above).
+ */
+static const struct {
+	int		 port;
+	const char	*why;
+} ctl_init_later[] = {
+	{ 87, "smtpd has no STARTTLS and AUTH yet" },
+	{ 65, "smtpd has no TLS and AUTH yet" },
+};
+
+static const char *
+ctl_init_later_why(int port)
+{
+	size_t i;
+
+	for (i = 0; port != 0 &&
+	    i < sizeof(ctl_init_later) / sizeof(ctl_init_later[0]); i++)
+		if (ctl_init_later[i].port == port)
+			return ctl_init_later[i].why;
+	return NULL;
+}
 
 /* Programs in a build tree, by installed name. */
 static const struct {
@@ -218,6 +245,7 @@ ctl_init_master_cf(int base, const char *daemondir)
 {
 	struct vbuf *b = vbuf_new(4096, VBUF_NOLIMIT);
 	const struct ctl_init_svc *s;
+	const char *later;
 	char name[32], *prog;
 	size_t i, j;
 	int built;
@@ -237,8 +265,14 @@ ctl_init_master_cf(int base, const char *daemondir)
 		prog = xasprintf("%s/%s", daemondir, s->program);
 		built = access(prog, X_OK) == 0;
 		free(prog);
-		vbuf_appendf(b, "# %s%s\n%s%-10s %-5s", s->comment,
-		    built ? "" : " -- not built yet", built ? "" : "#", name,
+		if (built && (later = ctl_init_later_why(s->port)) != NULL) {
+			vbuf_appendf(b, "# %s -- not yet: %s", s->comment,
+			    later);
+			built = 0;
+		} else
+			vbuf_appendf(b, "# %s%s", s->comment,
+			    built ? "" : " -- not built yet");
+		vbuf_appendf(b, "\n%s%-10s %-5s", built ? "" : "#", name,
 		    s->port != 0 ? "inet" : "unix");
 		ctl_init_columns(b, s->cols);
 		vbuf_appends(b, s->program);

@@ -40,6 +40,13 @@ static const struct ctl_command {
 	{ "check", ctl_check, "check" },
 	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
+	{ "queue", ctl_queue, "queue [--json]" },
+	{ "flush", ctl_queue, "flush" },
+	{ "hold", ctl_queue, "hold ID...|ALL" },
+	{ "release", ctl_queue, "release ID...|ALL" },
+	{ "delete", ctl_queue, "delete ID...|ALL" },
+	{ "requeue", ctl_queue, "requeue [ID...|ALL]" },
+	{ "cat", ctl_queue, "cat [-b | -e] ID" },
 };
 
 static void
@@ -56,8 +63,14 @@ ctl_usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *confdir = NULL;
+	const char *confdir = NULL, *base;
 	size_t i;
+
+	/* the sendmail personality: invoked as sendmail or mailq */
+	base = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
+	    argv[0];
+	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0)
+		return ctl_sendmail(argc, argv);
 
 	log_init("postern", LOG_TO_STDERR);
 	argc--, argv++;

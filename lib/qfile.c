@@ -29,6 +29,7 @@ struct qfile_writer {
 	uint64_t	 content_offset;
 	uint64_t	 content_size;
 	int		 in_content;
+	ino_t		 ino;		/* of the file, fixed at create */
 };
 
 static void
@@ -124,6 +125,7 @@ qfile_create(const char *queue_dir)
 	static unsigned int seq;
 	struct qfile_writer *w = xcalloc(1, sizeof(*w));
 	unsigned char hdr[QFILE_HDR_SIZE];
+	struct stat st;
 
 	w->queue_dir = xstrdup(queue_dir);
 	w->tmp_path = xasprintf("%s/%s/tmp.%ld.%u", queue_dir, QDIR_INCOMING,
@@ -138,6 +140,18 @@ qfile_create(const char *queue_dir)
 		errno = saved;
 		return NULL;
 	}
+	if (fstat(w->fd, &st) < 0) {
+		int saved = errno;
+
+		(void)unlink(w->tmp_path);
+		close(w->fd);
+		free(w->tmp_path);
+		free(w->queue_dir);
+		free(w);
+		errno = saved;
+		return NULL;
+	}
+	w->ino = st.st_ino;
 	gettimeofday(&w->arrival, NULL);
 	w->wbuf = vbuf_new(QFILE_WBUF, VBUF_NOLIMIT);
 	/* placeholder header; the real one is written at commit */
@@ -226,6 +240,12 @@ qfile_arrival(const struct qfile_writer *w)
 	return &w->arrival;
 }
 
+void
+qfile_id(const struct qfile_writer *w, char qid_r[QID_SIZE])
+{
+	qid_make(qid_r, &w->arrival, w->ino);
+}
+
 /* rename without replacing: renameat2 where the filesystem has it */
 static int
 qfile_rename_noreplace(const char *from, const char *to)
@@ -272,8 +292,9 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 	qid_make(qid_r, &w->arrival, st.st_ino);
 	dir = xasprintf("%s/%s/%c", w->queue_dir, QDIR_INCOMING, qid_hash(qid_r));
 	path = xasprintf("%s/%s", dir, qid_r);
+	/* another process may make the hash directory at the same time */
 	if ((r = qfile_rename_noreplace(w->tmp_path, path)) < 0 &&
-	    errno == ENOENT && mkdir(dir, 0700) == 0)
+	    errno == ENOENT && (mkdir(dir, 0700) == 0 || errno == EEXIST))
 		r = qfile_rename_noreplace(w->tmp_path, path);
 	if (r == 0 && dir_sync)
 		r = fsutil_fsync_dir(dir);

@@ -103,6 +103,12 @@ int	qfile_commit(struct qfile_writer *, int dir_sync, char qid_r[QID_SIZE]);
 void	qfile_abort(struct qfile_writer *);
 /* The arrival time recorded in the header. */
 const struct timeval *qfile_arrival(const struct qfile_writer *);
+/*
+ * The queue ID the file gets at qfile_commit, known from qfile_create
+ * on (arrival time and inode are fixed then): smtpd needs it for the
+ * Received: header it writes before the content and for its log lines.
+ */
+void	qfile_id(const struct qfile_writer *, char qid_r[QID_SIZE]);
 
 /* --- reading ---------------------------------------------------------- */
 

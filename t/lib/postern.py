@@ -339,6 +339,14 @@ def _unprivileged_copy():
         dst = os.path.join(top, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(os.path.join(TOP, rel), dst)
+    # the other services and test tools, where they are built
+    for rel in ("qmgr/qmgr", "delivery/local/local", "smtpd/smtpd",
+                "anvil/anvil", "t/bin/qput", "t/lib/qmgrtest.py",
+                "t/bin/qcat", "t/lib/smtpd_t.py"):
+        if os.access(os.path.join(TOP, rel), os.R_OK):
+            dst = os.path.join(top, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(os.path.join(TOP, rel), dst)
     script = os.path.join(top, "t", "integ", os.path.basename(sys.argv[0]))
     os.makedirs(os.path.dirname(script), exist_ok=True)
     shutil.copy2(os.path.abspath(sys.argv[0]), script)

@@ -1,0 +1,64 @@
+/*
+ * qmgr_proto - the queue manager's control protocol: what `postern
+ * queue`, `flush`, `hold`, `release`, `delete` and `requeue` say to qmgr.
+ *
+ * DESCRIPTION
+ *	Transport: the UNIX stream socket QMGR_CTL_SOCKET under
+ *	queue_directory (private/ is mode 0700 and owned by mail_owner;
+ *	the socket itself is 0600 and owned by mail_owner), so only root
+ *	and mail_owner can connect; qmgr also checks SO_PEERCRED and
+ *	serves only uid 0 and its own uid. One request per connection.
+ *	Records are lib/ipc attribute records (STYLE 2.2).
+ *
+ *	qmgr speaks first: proto=qmgr/1.0. Then the client sends one of
+ *
+ *	  req=list
+ *		qmgr answers with one req=entry record per message, then
+ *		req=end with total (the number of entries). An entry:
+ *		  queue_id	the QID
+ *		  queue		"active", "incoming", "deferred" or "hold"
+ *		  size		content bytes
+ *		  arrival	seconds since the epoch
+ *		  sender	envelope sender ("" for the null sender)
+ *		  count		recipients not yet delivered, then count
+ *				groups of:
+ *		  rcpt		the address as received
+ *		  reason	last deferral reason, "4.x.y text", or ""
+ *		Entries are produced incrementally: a large queue costs
+ *		qmgr bounded memory, and the client sees entries as they
+ *		come.
+ *	  req=flush
+ *		deliver deferred mail now and forget dead destinations.
+ *	  req=hold | req=release | req=delete | req=requeue
+ *		  count		number of ids, 1..QMGR_PROTO_IDS_MAX
+ *		  then count times: id  a queue ID, or ALL
+ *		hold: incoming, deferred and active mail goes to hold/;
+ *		release: hold/ back to the queue (delivered now);
+ *		delete: removed from any queue; requeue: deferred (and,
+ *		by ID, held) mail goes back to incoming/, is resolved
+ *		again with the current tables and delivered now.
+ *
+ *	and qmgr answers the last five with
+ *	  req=result
+ *	  done		how many messages were affected
+ *	  text		"" or a note (e.g. "no such message: QID, ...")
+ *
+ *	A malformed request gets req=error text=WHY and the connection is
+ *	closed.
+ *
+ * SECURITY
+ *	Both sides parse strictly (ipc getters). Queue IDs are checked
+ *	with qid_valid before they become file names.
+ */
+#ifndef POSTERN_QMGR_PROTO_H
+#define POSTERN_QMGR_PROTO_H
+
+#define QMGR_PROTO_NAME		"qmgr"
+#define QMGR_PROTO_MAJOR	1
+#define QMGR_PROTO_MINOR	0
+#define QMGR_CTL_SOCKET		"private/qmgr-ctl"
+#define QMGR_PROTO_IDS_MAX	10000
+#define QMGR_PROTO_TEXT_MAX	4096
+#define QMGR_PROTO_ADDR_MAX	1024
+
+#endif

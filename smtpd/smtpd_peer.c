@@ -1,0 +1,186 @@
+/*
+ * NAME
+ *	smtpd_peer - who the client is: address, verified name, and what
+ *	it did before the greeting.
+ *
+ * DESCRIPTION
+ *	The name is the reverse (PTR) name of the address, used only when
+ *	it resolves forward to the same address again (a PTR record is the
+ *	client's to write); otherwise, or with smtpd_peername_lookup = no,
+ *	it is "unknown", as in Postfix's "unknown[192.0.2.1]".
+ *
+ *	Early talkers (Postfix's postscreen "pregreet" test): on TCP, a
+ *	client outside mynetworks waits smtpd_greet_pause before the 220.
+ *	A client that sends anything in that pause does not wait for the
+ *	server as RFC 5321 4.3.1 requires; typically a spam engine. With
+ *	smtpd_reject_early_talkers it gets "554 5.5.0 ... Error: SMTP
+ *	protocol synchronization" (RFC 5321 3.1 allows 554 in place of
+ *	the greeting) and is disconnected; otherwise this is only logged.
+ *
+ * SECURITY
+ *	A client's PTR record and its forward records are the client's:
+ *	the name is used only when both agree, and must be a plausible
+ *	host name (letters, digits, '-' and '.'). The lookups are done by
+ *	the C library (before the jail it is made to load what it needs).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "params.h"
+#include "smtpd.h"
+#include "sock.h"
+
+void
+smtpd_peer_prepare(void)
+{
+	char host[NI_MAXHOST];
+	struct addrinfo hints, *res;
+
+	/* load the resolver's modules while the files are reachable */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo("127.0.0.1", NULL, &hints, &res) == 0) {
+		(void)getnameinfo(res->ai_addr, res->ai_addrlen, host,
+		    sizeof(host), NULL, 0, NI_NAMEREQD);
+		freeaddrinfo(res);
+	}
+}
+
+/* A name fit to log and to put into Received: */
+static int
+smtpd_peer_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= SMTPD_NAME_MAX || name[0] == '.' ||
+	    name[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') ||
+		    name[i] == '-' || name[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* Reverse, then forward-confirm; "unknown" unless both agree. */
+static void
+smtpd_peer_name(struct smtpd_session *sess)
+{
+	struct addrinfo hints, *ra = NULL, *fa = NULL, *p;
+	char name[NI_MAXHOST], num[NI_MAXHOST];
+	int found = 0;
+
+	strlcpy(sess->name, "unknown", sizeof(sess->name));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(sess->addr, NULL, &hints, &ra) != 0)
+		return;
+	if (getnameinfo(ra->ai_addr, ra->ai_addrlen, name, sizeof(name),
+	    NULL, 0, NI_NAMEREQD) != 0 || !smtpd_peer_name_ok(name))
+		goto out;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = ra->ai_family;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &fa) != 0)
+		goto out;
+	for (p = fa; p != NULL && !found; p = p->ai_next)
+		if (getnameinfo(p->ai_addr, p->ai_addrlen, num, sizeof(num),
+		    NULL, 0, NI_NUMERICHOST) == 0 &&
+		    strcmp(num, sess->addr) == 0)
+			found = 1;
+	if (found) {
+		addr_lower(name);
+		strlcpy(sess->name, name, sizeof(sess->name));
+	} else
+		log_info("%s: hostname %s does not resolve to address %s",
+		    sess->addr, name, sess->addr);
+out:
+	if (fa != NULL)
+		freeaddrinfo(fa);
+	freeaddrinfo(ra);
+}
+
+void
+smtpd_peer_lookup(struct smtpd_session *sess)
+{
+	if (sock_peer_addr(sess->fd, sess->addr, sizeof(sess->addr),
+	    sess->port, sizeof(sess->port)) < 0) {
+		/* a UNIX socket (local submission) or a vanished peer */
+		sess->addr[0] = '\0';
+		sess->port[0] = '\0';
+		strlcpy(sess->name, "localhost", sizeof(sess->name));
+		smtpd_session_namaddr(sess);
+		return;
+	}
+	sess->flags |= SMTPD_F_INET;
+	if (var_smtpd_peername_lookup)
+		smtpd_peer_name(sess);
+	else
+		strlcpy(sess->name, "unknown", sizeof(sess->name));
+	smtpd_session_namaddr(sess);
+}
+
+void
+smtpd_peer_classify(struct smtpd_session *sess)
+{
+	sess->bare = smtpd_conf.bare;
+	/* a local program's text may end lines in LF: not an attack */
+	if (sess->flags & SMTPD_F_LOCAL)
+		sess->bare = SMTPD_BARE_NORMALIZE;
+	if (!(sess->flags & SMTPD_F_INET))
+		return;
+	if (smtpd_nets_match(smtpd_conf.mynetworks, sess->addr))
+		sess->flags |= SMTPD_F_MYNETWORKS;
+	if (smtpd_nets_match(smtpd_conf.bare_exempt, sess->addr))
+		sess->flags |= SMTPD_F_BARE_EXEMPT;
+	if (sess->flags & SMTPD_F_BARE_EXEMPT)
+		sess->bare = SMTPD_BARE_NORMALIZE;
+}
+
+int
+smtpd_peer_pregreet(struct smtpd_session *sess)
+{
+	struct pollfd pfd;
+	char c;
+	ssize_t n;
+	int r;
+
+	if (!(sess->flags & SMTPD_F_INET) ||
+	    (sess->flags & SMTPD_F_MYNETWORKS) || var_smtpd_greet_pause <= 0)
+		return 0;
+	pfd.fd = sess->fd;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1, (int)var_smtpd_greet_pause * 1000);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return 0;
+	n = recv(sess->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0) {
+		log_info("lost connection after CONNECT from %s",
+		    sess->namaddr);
+		return -1;
+	}
+	if (n < 0)
+		return 0;	/* the session will see the error */
+	if (!var_smtpd_reject_early_talkers) {
+		log_info("pregreet from %s (early talker; allowed)",
+		    sess->namaddr);
+		return 0;
+	}
+	smtpd_reject(sess, NULL, 554, "5.5.0", "%s Error: SMTP protocol "
+	    "synchronization (talked before the greeting)", var_myhostname);
+	return -1;
+}

@@ -1,0 +1,175 @@
+/*
+ * NAME
+ *	smtpd_queue - the queue file of a transaction, and waking qmgr.
+ *
+ * DESCRIPTION
+ *	The file is made at the first accepted recipient (lib/qfile: a
+ *	temporary name in incoming/), with the sender and the attributes
+ *	of the transaction:
+ *	  client=host[addr]  helo=NAME  protocol=ESMTP
+ *	  envid=ID (decoded)  ret=FULL|HDRS  body=7BIT|8BITMIME
+ *	  smtputf8=yes  local_uid=N (local submission)
+ *	then each recipient as it is accepted, with its ORCPT as received
+ *	and its NOTIFY as a canonical list. Content follows at DATA/BDAT.
+ *	smtpd_queue_commit fsyncs the file, renames it into incoming/H/
+ *	and fsyncs that directory (queue_dir_fsync); only then does the
+ *	caller say "250 2.0.0 Ok: queued as QID". Any failure aborts the
+ *	file: a client that disconnects, times out or is refused mid-DATA
+ *	leaves nothing behind (and a crash leaves only a tmp.* file that
+ *	qmgr removes, see qfile.h).
+ *
+ *	qmgr is woken by a connection to public/qmgr (relative to the
+ *	queue directory, our working directory in or out of the jail)
+ *	that writes one request byte: "I" new mail in incoming/, "F" flush
+ *	the deferred queue (ETRN). The master's SERVER_TRIGGER skeleton
+ *	hands those bytes to qmgr. Failure is ignored for new mail: qmgr
+ *	scans incoming/ on its own wakeup timer anyway.
+ *
+ * SECURITY
+ *	Runs as mail_owner in the queue directory. Envelope text has been
+ *	checked by the parsers; qfile refuses CR and LF in records.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "params.h"
+#include "priv.h"
+#include "qfile.h"
+#include "smtpd.h"
+#include "sock.h"
+
+#define SMTPD_QMGR_PATH		"public/qmgr"
+#define SMTPD_QMGR_TIMEOUT	2	/* seconds */
+
+void
+smtpd_queue_prepare(void)
+{
+	struct priv_user pu;
+	const char *err;
+
+	if (mkdir(QDIR_INCOMING, 0700) < 0 && errno != EEXIST)
+		log_fatal("mkdir %s/%s: %m", var_queue_directory,
+		    QDIR_INCOMING);
+	if (geteuid() != 0)
+		return;
+	if (priv_lookup(var_mail_owner, &pu, &err) < 0)
+		log_fatal("mail_owner %s: %s", var_mail_owner, err);
+	if (chown(QDIR_INCOMING, pu.uid, pu.gid) < 0)
+		log_fatal("chown %s/%s: %m", var_queue_directory,
+		    QDIR_INCOMING);
+}
+
+static int
+smtpd_queue_attrs(struct smtpd_session *sess)
+{
+	struct smtpd_xact *x = &sess->xact;
+	struct qfile_writer *qf = x->qf;
+	char uid[32];
+
+	if (qfile_add_sender(qf, x->sender) < 0 ||
+	    qfile_add_attr(qf, "client", sess->namaddr) < 0 ||
+	    qfile_add_attr(qf, "helo", sess->helo) < 0 ||
+	    qfile_add_attr(qf, "protocol", smtpd_session_proto(sess)) < 0)
+		return -1;
+	if (x->envid[0] != '\0' && qfile_add_attr(qf, "envid", x->envid) < 0)
+		return -1;
+	if (x->ret != SMTPD_RET_NONE && qfile_add_attr(qf, "ret",
+	    x->ret == SMTPD_RET_FULL ? "FULL" : "HDRS") < 0)
+		return -1;
+	if (x->body != SMTPD_BODY_NONE && qfile_add_attr(qf, "body",
+	    x->body == SMTPD_BODY_8BITMIME ? "8BITMIME" : "7BIT") < 0)
+		return -1;
+	if (x->smtputf8 && qfile_add_attr(qf, "smtputf8", "yes") < 0)
+		return -1;
+	if (sess->flags & SMTPD_F_LOCAL) {
+		snprintf(uid, sizeof(uid), "%ld", (long)sess->local_uid);
+		if (qfile_add_attr(qf, "local_uid", uid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+smtpd_queue_open(struct smtpd_session *sess)
+{
+	struct smtpd_xact *x = &sess->xact;
+
+	if ((x->qf = qfile_create(".")) == NULL) {
+		log_error("cannot create a queue file in %s/%s: %m",
+		    var_queue_directory, QDIR_INCOMING);
+		smtpd_reply(sess, 451, "4.3.0", "Error: queue file write "
+		    "error");
+		return -1;
+	}
+	qfile_id(x->qf, x->qid);
+	if (smtpd_queue_attrs(sess) < 0) {
+		log_error("%s: queue file write error: %m", x->qid);
+		qfile_abort(x->qf);
+		x->qf = NULL;
+		x->qid[0] = '\0';
+		smtpd_reply(sess, 451, "4.3.0", "Error: queue file write "
+		    "error");
+		return -1;
+	}
+	log_info("%s: client=%s", x->qid, sess->namaddr);
+	return 0;
+}
+
+int
+smtpd_queue_add_rcpt(struct smtpd_session *sess, const char *addr,
+    const char *orcpt, const char *notify)
+{
+	return qfile_add_rcpt(sess->xact.qf, addr, orcpt, notify);
+}
+
+int
+smtpd_queue_write(void *arg, const void *p, size_t n)
+{
+	struct smtpd_session *sess = arg;
+
+	return qfile_write_content(sess->xact.qf, p, n);
+}
+
+int
+smtpd_queue_commit(struct smtpd_session *sess)
+{
+	struct smtpd_xact *x = &sess->xact;
+	char qid[QID_SIZE];
+
+	if (qfile_commit(x->qf, var_queue_dir_fsync, qid) < 0) {
+		log_error("%s: queue file commit: %m", x->qid);
+		qfile_abort(x->qf);
+		x->qf = NULL;
+		return -1;
+	}
+	qfile_abort(x->qf);	/* frees; the file is under its name */
+	x->qf = NULL;
+	if (strcmp(qid, x->qid) != 0)
+		log_panic("queue ID %s became %s at commit", x->qid, qid);
+	return 0;
+}
+
+int
+smtpd_queue_trigger(const char *req)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = sock_connect_unix(SMTPD_QMGR_PATH,
+	    SMTPD_QMGR_TIMEOUT)) < 0) {
+		log_debug("trigger %s: connect %s: %m", req, SMTPD_QMGR_PATH);
+		return -1;
+	}
+	do
+		n = write(fd, req, strlen(req));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n == (ssize_t)strlen(req) ? 0 : -1;
+}

@@ -1,0 +1,78 @@
+/*
+ * anvilc - a test-only driver of lib/anvil_clnt, so that t/integ can talk
+ * to a running anvil the way smtpd does.
+ *
+ *	anvilc SOCKET
+ *
+ * Reads commands on standard input, one per line, all on one client
+ * (one connection to anvil, reopened as the library does), and prints
+ * one answer line for each:
+ *
+ *	connect SERVICE IP	-> "ok COUNT RATE", "full", "error TEXT"
+ *	disconnect SERVICE IP	-> "ok", "error TEXT"
+ *	raw TEXT		-> sends TEXT as bytes on a new connection
+ *				   and prints "sent" (garbage tests)
+ *
+ * SECURITY: test code only; never installed.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "anvil_clnt.h"
+#include "log.h"
+#include "sock.h"
+
+int
+main(int argc, char **argv)
+{
+	struct anvil_clnt *ac;
+	struct anvil_reply rep;
+	char line[1024], verb[32], svc[128], ip[128];
+	int r, fd;
+
+	log_init("anvilc", LOG_TO_STDERR);
+	if (argc != 2) {
+		fprintf(stderr, "usage: anvilc SOCKET\n");
+		return 64;
+	}
+	ac = anvil_clnt_new(argv[1], 5000);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "raw ", 4) == 0) {
+			if ((fd = sock_connect_unix(argv[1], 5)) >= 0) {
+				if (write(fd, line + 4, strlen(line + 4)) < 0)
+					perror("write");
+				sleep(1);
+				close(fd);
+			}
+			printf("sent\n");
+			continue;
+		}
+		if (sscanf(line, "%31s %127s %127s", verb, svc, ip) != 3) {
+			printf("error usage\n");
+			continue;
+		}
+		if (strcmp(verb, "connect") == 0) {
+			r = anvil_clnt_connect(ac, svc, ip, &rep);
+			if (r == 0)
+				printf("ok %lu %lu\n", rep.count, rep.rate);
+			else if (r == 1)
+				printf("full\n");
+			else
+				printf("error %s\n", anvil_clnt_error(ac));
+		} else if (strcmp(verb, "disconnect") == 0) {
+			if (anvil_clnt_disconnect(ac, svc, ip) == 0)
+				printf("ok\n");
+			else
+				printf("error %s\n", anvil_clnt_error(ac));
+		} else
+			printf("error unknown command\n");
+	}
+	anvil_clnt_free(&ac);
+	return 0;
+}

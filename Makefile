@@ -19,7 +19,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
-DAEMONS = master/master smtpd/smtpd anvil/anvil
+DAEMONS = master/master anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -41,7 +41,7 @@ ALL_OBJS := $(LIB_OBJS) $(ALL_PROG_OBJS) $(UNIT_SRCS:.c=.o) $(TBIN_SRCS:.c=.o) $
 MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
-.PHONY: all check check-unit tests deps install clean distclean run
+.PHONY: all check check-unit tests deps install clean distclean run bench
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
 
@@ -107,6 +107,12 @@ check: tests
 
 check-unit: tests
 	prove t/unit/
+
+# --- benchmark (never part of check) -------------------------------------
+# Postern against Postfix on this machine with smtp-source; see
+# bench/README. As root it installs postfix; e.g. BENCH_ARGS=--quick.
+bench: all
+	bench/run $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing),

@@ -32,4 +32,9 @@ int	ctl_queue(int, char **);
 /* ctl_map.c */
 int	ctl_map(int, char **);
 
+/* ctl_user.c: postern user add|del|list|passwd */
+int	ctl_user(int, char **);
+/* For postern init: the postmaster@domain mailbox, password shown once. */
+int	ctl_user_init(const char *confdir, const char *domain);
+
 #endif

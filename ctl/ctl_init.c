@@ -475,6 +475,14 @@ ctl_init(int argc, char **argv)
 		printf("  SMTP on 127.0.0.1:%d, submission %d, POP3 %d, IMAP "
 		    "%d\n", base + 25, base + 87, base + 10, base + 43);
 	}
+	if (r == 0) {
+		char *etc = xasprintf("%s/etc", dir);
+
+		/* the postmaster mailbox, password shown once (ctl_user.c) */
+		if (ctl_user_init(etc, domain) < 0)
+			r = 1;
+		free(etc);
+	}
 out:
 	free(p);
 	free(tree);

@@ -47,6 +47,7 @@ static const struct ctl_command {
 	{ "delete", ctl_queue, "delete ID...|ALL" },
 	{ "requeue", ctl_queue, "requeue [ID...|ALL]" },
 	{ "cat", ctl_queue, "cat [-b | -e] ID" },
+	{ "user", ctl_user, "user add|passwd [--stdin] ... | del ADDRESS | list" },
 };
 
 static void

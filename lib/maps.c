@@ -13,12 +13,17 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfline.h"
+#include "log.h"
 #include "maps_int.h"
 #include "xmalloc.h"
 
@@ -100,6 +105,76 @@ maps_find_type(const char *spec, const char **name_r, char *err,
 	return NULL;
 }
 
+/* Every open table, for maps_changed(). */
+static struct maps_table *maps_all;
+
+/* Remember the table's file as it is now (after a successful open). */
+static void
+maps_watch_start(struct maps_table *t)
+{
+	char *path;
+
+	if (t->watch_fd >= 0)
+		close(t->watch_fd);
+	t->watch_fd = -1;
+	if (t->ops->watch_suffix == NULL)
+		return;
+	path = xasprintf("%s%s", t->name, t->ops->watch_suffix);
+	t->watch_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	free(path);
+	if (t->watch_fd >= 0 && fstat(t->watch_fd, &t->watch_st) < 0) {
+		close(t->watch_fd);
+		t->watch_fd = -1;
+	}
+}
+
+/*
+ * Has the table's file been replaced or changed since it was opened, in a
+ * way this process cannot follow? A type that reopens by path follows
+ * where the path can be seen; behind a chroot, or for a table read once,
+ * the answer in memory is out of date, and "not found" could bounce mail
+ * for an address just added: the table is then stale.
+ */
+static int
+maps_watch_stale(struct maps_table *t)
+{
+	struct stat st, now;
+	char *path;
+	int visible;
+
+	if (t->stale)
+		return 1;
+	if (t->watch_fd < 0 || fstat(t->watch_fd, &st) < 0)
+		return 0;
+	if (st.st_nlink > 0 && st.st_size == t->watch_st.st_size &&
+	    st.st_mtim.tv_sec == t->watch_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == t->watch_st.st_mtim.tv_nsec)
+		return 0;
+	if (t->ops->reopens) {
+		path = xasprintf("%s%s", t->name, t->ops->watch_suffix);
+		visible = stat(path, &now) == 0;
+		free(path);
+		if (visible)
+			return 0;	/* the type reopens it at the lookup */
+	}
+	t->stale = 1;
+	log_info("%s has changed since this process opened it; "
+	    "a new process will use the new one", t->spec);
+	return 1;
+}
+
+int
+maps_changed(void)
+{
+	struct maps_table *t;
+	int changed = 0;
+
+	for (t = maps_all; t != NULL; t = t->next)
+		if (t->ready && maps_watch_stale(t))
+			changed = 1;
+	return changed;
+}
+
 struct maps_table *
 maps_open(const char *spec, int flags, const char **err_r)
 {
@@ -119,9 +194,14 @@ maps_open(const char *spec, int flags, const char **err_r)
 	t->name = t->spec + (name - spec);
 	t->flags = flags;
 	t->key = vbuf_new(64, CFLINE_MAX);
-	if ((r = ops->open(t)) == 0)
+	t->watch_fd = -1;
+	if ((t->next = maps_all) != NULL)
+		maps_all->prev = t;
+	maps_all = t;
+	if ((r = ops->open(t)) == 0) {
 		t->ready = 1;
-	else if (r == MAPS_OPEN_BAD || (flags & MAPS_OPEN_DEFER) == 0) {
+		maps_watch_start(t);
+	} else if (r == MAPS_OPEN_BAD || (flags & MAPS_OPEN_DEFER) == 0) {
 		strlcpy(maps_open_err, t->err, sizeof(maps_open_err));
 		maps_close(&t);
 		*err_r = maps_open_err;
@@ -144,12 +224,34 @@ maps_lookup(struct maps_table *t, const char *key, const char **value_r,
 			return -1;
 		}
 		t->ready = 1;
+		maps_watch_start(t);
 	}
 	if (vbuf_sets(t->key, key) < 0)
 		return 0;	/* longer than any line a table can hold */
 	maps_fold(t->key->data);
 	if ((r = t->ops->lookup(t, vbuf_str(t->key), value_r)) < 0)
 		*err_r = t->err;
+	else if (r == 0 && maps_watch_stale(t)) {
+		/*
+		 * The key may have been added since: "not found" from an old
+		 * copy must not bounce mail. What the old copy has is still
+		 * an answer the admin gave (Postfix answers from it too).
+		 */
+		maps_seterr(t, "table changed since this process opened it; "
+		    "try again");
+		*err_r = t->err;
+		r = -1;
+	}
+	else if (t->ops->reopens && t->watch_fd >= 0) {
+		struct stat st;
+
+		/* the type may have reopened a replaced file: follow it */
+		if (fstat(t->watch_fd, &st) == 0 && (st.st_nlink == 0 ||
+		    st.st_mtim.tv_sec != t->watch_st.st_mtim.tv_sec ||
+		    st.st_mtim.tv_nsec != t->watch_st.st_mtim.tv_nsec ||
+		    st.st_size != t->watch_st.st_size))
+			maps_watch_start(t);
+	}
 	return r;
 }
 
@@ -167,6 +269,14 @@ maps_close(struct maps_table **tp)
 	if (t == NULL)
 		return;
 	t->ops->close(t);
+	if (t->watch_fd >= 0)
+		close(t->watch_fd);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		maps_all = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
 	vbuf_free(&t->key);
 	free(t->spec);
 	free(t);

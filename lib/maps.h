@@ -122,6 +122,17 @@ size_t	maps_list_count(const struct maps_list *);
 void	maps_list_close(struct maps_list **lp);
 
 /*
+ * Has any open table's file been replaced or changed in a way this
+ * process cannot follow (a hash: table behind a chroot, a texthash:
+ * table, which is read once)? Its lookups then still find what the old
+ * copy has, but "not found" becomes a temporary error ("table changed
+ * ... try again"), and the process should be replaced: the service skeleton checks this between clients
+ * and exits, so the master starts a fresh process that opens the new
+ * file before its jail. Returns 1 when so (logged once per table).
+ */
+int	maps_changed(void);
+
+/*
  * What `postern map type:path` does. For hash: compile the text file
  * path into path.db atomically: a temporary file in the same directory,
  * DB sync, fsync, rename over path.db, fsync of the directory; the .db

@@ -465,4 +465,6 @@ const struct maps_ops maps_hash_ops = {
 	.lookup = maps_hash_lookup,
 	.close = maps_hash_close,
 	.compile = maps_hash_compile,
+	.watch_suffix = ".db",
+	.reopens = 1,
 };

@@ -12,6 +12,8 @@
 #ifndef POSTERN_MAPS_INT_H
 #define POSTERN_MAPS_INT_H
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 
 #include "maps.h"
@@ -37,6 +39,13 @@ struct maps_ops {
 	void	(*close)(struct maps_table *t);
 	/* `postern map`: build or check the table; 0 or -1 with err. */
 	int	(*compile)(const char *name, char *err, size_t errlen);
+	/*
+	 * The file that holds the table is name + watch_suffix (NULL: no
+	 * file). reopens: the type notices a replaced file by its path and
+	 * reopens it by itself, where the path can be seen.
+	 */
+	const char *watch_suffix;
+	int	 reopens;
 };
 
 struct maps_table {
@@ -48,6 +57,11 @@ struct maps_table {
 	struct vbuf *key;	/* the folded lookup key */
 	void	*priv;		/* the type's state */
 	char	 err[MAPS_ERR_MAX];
+	/* the file as it was opened, to notice a replacement (maps.c) */
+	int	 watch_fd;	/* -1: none */
+	struct stat watch_st;
+	int	 stale;		/* changed, and this process cannot reload it */
+	struct maps_table *next, *prev;	/* every open table */
 };
 
 extern const struct maps_ops maps_hash_ops;

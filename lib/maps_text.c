@@ -242,4 +242,5 @@ const struct maps_ops maps_texthash_ops = {
 	.lookup = maps_text_lookup,
 	.close = maps_text_close,
 	.compile = maps_texthash_compile,
+	.watch_suffix = "",
 };

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "maps.h"
 #include "server.h"
 #include "server_private.h"
 
@@ -46,6 +47,8 @@ server_single_serve(int fd, int lfd)
 		    server_st.use_count);
 		server_exit(0);
 	}
+	if (maps_changed())
+		server_exit(0);	/* a fresh process opens the new tables */
 	server_report(SERVER_STATE_AVAIL);
 }
 
@@ -84,6 +87,9 @@ server_single_loop(void)
 		for (i = 0; i < n; i++) {
 			if (pfd[1 + i].revents == 0)
 				continue;
+			/* leave the client to a process with current tables */
+			if (maps_changed())
+				server_exit(0);
 			fd = accept4(pfd[1 + i].fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0) {
 				if (errno == EAGAIN || errno == EINTR ||

@@ -506,12 +506,50 @@ test_reopen(void)
 	r = maps_lookup(t, "ALICE", &value, &err);
 	is_int(r, 1, "recovers after the error");
 
-	/* the path vanishes (or is outside a chroot): keep what is open */
+	/*
+	 * The path vanishes (removed, or replaced behind a chroot): the
+	 * process cannot follow, so the table is stale: a temporary error,
+	 * never the old answer or "not found", until a new process opens it.
+	 */
+	is_int(maps_changed(), 0, "no table has changed yet");
 	unlink(P("re.db"));
+	is_int(maps_changed(), 1, "a removed .db: maps_changed says so");
 	r = maps_lookup(t, "alice", &value, &err);
-	is_int(r, 1, "a removed .db: the open table stays in use");
+	is_int(r, 1, "a removed .db: what the open copy has is still found");
+	r = maps_lookup(t, "nobody", &value, &err);
+	is_int(r, -1, "... but not found is a temporary error");
+	like(err, "table changed since this process opened it", "... saying why");
 	maps_close(&t);
 	ok(stat(P("re.db"), &st) < 0, "(it is gone)");
+	is_int(maps_changed(), 0, "a closed table is no longer watched");
+}
+
+/* A texthash table is read once: an edit makes it stale, not reloaded. */
+static void
+test_texthash_stale(void)
+{
+	struct maps_table *t;
+	const char *value, *err;
+	FILE *fp;
+
+	fp = fopen(P("th"), "w");
+	fputs("alice a\n", fp);
+	fclose(fp);
+	t = maps_open(S("texthash", "th"), 0, &err);
+	/* (the test runs within one second: make the change visible) */
+	ok(t != NULL, "texthash opened");
+	is_int(maps_lookup(t, "bob", &value, &err), 0, "bob not there yet");
+	fp = fopen(P("th.new"), "w");
+	fputs("alice a\nbob b\n", fp);
+	fclose(fp);
+	rename(P("th.new"), P("th"));
+	is_int(maps_lookup(t, "bob", &value, &err), -1,
+	    "after the file is replaced: not \"not found\" but an error");
+	is_int(maps_changed(), 1, "and the process is told to restart");
+	maps_close(&t);
+	t = maps_open(S("texthash", "th"), 0, &err);
+	is_int(maps_lookup(t, "bob", &value, &err), 1, "a new open sees bob");
+	maps_close(&t);
 }
 
 static void
@@ -844,6 +882,7 @@ main(void)
 	test_foreign_db();
 	test_foreign_nonul();
 	test_reopen();
+	test_texthash_stale();
 	test_stale();
 	test_duplicates();
 	test_syntax();

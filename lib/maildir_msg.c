@@ -1,0 +1,313 @@
+/*
+ * NAME
+ *	maildir_msg - write one message into a Maildir: tmp/, fsync,
+ *	link into new/, fsync new/; see maildir.h.
+ *
+ * DESCRIPTION
+ *	The message is buffered in MAILDIR_MSG_BUF bytes and written in
+ *	whole buffers. CRLF conversion keeps one state bit: a CR that
+ *	ended the previous chunk and may be the first half of a CRLF.
+ *	Errors are sticky: the first failed write is remembered and
+ *	reported by every later call, so a caller can write everything and
+ *	check at commit.
+ *
+ * SECURITY
+ *	The file is created O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, in a
+ *	tmp/ directory opened without following links; the new/ name is
+ *	made with linkat(), which never replaces an existing file.
+ *
+ *	UNSAFE: buffer arithmetic in maildir_msg_put and the CRLF scan;
+ *	every copy is bounded by the room left in the buffer.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "maildir.h"
+#include "xmalloc.h"
+
+#define MAILDIR_MSG_BUF		(64 * 1024)
+#define MAILDIR_MSG_TRIES	20	/* names tried before giving up */
+
+struct maildir_msg {
+	struct maildir	*md;
+	int		 fd;
+	int		 flags;
+	int		 err;		/* sticky errno, 0 when fine */
+	int		 pending_cr;	/* a CR ended the last chunk */
+	uint64_t	 size;		/* stored, buffered included */
+	size_t		 buflen;
+	char		 name[MAILDIR_NAME_MAX + 1];	/* in tmp/ */
+	char		 buf[MAILDIR_MSG_BUF];
+};
+
+static unsigned long maildir_msg_q;
+static char maildir_msg_err[MAILDIR_PATH_MAX + 256];
+
+static const char *
+maildir_msg_seterr(struct maildir *md, const char *what, const char *sub,
+    const char *name)
+{
+	int saved = errno;
+
+	snprintf(maildir_msg_err, sizeof(maildir_msg_err), "%s %s/%s/%s: %s",
+	    what, md->path, sub, name, strerror(errno));
+	errno = saved;
+	return maildir_msg_err;
+}
+
+/* A fresh unique name into buf. */
+static int
+maildir_msg_name(char *buf, size_t len)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return maildir_unique(buf, len, &tv, (long)getpid(), ++maildir_msg_q,
+	    maildir_hostname());
+}
+
+struct maildir_msg *
+maildir_msg_new(struct maildir *md, int flags, const char **err_r)
+{
+	struct maildir_msg *m;
+	int i;
+
+	m = xmalloc(sizeof(*m));
+	m->md = md;
+	m->flags = flags;
+	m->err = 0;
+	m->pending_cr = 0;
+	m->size = 0;
+	m->buflen = 0;
+	m->fd = -1;
+	for (i = 0; i < MAILDIR_MSG_TRIES && m->fd < 0; i++) {
+		if (maildir_msg_name(m->name, sizeof(m->name)) < 0) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		m->fd = openat(md->tmpfd, m->name, O_WRONLY | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (m->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (m->fd < 0) {
+		*err_r = maildir_msg_seterr(md, "create", "tmp", m->name);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+maildir_msg_flush(struct maildir_msg *m)
+{
+	const char *p = m->buf;
+	size_t len = m->buflen;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(m->fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			m->err = errno;
+			return -1;
+		}
+		if (n == 0) {
+			m->err = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	m->buflen = 0;
+	return 0;
+}
+
+/* Append bytes as they are. */
+static int
+maildir_msg_put(struct maildir_msg *m, const char *p, size_t len)
+{
+	size_t room;
+
+	while (len > 0) {
+		if (m->buflen == sizeof(m->buf) && maildir_msg_flush(m) < 0)
+			return -1;
+		room = sizeof(m->buf) - m->buflen;
+		if (room > len)
+			room = len;
+		memcpy(m->buf + m->buflen, p, room);
+		m->buflen += room;
+		m->size += room;
+		p += room;
+		len -= room;
+	}
+	return 0;
+}
+
+int
+maildir_msg_write(struct maildir_msg *m, const void *buf, size_t len)
+{
+	const char *p = buf, *end = p + len, *cr;
+
+	if (m->err != 0) {
+		errno = m->err;
+		return -1;
+	}
+	if ((m->flags & MAILDIR_MSG_CRLF) == 0) {
+		if (maildir_msg_put(m, p, len) < 0)
+			goto fail;
+		return 0;
+	}
+	if (m->pending_cr && p < end) {
+		m->pending_cr = 0;
+		if (*p == '\n') {
+			if (maildir_msg_put(m, "\n", 1) < 0)
+				goto fail;
+			p++;
+		} else if (maildir_msg_put(m, "\r", 1) < 0)
+			goto fail;
+	}
+	while (p < end) {
+		if ((cr = memchr(p, '\r', (size_t)(end - p))) == NULL)
+			cr = end;
+		if (maildir_msg_put(m, p, (size_t)(cr - p)) < 0)
+			goto fail;
+		if (cr == end)
+			break;
+		if (cr + 1 == end) {
+			m->pending_cr = 1;
+			break;
+		}
+		if (cr[1] == '\n') {
+			if (maildir_msg_put(m, "\n", 1) < 0)
+				goto fail;
+			p = cr + 2;
+		} else {
+			if (maildir_msg_put(m, "\r", 1) < 0)
+				goto fail;
+			p = cr + 1;
+		}
+	}
+	return 0;
+fail:
+	errno = m->err;
+	return -1;
+}
+
+uint64_t
+maildir_msg_size(const struct maildir_msg *m)
+{
+	return m->size + (m->pending_cr ? 1 : 0);
+}
+
+void
+maildir_msg_abort(struct maildir_msg *m)
+{
+	int saved = errno;
+
+	if (m == NULL)
+		return;
+	if (m->fd >= 0)
+		close(m->fd);
+	(void)unlinkat(m->md->tmpfd, m->name, 0);
+	free(m);
+	errno = saved;
+}
+
+/* Link tmp/name into new/ under a name with ,S=; fall back to rename. */
+static int
+maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
+    const char **err_r)
+{
+	char base[MAILDIR_NAME_MAX + 1];
+	int i, n;
+
+	strlcpy(base, m->name, sizeof(base));
+	for (i = 0; i < MAILDIR_MSG_TRIES; i++) {
+		n = snprintf(newname, len, "%s,S=%llu", base,
+		    (unsigned long long)m->size);
+		if (n < 0 || (size_t)n >= len) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+		if (linkat(m->md->tmpfd, m->name, m->md->newfd, newname,
+		    0) == 0)
+			return 0;
+		if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS ||
+		    errno == EMLINK) {
+			/* no hard links here: move it without replacing */
+			if (renameat2(m->md->tmpfd, m->name, m->md->newfd,
+			    newname, RENAME_NOREPLACE) == 0) {
+				m->name[0] = '\0';	/* gone from tmp/ */
+				return 0;
+			}
+		}
+		if (errno != EEXIST)
+			break;
+		/* someone has that name (cannot happen with sane clocks) */
+		if (maildir_msg_name(base, sizeof(base)) < 0) {
+			errno = ENAMETOOLONG;
+			break;
+		}
+	}
+	*err_r = maildir_msg_seterr(m->md, "link into", "new", newname);
+	return -1;
+}
+
+int
+maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
+    const char **err_r)
+{
+	char newname[MAILDIR_NAME_MAX + 1];
+	int saved;
+
+	if (m->pending_cr) {
+		m->pending_cr = 0;
+		(void)maildir_msg_put(m, "\r", 1);
+	}
+	if (m->err == 0)
+		(void)maildir_msg_flush(m);
+	if (m->err != 0) {
+		errno = m->err;
+		*err_r = maildir_msg_seterr(m->md, "write", "tmp", m->name);
+		goto fail;
+	}
+	if (fsync(m->fd) < 0) {
+		*err_r = maildir_msg_seterr(m->md, "fsync", "tmp", m->name);
+		goto fail;
+	}
+	if (close(m->fd) < 0) {
+		m->fd = -1;
+		*err_r = maildir_msg_seterr(m->md, "close", "tmp", m->name);
+		goto fail;
+	}
+	m->fd = -1;
+	if (maildir_msg_link(m, newname, sizeof(newname), err_r) < 0)
+		goto fail;
+	if (fsync(m->md->newfd) < 0) {
+		/* not durable: take it back rather than risk a duplicate */
+		*err_r = maildir_msg_seterr(m->md, "fsync", "new", "");
+		saved = errno;
+		(void)unlinkat(m->md->newfd, newname, 0);
+		errno = saved;
+		goto fail;
+	}
+	if (m->name[0] != '\0')
+		(void)unlinkat(m->md->tmpfd, m->name, 0);
+	if (name_r != NULL)
+		strlcpy(name_r, newname, namelen);
+	free(m);
+	return 0;
+fail:
+	maildir_msg_abort(m);
+	return -1;
+}

@@ -1,0 +1,149 @@
+/*
+ * NAME
+ *	qmgr_service - the queue manager's skeleton hooks: before and
+ *	after the jail, and wakeup requests.
+ *
+ * DESCRIPTION
+ *	pre_jail opens the lookup tables (deferred errors: a broken table
+ *	defers mail rather than stopping qmgr) and the control socket.
+ *	post_jail makes the queue directories it owns, recovers what a
+ *	crash left in active/, removes stale incoming/tmp.* files, and
+ *	starts the first scans and the deferred queue timer.
+ *
+ *	Wakeups: "I" scan incoming/, "F" flush (deferred mail now, dead
+ *	destinations forgotten), "W" the master's timer (scan incoming/);
+ *	other bytes are ignored, as Postfix's qmgr does.
+ *
+ * SECURITY
+ *	Anyone who can reach the wakeup socket can only make qmgr look at
+ *	its queue sooner.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "maps.h"
+#include "params.h"
+#include "priv.h"
+#include "qmgr.h"
+#include "server.h"
+
+static struct event_timer *qmgr_deferred_timer;
+
+static void
+qmgr_deferred_fire(void *arg)
+{
+	(void)arg;
+	qmgr_deferred_timer = event_add_timer(server_loop(),
+	    var_queue_run_delay * 1000, qmgr_deferred_fire, NULL);
+	qmgr_scan_tmp_cleanup();
+	qmgr_sched_sweep();
+	qmgr_scan_incoming();
+	qmgr_scan_deferred(0);
+}
+
+/* A queue directory, owned by mail_owner when we are root. */
+static void
+qmgr_mkdir(const char *dir, const struct priv_user *pu)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		log_fatal("mkdir %s/%s: %m", var_queue_directory, dir);
+	if (pu == NULL)
+		return;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		log_fatal("%s/%s: not a directory", var_queue_directory, dir);
+	if ((st.st_uid != pu->uid || st.st_gid != pu->gid) &&
+	    chown(dir, pu->uid, pu->gid) < 0)
+		log_fatal("chown %s/%s: %m", var_queue_directory, dir);
+}
+
+void
+qmgr_pre_jail(void)
+{
+	struct priv_user pu, *pup = NULL;
+	const char *err;
+
+	if (geteuid() == 0) {
+		if (priv_lookup(var_mail_owner, &pu, &err) < 0)
+			log_fatal("mail_owner %s: %s", var_mail_owner, err);
+		pup = &pu;
+	}
+	qmgr_mkdir(QDIR_INCOMING, pup);
+	qmgr_mkdir(QDIR_ACTIVE, pup);
+	qmgr_mkdir(QDIR_DEFERRED, pup);
+	qmgr_mkdir(QDIR_HOLD, pup);
+	qmgr_mkdir(QDIR_CORRUPT, pup);
+	qmgr_mkdir(QMGR_DEFER_DIR, pup);
+	if ((qmgr_resolver = resolve_open(MAPS_OPEN_DEFER, &err)) == NULL)
+		log_fatal("%s", err);
+	qmgr_ctl_listen();
+}
+
+void
+qmgr_post_jail(void)
+{
+	qmgr_scan_recover();
+	qmgr_scan_tmp_cleanup();
+	qmgr_ctl_start();
+	qmgr_scan_incoming();
+	qmgr_scan_deferred(0);
+	qmgr_deferred_timer = event_add_timer(server_loop(),
+	    var_queue_run_delay * 1000, qmgr_deferred_fire, NULL);
+}
+
+/*
+ * The master retired us (stop or reload): take nothing new, but let the
+ * deliveries in flight report, for at most half of master_stop_timeout,
+ * so their recipients are marked and nothing is delivered twice. What
+ * is still active goes back to incoming/ at the next start.
+ */
+void
+qmgr_on_exit(void)
+{
+	long long deadline, now;
+
+	qmgr_stopping = 1;
+	now = event_now_ms();
+	deadline = now + (var_master_stop_timeout > 1 ?
+	    var_master_stop_timeout * 500 : 500);
+	while (qmgr_sched_inflight() > 0 && now < deadline) {
+		if (event_run_once(server_loop(), (int)(deadline - now)) < 0)
+			break;
+		now = event_now_ms();
+	}
+	if (qmgr_sched_inflight() > 0)
+		log_info("stopping with %d deliveries in flight",
+		    qmgr_sched_inflight());
+}
+
+void
+qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
+{
+	size_t i;
+
+	(void)info;
+	for (i = 0; i < len; i++) {
+		switch (buf[i]) {
+		case 'I':
+		case 'W':
+			qmgr_scan_incoming();
+			break;
+		case 'F':
+			qmgr_sched_unthrottle_all();
+			qmgr_scan_incoming();
+			qmgr_scan_deferred(1);
+			break;
+		default:
+			break;
+		}
+	}
+}

@@ -1,0 +1,76 @@
+/*
+ * NAME
+ *	qmgr_util - small helpers: clock, status codes, log-safe text.
+ *
+ * DESCRIPTION
+ *	qmgr_status_ok checks the RFC 3463 grammar of a status code an
+ *	agent sent (class 2, 4 or 5; numbers of 1 to 3 digits without a
+ *	leading zero); qmgr_fmt_delay prints delays as Postfix does.
+ *
+ * SECURITY
+ *	qmgr_clean is applied to every text that came from another
+ *	process (agent replies) before it is logged or stored.
+ */
+#include "config.h"
+
+#include <sys/time.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "qmgr.h"
+#include "xmalloc.h"
+
+double
+qmgr_now_f(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+int
+qmgr_status_ok(const char *s)
+{
+	size_t n;
+	int part;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	s += 2;
+	for (part = 0; part < 2; part++) {
+		n = strspn(s, "0123456789");
+		if (n < 1 || n > 3 || (n > 1 && s[0] == '0'))
+			return 0;
+		if (s[n] != (part == 0 ? '.' : '\0'))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
+char *
+qmgr_clean(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max), i;
+	char *c = xstrndup(s, n);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
+			c[i] = '?';
+	return c;
+}
+
+void
+qmgr_fmt_delay(char *buf, size_t len, double v)
+{
+	if (v < 0)
+		v = 0;
+	if (v < 0.005)
+		snprintf(buf, len, "0");
+	else if (v < 10)
+		snprintf(buf, len, "%.2g", v);
+	else
+		snprintf(buf, len, "%.0f", v);
+}

@@ -18,6 +18,8 @@
 #include "xmalloc.h"
 
 #define QFILE_WBUF	(64 * 1024)
+#define QFILE_ENV_READ	(64 * 1024)	/* first read: header and envelope */
+#define QFILE_ENV_MAX	(64 * 1024 * 1024)	/* any envelope */
 
 struct qfile_writer {
 	int		 fd;
@@ -354,10 +356,11 @@ qfile_pread_all(int fd, void *buf, size_t len, uint64_t off)
 int
 qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 {
-	unsigned char hdr[QFILE_HDR_SIZE], rh[5], end[5];
+	unsigned char *buf = NULL, *hdr, *rh, end[5];
 	char *orcpt = NULL, *notify = NULL, *data = NULL;
 	struct stat st;
 	uint64_t off, size;
+	size_t want;
 	uint32_t len;
 	int have_sender = 0;
 
@@ -368,8 +371,12 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 	size = (uint64_t)st.st_size;
 	if (size < QFILE_HDR_SIZE + 10)
 		CORRUPT("file too short");
-	if (qfile_pread_all(fd, hdr, sizeof(hdr), 0) < 0)
+	/* header and envelope in one read when the envelope is small */
+	want = size < QFILE_ENV_READ ? (size_t)size : QFILE_ENV_READ;
+	buf = xmalloc(want);
+	if (qfile_pread_all(fd, buf, want, 0) < 0)
 		goto fail;
+	hdr = buf;
 	if (memcmp(hdr, QFILE_MAGIC, 8) != 0)
 		CORRUPT("bad magic");
 	env->content_offset = qfile_get64(hdr + 8);
@@ -384,6 +391,15 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 	    env->content_size > size - env->content_offset ||
 	    size - env->content_offset - env->content_size != 5)
 		CORRUPT("bad content offset or size");
+	if (env->content_offset > QFILE_ENV_MAX)
+		CORRUPT("envelope too large");
+	if (env->content_offset > want) {
+		/* a large envelope (many recipients): read the rest */
+		buf = xreallocarray(buf, (size_t)env->content_offset, 1);
+		if (qfile_pread_all(fd, buf + want,
+		    (size_t)env->content_offset - want, want) < 0)
+			goto fail;
+	}
 	if (qfile_pread_all(fd, end, sizeof(end), size - 5) < 0)
 		goto fail;
 	if (end[0] != QREC_END || end[1] || end[2] || end[3] || end[4])
@@ -392,8 +408,7 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 	for (off = QFILE_HDR_SIZE;;) {
 		if (off + 5 > env->content_offset)
 			CORRUPT("envelope overruns content");
-		if (qfile_pread_all(fd, rh, sizeof(rh), off) < 0)
-			goto fail;
+		rh = buf + off;
 		len = ((uint32_t)rh[1] << 24) | ((uint32_t)rh[2] << 16) |
 		    ((uint32_t)rh[3] << 8) | rh[4];
 		if (len > QFILE_REC_MAX || off + 5 + len > env->content_offset)
@@ -404,8 +419,7 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 			break;
 		}
 		data = xmalloc(len + 1);
-		if (qfile_pread_all(fd, data, len, off + 5) < 0)
-			goto fail;
+		memcpy(data, rh + 5, len);
 		data[len] = '\0';
 		if (memchr(data, '\0', len) != NULL || !qfile_text_ok(data))
 			CORRUPT("control character in record");
@@ -460,8 +474,10 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 		CORRUPT("DSN record without recipient");
 	if (env->attrs == NULL)
 		env->attrs = xcalloc(1, sizeof(char *));
+	free(buf);
 	return 0;
 fail:
+	free(buf);
 	free(data);
 	free(orcpt);
 	free(notify);

@@ -200,5 +200,27 @@ main(void)
 	qfile_env_free(&env);
 	qfile_abort(w);
 
+	/* an envelope larger than the first read (many recipients) */
+	w = qfile_create(qdir);
+	qfile_add_sender(w, "bulk@example.org");
+	for (int i = 0; i < 3000; i++) {
+		char rcpt[128];
+
+		snprintf(rcpt, sizeof(rcpt), "recipient-number-%04d@"
+		    "a-rather-long-domain-name.example.org", i);
+		qfile_add_rcpt(w, rcpt, NULL, "FAILURE");
+	}
+	qfile_begin_content(w);
+	qfile_write_content(w, "x\r\n", 3);
+	is_int(qfile_commit(w, 0, qid), 0, "large envelope commits");
+	snprintf(path, sizeof(path), "%s/incoming/%c/%s", qdir, qid_hash(qid), qid);
+	is_int(read_path(path, &env, &err), 0, "large envelope reads back");
+	ok(env.nrcpts == 3000 && strcmp(env.rcpts[2999].addr,
+	    "recipient-number-2999@a-rather-long-domain-name.example.org") == 0,
+	    "all 3000 recipients, the last one intact");
+	ok(env.content_offset > 64 * 1024, "envelope past the first read");
+	qfile_env_free(&env);
+	qfile_abort(w);
+
 	return done_testing();
 }

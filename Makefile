@@ -19,7 +19,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
-DAEMONS = master/master anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd
+DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -125,6 +125,11 @@ run: all
 	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
 		sed -n 's/^ *fix: \(useradd .*\)/\1/p' | while read -r cmd; do \
 		echo "make run: $$cmd"; $$cmd || exit 1; done; fi
+	@# ... and give them what they own inside the instance (the mail root)
+	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
+		sed -n 's|^ *fix: \(chown [^ ]* $(CURDIR)/run/[^ ]*\)$$|\1|p' | \
+		while read -r cmd; do echo "make run: $$cmd"; $$cmd || exit 1; \
+		done; fi
 	@echo "Postern runs in the foreground, logs below; Ctrl-C stops it."
 	@awk '$$2 == "inet" && $$1 !~ /^#/ { n++; \
 		printf "  %s on 127.0.0.1 port %s\n", $$8, $$1 } \

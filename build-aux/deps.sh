@@ -6,7 +6,8 @@
 # Usage: build-aux/deps.sh [-q]     (-q: say nothing when all is present)
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
-libcrypt-dev perl db-util python3 openssl swaks pflogsumm"
+libcrypt-dev perl db-util python3 openssl swaks pflogsumm
+libnet-ssleay-perl libio-socket-ssl-perl"
 
 quiet=0
 [ "$1" = "-q" ] && quiet=1

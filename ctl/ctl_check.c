@@ -7,9 +7,13 @@
  *	Checks, in order: main.cf (values, and unknown names), master.cf
  *	(syntax, programs, -o names), the users the services run as, the
  *	ownership and modes of the configuration, queue and mail
- *	directories, and every lookup table named in main.cf. Each problem
- *	is one line, followed by a "fix:" line. Exit 1 if there was any,
- *	else 0.
+ *	directories, every lookup table named in main.cf, and the TLS
+ *	settings: the security levels, that the certificate and key files
+ *	load as smtpd would load them (readable, PEM, the key matches the
+ *	certificate), that no certificate has expired, and that a private
+ *	key is not readable by every user; nor may the password tables
+ *	(auth_users_maps) be. Each problem is one line, followed
+ *	by a "fix:" line. Exit 1 if there was any, else 0.
  *
  *	When run by root the expected owner of the configuration and queue
  *	directories is root and the services' users must exist; otherwise
@@ -29,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -36,6 +41,7 @@
 #include "maps.h"
 #include "mastercf.h"
 #include "params.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 static int ctl_problems;
@@ -204,7 +210,7 @@ ctl_check_path(const char *what, const char *path, int want_dir, uid_t uid,
 }
 
 static void
-ctl_check_files(const struct passwd *owner)
+ctl_check_files(const struct passwd *owner, const struct passwd *vmail)
 {
 	char *p, me[64];
 	uid_t uid = geteuid();
@@ -241,6 +247,14 @@ ctl_check_files(const struct passwd *owner)
 		ctl_problem(p, "virtual_mailbox_base %s: %s", base,
 		    strerror(errno));
 		free(p);
+	} else if (base != NULL && *base != '\0') {
+		/* local delivery, as vmail_owner, creates the Maildirs here */
+		if (vmail != NULL)
+			ctl_check_path("virtual_mailbox_base", base, 1,
+			    vmail->pw_uid, vmail->pw_name, S_IWGRP | S_IWOTH);
+		else if (uid != 0)
+			ctl_check_path("virtual_mailbox_base", base, 1, uid, me,
+			    S_IWGRP | S_IWOTH);
 	}
 }
 
@@ -278,10 +292,160 @@ ctl_check_maps(void)
 	}
 }
 
+/* While a TLS context is made: its warnings are checked separately. */
+static int
+ctl_check_tls_quiet(enum log_level level, const char *text)
+{
+	(void)level;
+	(void)text;
+	return 1;
+}
+
+/* A certificate file: expired? A key file: private? */
+static void
+ctl_check_tls_files(const char *cparam, const char *cert, const char *kparam,
+    const char *key)
+{
+	struct stat st;
+	long long t;
+	char when[64], *err, *fix;
+	time_t tt;
+
+	if (cert != NULL && *cert != '\0') {
+		if (tls_cert_not_after(cert, &t, &err) < 0)
+			free(err);	/* the context check said why */
+		else if (t < (long long)time(NULL)) {
+			tt = (time_t)t;
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+			    gmtime(&tt));
+			ctl_problem("renew it (with Let's Encrypt: certbot "
+			    "renew), then run postern reload", "%s %s: the "
+			    "certificate expired on %s", cparam, cert, when);
+		}
+	}
+	if (key == NULL || *key == '\0')
+		key = cert;
+	if (key != NULL && *key != '\0' && stat(key, &st) == 0 &&
+	    (st.st_mode & S_IRWXO) != 0) {
+		fix = xasprintf("chmod o-rwx %s", key);
+		ctl_problem(fix, "%s %s: mode %03o: every user can read the "
+		    "private key", kparam, key, (unsigned)(st.st_mode & 07777));
+		free(fix);
+	}
+}
+
+/* The TLS settings: load what smtpd and the SMTP client would load. */
+static void
+ctl_check_tls(void)
+{
+	struct tls_server_conf sconf;
+	struct tls_client_conf cconf;
+	struct tls_server_ctx *sctx;
+	struct tls_client_ctx *cctx;
+	enum tls_level lev;
+	const char *why;
+	char *err;
+
+	if (tls_level_parse(var_smtpd_tls_security_level, &lev) < 0 ||
+	    lev > TLS_LEV_ENCRYPT)
+		ctl_problem("set smtpd_tls_security_level to none, may or "
+		    "encrypt", "smtpd_tls_security_level = %s: not a level of "
+		    "the SMTP server", var_smtpd_tls_security_level);
+	if (tls_server_conf_params(&sconf, "smtpd", 0, &why) < 0) {
+		ctl_problem("set it to high or medium", "%s", why);
+		return;
+	}
+	if (!tls_server_conf_has_cert(&sconf)) {
+		if (tls_level_parse(var_smtpd_tls_security_level, &lev) == 0 &&
+		    lev >= TLS_LEV_ENCRYPT)
+			ctl_problem("set smtpd_tls_cert_file and "
+			    "smtpd_tls_key_file (README: TLS)",
+			    "smtpd_tls_security_level = encrypt, but no "
+			    "certificate is configured");
+	} else {
+		/* read-only: no ticket key file is made or rotated */
+		sconf.ticket_key_file = NULL;
+		sconf.session_timeout = 0;
+		log_set_hook(ctl_check_tls_quiet);
+		sctx = tls_server_ctx_new(&sconf, &err);
+		log_set_hook(NULL);
+		if (sctx == NULL) {
+			ctl_problem(strstr(err, "does not match") != NULL ?
+			    "name the key of that certificate (compare openssl "
+			    "x509 -noout -pubkey -in CERT with openssl pkey "
+			    "-pubout -in KEY)" : "correct the file name, or "
+			    "make the file a readable PEM file", "%s", err);
+			free(err);
+		}
+		tls_server_ctx_free(&sctx);
+		if (sconf.chain_files == NULL || *sconf.chain_files == '\0') {
+			ctl_check_tls_files("smtpd_tls_cert_file",
+			    sconf.cert_file, "smtpd_tls_key_file",
+			    sconf.key_file);
+			ctl_check_tls_files("smtpd_tls_eccert_file",
+			    sconf.eccert_file, "smtpd_tls_eckey_file",
+			    sconf.eckey_file);
+		}
+	}
+	if (tls_client_conf_params(&cconf, "smtp", &why) < 0) {
+		ctl_problem("correct that value (postern.conf(5))", "%s", why);
+		return;
+	}
+	if (cconf.level != TLS_LEV_NONE) {
+		if ((cctx = tls_client_ctx_new(&cconf, &err)) == NULL) {
+			ctl_problem("correct it (postern.conf(5))", "%s", err);
+			free(err);
+		}
+		tls_client_ctx_free(&cctx);
+	}
+}
+
+/*
+ * The password tables (auth_users_maps): the source and the compiled
+ * file must not be readable by everyone (auth is their only reader).
+ */
+static void
+ctl_check_users_maps(void)
+{
+	const char *v = params_get("auth_users_maps"), *path;
+	char **list, *file, *fix;
+	struct stat st;
+	size_t i, k;
+
+	if (v == NULL || *v == '\0')
+		return;
+	list = params_list(v);
+	for (i = 0; list[i] != NULL; i++) {
+		if (strncmp(list[i], "hash:", 5) == 0)
+			path = list[i] + 5;
+		else if (strncmp(list[i], "texthash:", 9) == 0)
+			path = list[i] + 9;
+		else
+			continue;
+		for (k = 0; k < 2; k++) {
+			if (k == 1 && path == list[i] + 9)
+				break;		/* texthash: has no .db */
+			file = xasprintf("%s%s", path, k == 0 ? "" : ".db");
+			if (stat(file, &st) == 0 &&
+			    (st.st_mode & S_IRWXO) != 0) {
+				fix = xasprintf("chmod o-rwx %s", file);
+				ctl_problem(fix, "auth_users_maps %s: mode %03o: "
+				    "password hashes readable by every user",
+				    file, (unsigned)(st.st_mode & 07777));
+				free(fix);
+			}
+			free(file);
+		}
+	}
+	params_list_free(list);
+}
+
 int
 ctl_check(int argc, char **argv)
 {
-	const struct passwd *owner = NULL;
+	const struct passwd *owner = NULL, *vmail = NULL, *pw;
+	struct passwd owner_copy, vmail_copy;
+	char owner_name[64], vmail_name[64];
 
 	(void)argv;
 	if (argc != 1) {
@@ -290,14 +454,28 @@ ctl_check(int argc, char **argv)
 	}
 	if (ctl_check_main() == 0) {
 		ctl_check_master();
-		owner = ctl_check_user("mail_owner");
+		/* getpwnam's result is overwritten by the next call: copy */
+		if ((pw = ctl_check_user("mail_owner")) != NULL) {
+			owner_copy = *pw;
+			strlcpy(owner_name, pw->pw_name, sizeof(owner_name));
+			owner_copy.pw_name = owner_name;
+			owner = &owner_copy;
+		}
 		if (geteuid() == 0) {
-			ctl_check_user("vmail_owner");
+			if ((pw = ctl_check_user("vmail_owner")) != NULL) {
+				vmail_copy = *pw;
+				strlcpy(vmail_name, pw->pw_name,
+				    sizeof(vmail_name));
+				vmail_copy.pw_name = vmail_name;
+				vmail = &vmail_copy;
+			}
 			ctl_check_user("auth_owner");
 			ctl_check_user("resolver_owner");
 		}
-		ctl_check_files(owner);
+		ctl_check_files(owner, vmail);
 		ctl_check_maps();
+		ctl_check_users_maps();
+		ctl_check_tls();
 	}
 	if (ctl_problems > 0) {
 		printf("postern check: %d problem%s found\n", ctl_problems,

@@ -7,7 +7,13 @@
  *
  * DESCRIPTION
  *	Creates DIR/etc/main.cf and DIR/etc/master.cf, the queue directory
- *	DIR/spool, the mail root DIR/mail and DIR/data. The instance
+ *	DIR/spool, the mail root DIR/mail and DIR/data, and a self-signed
+ *	certificate for myhostname (localhost) in DIR/etc/tls/cert.pem
+ *	with its ECDSA P-256 key in DIR/etc/tls/key.pem (mode 0600), which
+ *	main.cf names as smtpd_tls_cert_file and smtpd_tls_key_file with
+ *	smtpd_tls_security_level = may, so STARTTLS works from the first
+ *	start (clients cannot verify it: README, TLS, says how to install
+ *	a real one). An existing pair there is kept. The instance
  *	listens on 127.0.0.1 only, on B+25 (smtp), B+87 (submission), B+65
  *	(submissions), B+10 (pop3), B+95 (pop3s), B+43 (imap) and B+93
  *	(imaps); B is 2000 unless given. Run by a user other than root, it
@@ -40,6 +46,7 @@
 #include "ctl.h"
 #include "maps.h"
 #include "params.h"
+#include "tls.h"
 #include "vbuf.h"
 #include "xmalloc.h"
 
@@ -52,15 +59,22 @@ static const struct ctl_init_svc {
 	const char	*name;		/* unix services */
 	const char	*cols;		/* private unpriv chroot wakeup maxproc */
 	const char	*program;
-	const char	*opts[3];	/* -o name=value, used when known */
+	const char	*opts[6];	/* -o name=value, used when known */
 } ctl_init_svcs[] = {
 	{ "SMTP (port 25 on a real server)", 25, NULL, "n - y - -", "smtpd",
 	    { NULL } },
 	{ "submission (587)", 87, NULL, "n - n - -", "smtpd",
-	    { "smtpd_sasl_auth_enable=yes", NULL } },
+	    { "smtpd_tls_security_level=encrypt",
+	    "smtpd_sasl_auth_enable=yes",
+	    "smtpd_client_restrictions=permit_sasl_authenticated,reject",
+	    "smtpd_sender_restrictions="
+	    "reject_authenticated_sender_login_mismatch", NULL } },
 	{ "submissions, TLS from the start (465)", 65, NULL, "n - n - -",
 	    "smtpd", { "smtpd_tls_wrappermode=yes",
-	    "smtpd_sasl_auth_enable=yes", NULL } },
+	    "smtpd_sasl_auth_enable=yes",
+	    "smtpd_client_restrictions=permit_sasl_authenticated,reject",
+	    "smtpd_sender_restrictions="
+	    "reject_authenticated_sender_login_mismatch", NULL } },
 	{ "POP3 (110)", 10, NULL, "n n n - -", "pop3d", { NULL } },
 	{ "POP3S (995)", 95, NULL, "n n n - -", "pop3d",
 	    { "pop3d_tls_wrappermode=yes", NULL } },
@@ -93,8 +107,7 @@ static const struct {
 	int		 port;
 	const char	*why;
 } ctl_init_later[] = {
-	{ 87, "smtpd has no STARTTLS and AUTH yet" },
-	{ 65, "smtpd has no TLS and AUTH yet" },
+	{ 0, NULL },	/* none now: submission has STARTTLS and AUTH */
 };
 
 static const char *
@@ -143,6 +156,36 @@ ctl_init_mkdir(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * DIR/etc/tls/cert.pem and key.pem: a self-signed certificate for the
+ * instance (lib/tls_cert.c), unless both exist already.
+ */
+static int
+ctl_init_tls(const char *dir)
+{
+	static const char *const names[] = { "localhost", NULL };
+	char *tdir, *cert, *key, *err = NULL;
+	int r = 0;
+
+	tdir = xasprintf("%s/etc/tls", dir);
+	cert = xasprintf("%s/cert.pem", tdir);
+	key = xasprintf("%s/key.pem", tdir);
+	if (ctl_init_mkdir(tdir) < 0)
+		r = -1;
+	else if (access(cert, F_OK) < 0 || access(key, F_OK) < 0) {
+		if (tls_cert_selfsigned(cert, key, names, 3650, &err) < 0) {
+			fprintf(stderr, "postern: a certificate for the "
+			    "instance: %s\n", err);
+			free(err);
+			r = -1;
+		}
+	}
+	free(tdir);
+	free(cert);
+	free(key);
+	return r;
 }
 
 /* The build tree this program runs from, or NULL. Caller frees. */
@@ -216,6 +259,15 @@ ctl_init_main_cf(const char *dir, const char *domain, const char *user,
 	ctl_init_param(b, "mydestination", "localhost");
 	ctl_init_param(b, "inet_interfaces", "127.0.0.1");
 	ctl_init_param(b, "mynetworks", "127.0.0.0/8");
+	vbuf_appends(b, "\n# TLS: a self-signed certificate made by postern init; "
+	    "README, TLS,\n# says how to use a real one\n");
+	p = xasprintf("%s/etc/tls/cert.pem", dir);
+	ctl_init_param(b, "smtpd_tls_cert_file", p);
+	free(p);
+	p = xasprintf("%s/etc/tls/key.pem", dir);
+	ctl_init_param(b, "smtpd_tls_key_file", p);
+	free(p);
+	ctl_init_param(b, "smtpd_tls_security_level", "may");
 	vbuf_appends(b, "\n# Mailboxes\n");
 	ctl_init_param(b, "virtual_mailbox_domains", domain);
 	p = xasprintf("%s/mail", dir);
@@ -449,6 +501,8 @@ ctl_init(int argc, char **argv)
 		goto out;
 	free(p);
 	p = NULL;
+	if (ctl_init_tls(dir) < 0)
+		goto out;
 	if (tree != NULL) {
 		daemondir = xasprintf("%s/libexec", dir);
 		if (ctl_init_mkdir(daemondir) < 0 ||

@@ -5,8 +5,9 @@
  * DESCRIPTION
  *	A spec and one call into the skeleton: one client per process,
  *	served by smtpd_session(). The check hook validates the policy
- *	parameters; pre_jail opens the lookup tables and makes sure the
- *	incoming queue exists, since neither is reachable from the jail.
+ *	parameters; pre_jail opens the lookup tables, makes sure the
+ *	incoming queue exists, and reads the TLS certificates and keys
+ *	where TLS is on, since none of them is reachable from the jail.
  *
  * SECURITY
  *	The process is jailed (mail_owner, chroot per master.cf) before it
@@ -22,7 +23,9 @@ smtpd_pre_jail(void)
 {
 	smtpd_queue_prepare();
 	smtpd_check_init();
+	smtpd_auth_policy_init();
 	smtpd_peer_prepare();
+	smtpd_tls_prepare();	/* certificates and keys, where TLS is on */
 }
 
 int

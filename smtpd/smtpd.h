@@ -59,8 +59,8 @@ struct smtpd_content;
 /* Session flags. */
 #define SMTPD_F_ESMTP		0x001	/* EHLO (not HELO) */
 #define SMTPD_F_LOCAL		0x002	/* local submission; local_uid */
-#define SMTPD_F_AUTH		0x004	/* authenticated (SMTP AUTH, later) */
-#define SMTPD_F_TLS		0x008	/* TLS is on (later) */
+#define SMTPD_F_AUTH		0x004	/* authenticated (smtpd_auth.c) */
+#define SMTPD_F_TLS		0x008	/* TLS is on (smtpd_tls.c) */
 #define SMTPD_F_MYNETWORKS	0x010	/* client address in mynetworks */
 #define SMTPD_F_BARE_EXEMPT	0x020	/* in ..._bare_newline_exclusions */
 #define SMTPD_F_HANGUP		0x040	/* close after this reply */
@@ -90,7 +90,8 @@ enum smtpd_bare_policy {
 
 /* The command counters of the disconnect log line. */
 enum smtpd_counter {
-	SMTPD_CNT_HELO, SMTPD_CNT_EHLO, SMTPD_CNT_MAIL, SMTPD_CNT_RCPT,
+	SMTPD_CNT_HELO, SMTPD_CNT_EHLO, SMTPD_CNT_STARTTLS, SMTPD_CNT_AUTH,
+	SMTPD_CNT_MAIL, SMTPD_CNT_RCPT,
 	SMTPD_CNT_DATA, SMTPD_CNT_BDAT, SMTPD_CNT_RSET, SMTPD_CNT_NOOP,
 	SMTPD_CNT_VRFY, SMTPD_CNT_ETRN, SMTPD_CNT_HELP, SMTPD_CNT_QUIT,
 	SMTPD_CNT_UNKNOWN,
@@ -136,6 +137,13 @@ struct smtpd_xact {
 	char		 bdat_text[128];
 };
 
+/* SMTP AUTH state of a session (smtpd_auth.c). */
+struct smtpd_sasl {
+	char		 method[16];		/* "PLAIN"; "" before AUTH */
+	char		 user[ADDR_TEXT_MAX];	/* canonical, from auth */
+	unsigned	 failures;		/* failed AUTH commands */
+};
+
 /* Buffered input with a push-back area (smtpd_io.c). */
 struct smtpd_io {
 	struct stream	*s;
@@ -168,6 +176,7 @@ struct smtpd_session {
 	unsigned	 cnt_all[SMTPD_CNT_MAX];
 
 	struct smtpd_xact xact;
+	struct smtpd_sasl sasl;
 	struct vbuf	*reply;			/* scratch for replies */
 };
 
@@ -373,6 +382,53 @@ extern struct smtpd_conf smtpd_conf;
 void	smtpd_conf_check(void);
 /* The same, for tests: 0, or -1 with *err_r (static storage). */
 int	smtpd_conf_load(const char **err_r);
+
+/*
+ * smtpd_tls.c: STARTTLS, implicit TLS (smtpd_tls_wrappermode), and the
+ * TLS clause of Received:.
+ */
+/* Before the jail: check the level, load the certificates (fatal if bad). */
+void	smtpd_tls_prepare(void);
+/* Is STARTTLS offered to this session now (a certificate, no TLS yet)? */
+int	smtpd_tls_offer(const struct smtpd_session *);
+int	smtpd_cmd_starttls(struct smtpd_session *, char *arg);
+/* Implicit TLS before the greeting: 0 go on, -1 hang up (logged). */
+int	smtpd_tls_wrapper(struct smtpd_session *);
+/*
+ * smtpd_tls_security_level = encrypt, no TLS yet, and verb waits for it:
+ * reply "530 5.7.0 Must issue a STARTTLS command first", count the
+ * error, return 1; else 0.
+ */
+int	smtpd_tls_required(struct smtpd_session *, const char *verb);
+/* Append "\r\n\t(using TLSv1.3 with cipher ...)" when TLS is on. */
+void	smtpd_tls_received(const struct smtpd_session *, struct vbuf *out);
+
+/* smtpd_auth.c: SMTP AUTH (RFC 4954), answered by the auth service */
+int	smtpd_cmd_auth(struct smtpd_session *, char *arg);
+/* The EHLO line "AUTH PLAIN LOGIN\n" when AUTH is offered, else "". */
+const char *smtpd_auth_ehlo(const struct smtpd_session *);
+/* How much of a command line the debug log may show (not AUTH data). */
+size_t	smtpd_auth_loggable(const char *line, size_t len);
+/* MAIL FROM's AUTH= parameter (RFC 4954 5): 0, or -1 after a reply. */
+int	smtpd_auth_mail_param(struct smtpd_session *, const char *value);
+/* ", sasl_method=M, sasl_username=U" for the client= line, or "". */
+const char *smtpd_auth_log(const struct smtpd_session *);
+/* The sasl_method and sasl_username queue file attributes: 0, -1. */
+int	smtpd_auth_queue_attrs(struct smtpd_session *, struct qfile_writer *);
+/* Forget the authentication, not the failures (STARTTLS, RFC 3207). */
+void	smtpd_auth_reset(struct smtpd_session *);
+
+/* smtpd_auth_policy.c: smtpd_client_restrictions and
+   smtpd_sender_restrictions (with sender ownership), at MAIL FROM */
+/* Before the jail: parse the lists and open smtpd_sender_login_maps;
+   fatal on an unknown restriction. */
+void	smtpd_auth_policy_init(void);
+/* The same, for tests: 0, or -1 with *err_r (static storage). */
+int	smtpd_auth_policy_load(const char **err_r);
+void	smtpd_auth_policy_free(void);
+/* May this client send, and as sender? 0 yes, -1 after a reply. */
+int	smtpd_auth_policy_mail(struct smtpd_session *,
+	    const struct addr *sender);
 
 /* smtpd_limits.c (filled in by the connection-counter work) */
 /*

@@ -51,7 +51,10 @@ static const struct smtpd_cmd {
 	int		 long_ok;	/* may pass 512 octets */
 } smtpd_cmds[] = {
 	{ "EHLO", smtpd_cmd_ehlo, SMTPD_S_ANY, SMTPD_CNT_EHLO, 0 },
+	{ "STARTTLS", smtpd_cmd_starttls, SMTPD_S_HELO_ON, SMTPD_CNT_STARTTLS,
+	    0 },
 	{ "HELO", smtpd_cmd_helo, SMTPD_S_ANY, SMTPD_CNT_HELO, 0 },
+	{ "AUTH", smtpd_cmd_auth, SMTPD_S_HELO_ON, SMTPD_CNT_AUTH, 1 },
 	{ "MAIL", smtpd_cmd_mail, SMTPD_S_HELO_ON, SMTPD_CNT_MAIL, 1 },
 	{ "RCPT", smtpd_cmd_rcpt, SMTPD_S_HELO_ON, SMTPD_CNT_RCPT, 1 },
 	{ "DATA", smtpd_cmd_data, SMTPD_S_HELO_ON, SMTPD_CNT_DATA, 0 },
@@ -74,12 +77,14 @@ smtpd_cmd_dispatch(struct smtpd_session *sess, const char *line, size_t len)
 	size_t i, vlen;
 	int r;
 
-	log_debug("< %s: %.*s", sess->namaddr, (int)len, line);
+	log_debug("< %s: %.*s", sess->namaddr,
+	    (int)smtpd_auth_loggable(line, len), line);
 	vlen = strcspn(line, " ");
 	if (vlen > len)
 		vlen = len;
 	for (i = 0; i < sizeof(smtpd_cmds) / sizeof(smtpd_cmds[0]); i++)
-		if (vlen == 4 && strncasecmp(line, smtpd_cmds[i].name, 4) == 0)
+		if (vlen == strlen(smtpd_cmds[i].name) &&
+		    strncasecmp(line, smtpd_cmds[i].name, vlen) == 0)
 			c = &smtpd_cmds[i];
 	if (c == NULL) {
 		sess->verb = "UNKNOWN";
@@ -114,6 +119,8 @@ smtpd_cmd_dispatch(struct smtpd_session *sess, const char *line, size_t len)
 		smtpd_reply_error(sess);
 		return;
 	}
+	if (smtpd_tls_required(sess, c->name))
+		return;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	arg = buf + vlen;
@@ -177,9 +184,10 @@ smtpd_cmd_ehlo(struct smtpd_session *sess, char *arg)
 		    var_message_size_limit);
 	else
 		strlcpy(size, "SIZE", sizeof(size));
-	smtpd_reply(sess, 250, NULL, "%s\nPIPELINING\n%s\n%sETRN\n"
+	smtpd_reply(sess, 250, NULL, "%s\nPIPELINING\n%s\n%sETRN\n%s%s"
 	    "ENHANCEDSTATUSCODES\n8BITMIME\nDSN\nSMTPUTF8\nCHUNKING",
-	    var_myhostname, size, var_disable_vrfy_command ? "" : "VRFY\n");
+	    var_myhostname, size, var_disable_vrfy_command ? "" : "VRFY\n",
+	    smtpd_tls_offer(sess) ? "STARTTLS\n" : "", smtpd_auth_ehlo(sess));
 	return SMTPD_OK;
 }
 
@@ -219,7 +227,8 @@ smtpd_cmd_help(struct smtpd_session *sess, char *arg)
 {
 	(void)arg;
 	smtpd_reply(sess, 214, "2.0.0", "%s SMTP server; commands:\n"
-	    "EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY ETRN\n"
+	    "EHLO HELO AUTH MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY "
+	    "ETRN\n"
 	    "See RFC 5321", var_mail_name);
 	return SMTPD_OK;
 }

@@ -146,6 +146,8 @@ smtpd_mail_param(struct smtpd_session *sess, const struct esmtp_param *p)
 		}
 		return 0;
 	}
+	if (strcmp(p->keyword, "AUTH") == 0)
+		return smtpd_auth_mail_param(sess, v);
 	if (strcmp(p->keyword, "SMTPUTF8") == 0) {
 		if (v != NULL) {
 			smtpd_reply(sess, 501, "5.5.4",
@@ -268,6 +270,8 @@ smtpd_cmd_mail(struct smtpd_session *sess, char *arg)
 		smtpd_mail_hook_reply(sess, text);
 		goto bad;
 	}
+	if (smtpd_auth_policy_mail(sess, &a) < 0)
+		goto bad;
 	if (addr_format(&a, x->sender, sizeof(x->sender)) < 0)
 		log_panic("addr_format: sender does not fit");
 	sess->state = SMTPD_STATE_MAIL;

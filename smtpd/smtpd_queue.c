@@ -88,6 +88,8 @@ smtpd_queue_attrs(struct smtpd_session *sess)
 		return -1;
 	if (x->smtputf8 && qfile_add_attr(qf, "smtputf8", "yes") < 0)
 		return -1;
+	if (smtpd_auth_queue_attrs(sess, qf) < 0)
+		return -1;
 	if (sess->flags & SMTPD_F_LOCAL) {
 		snprintf(uid, sizeof(uid), "%ld", (long)sess->local_uid);
 		if (qfile_add_attr(qf, "local_uid", uid) < 0)
@@ -118,7 +120,8 @@ smtpd_queue_open(struct smtpd_session *sess)
 		    "error");
 		return -1;
 	}
-	log_info("%s: client=%s", x->qid, sess->namaddr);
+	log_info("%s: client=%s%s", x->qid, sess->namaddr,
+	    smtpd_auth_log(sess));
 	return 0;
 }
 

@@ -61,7 +61,9 @@ smtpd_received(const struct smtpd_session *sess, struct vbuf *out)
 			vbuf_appendf(out, " [%s%s]",
 			    strchr(sess->addr, ':') != NULL ? "IPv6:" : "",
 			    sess->addr);
-		vbuf_appendf(out, ")\r\n\tby %s (%s) with %s id %s",
+		vbuf_appends(out, ")");
+		smtpd_tls_received(sess, out);	/* (using TLSv1.3 ...) */
+		vbuf_appendf(out, "\r\n\tby %s (%s) with %s id %s",
 		    var_myhostname, var_mail_name, smtpd_session_proto(sess),
 		    x->qid);
 	}

@@ -48,7 +48,8 @@
 #define SMTPD_LINGER_BYTES	(1024 * 1024)
 
 static const char *const smtpd_cnt_names[SMTPD_CNT_MAX] = {
-	"helo", "ehlo", "mail", "rcpt", "data", "bdat", "rset", "noop",
+	"helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "bdat",
+	"rset", "noop",
 	"vrfy", "etrn", "help", "quit", "unknown",
 };
 
@@ -258,6 +259,8 @@ smtpd_session(int fd, const struct server_info *info)
 		goto out;
 	}
 	limited = 1;
+	if (smtpd_tls_wrapper(&sess) < 0)	/* implicit TLS: port 465 */
+		goto out;
 	if (smtpd_peer_pregreet(&sess) < 0) {
 		(void)smtpd_reply_flush(&sess);
 		smtpd_session_linger(&sess);

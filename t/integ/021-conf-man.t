@@ -44,7 +44,7 @@ with open(PAGE) as f:
 # An entry is ".TP" then "\fBname\fR (type; default: ...)" then text.
 entries = {}
 for i, line in enumerate(page[:-2]):
-    m = re.match(r"\\fB([a-z0-9_]+)\\fR \((.*)\)$", page[i + 1])
+    m = re.match(r"\\fB([A-Za-z0-9_]+)\\fR \((.*)\)$", page[i + 1])
     if line == ".TP" and m:
         entries[m.group(1)] = (m.group(2), page[i + 2])
 

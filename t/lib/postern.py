@@ -221,6 +221,9 @@ class Instance:
             ensure_user(TEST_USER)
             for k in ("mail_owner", "vmail_owner", "auth_owner"):
                 extra.setdefault(k, TEST_USER)
+            # as an admin would: the mail root belongs to vmail_owner
+            pw = pwd.getpwnam(extra["vmail_owner"])
+            os.chown(os.path.join(self.dir, "mail"), pw.pw_uid, pw.pw_gid)
         with open(os.path.join(self.etc, "main.cf"), "a") as f:
             f.write("\n# test settings\n")
             for k, v in extra.items():
@@ -342,7 +345,8 @@ def _unprivileged_copy():
     # the other services and test tools, where they are built
     for rel in ("qmgr/qmgr", "delivery/local/local", "smtpd/smtpd",
                 "anvil/anvil", "t/bin/qput", "t/lib/qmgrtest.py",
-                "t/bin/qcat", "t/lib/smtpd_t.py"):
+                "t/bin/qcat", "t/lib/smtpd_t.py", "t/bin/tlsecho",
+                "t/lib/tls_t.py", "auth/auth", "t/lib/auth_t.py"):
         if os.access(os.path.join(TOP, rel), os.R_OK):
             dst = os.path.join(top, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)

@@ -1,0 +1,296 @@
+/*
+ * NAME
+ *	tls_ctx - server and client TLS contexts.
+ *
+ * DESCRIPTION
+ *	A context is made once per process, before the jail, and shared by
+ *	its sessions. Options on every context: no compression (CRIME), no
+ *	renegotiation, an end of file without close_notify is an end of
+ *	file (SMTP, POP3 and IMAP frame their own data; peers often just
+ *	close), write buffers may move between retries (the stream's
+ *	output buffer grows while a write waits). Servers prefer their own
+ *	cipher order and keep no session cache: resumption is by tickets
+ *	only (tls_ticket.c).
+ *
+ *	Protocol lists use Postfix's syntax: ">=TLSv1.2", "<=TLSv1.2",
+ *	"TLSv1.2 TLSv1.3" (only these), "!TLSv1 !TLSv1.1" (all but these),
+ *	separated by white space, commas or colons. SSLv2 and SSLv3 are
+ *	known names but never enabled. The result must be one contiguous
+ *	range of versions.
+ *
+ * SECURITY
+ *	Configuration only; the peer has no say here.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "log.h"
+#include "tls_int.h"
+#include "xmalloc.h"
+
+static const struct {
+	const char	*name;
+	int		 version;	/* 0: never enabled */
+} tls_protos[] = {
+	{ "SSLv2", 0 },
+	{ "SSLv3", 0 },
+	{ "TLSv1", TLS1_VERSION },
+	{ "TLSv1.1", TLS1_1_VERSION },
+	{ "TLSv1.2", TLS1_2_VERSION },
+	{ "TLSv1.3", TLS1_3_VERSION },
+};
+#define TLS_NPROTOS	(int)(sizeof(tls_protos) / sizeof(tls_protos[0]))
+
+static int
+tls_proto_index(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < TLS_NPROTOS; i++)
+		if (strlen(tls_protos[i].name) == len &&
+		    strncasecmp(tls_protos[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+int
+tls_proto_range(const char *list, int *min_r, int *max_r, const char **err_r)
+{
+	static char err[128];
+	int on[TLS_NPROTOS], include = 0, any_include = 0, i, j, lo, hi;
+	const char *p = list, *name;
+	size_t len, nlen;
+
+	for (i = 0; i < TLS_NPROTOS; i++)
+		on[i] = 0;
+	/* first pass: is there any plain "NAME" (an explicit list)? */
+	for (p = list; *p != '\0'; p += len) {
+		p += strspn(p, " \t,:");
+		len = strcspn(p, " \t,:");
+		if (len > 0 && *p != '!' && *p != '>' && *p != '<')
+			any_include = 1;
+	}
+	for (i = 0; i < TLS_NPROTOS; i++)
+		on[i] = !any_include;
+	for (p = list; *p != '\0'; p += len) {
+		p += strspn(p, " \t,:");
+		if ((len = strcspn(p, " \t,:")) == 0)
+			break;
+		name = p;
+		include = 0;
+		if (*name == '!')
+			name++;
+		else if ((name[0] == '>' || name[0] == '<') && name[1] == '=')
+			name += 2;
+		else
+			include = 1;
+		nlen = len - (size_t)(name - p);
+		if ((j = tls_proto_index(name, nlen)) < 0) {
+			snprintf(err, sizeof(err), "unknown protocol "
+			    "\"%.*s\" (use SSLv2, SSLv3, TLSv1, TLSv1.1, "
+			    "TLSv1.2 or TLSv1.3)", (int)len, p);
+			*err_r = err;
+			return -1;
+		}
+		if (include)
+			on[j] = 1;
+		else if (*p == '!')
+			on[j] = 0;
+		else if (*p == '>')
+			for (i = 0; i < j; i++)
+				on[i] = 0;
+		else
+			for (i = j + 1; i < TLS_NPROTOS; i++)
+				on[i] = 0;
+	}
+	lo = hi = -1;
+	for (i = 0; i < TLS_NPROTOS; i++) {
+		if (!on[i] || tls_protos[i].version == 0)
+			continue;
+		if (lo < 0)
+			lo = i;
+		else if (hi != i - 1) {
+			*err_r = "a gap in the protocol range (enable one "
+			    "contiguous range of versions)";
+			return -1;
+		}
+		hi = i;
+	}
+	if (lo < 0) {
+		*err_r = "no TLS protocol version left enabled";
+		return -1;
+	}
+	*min_r = tls_protos[lo].version;
+	*max_r = tls_protos[hi].version;
+	return 0;
+}
+
+int
+tls_ctx_common(SSL_CTX *ctx, const char *prefix, const char *protocols,
+    const char *ciphers, const char *groups, char **err_r)
+{
+	const char *perr;
+	char *glist, *p;
+	int min, max;
+
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
+	if (tls_proto_range(protocols, &min, &max, &perr) < 0) {
+		*err_r = xasprintf("%s_tls_protocols = %s: %s", prefix,
+		    protocols, perr);
+		return -1;
+	}
+	if (!SSL_CTX_set_min_proto_version(ctx, min) ||
+	    !SSL_CTX_set_max_proto_version(ctx, max)) {
+		*err_r = tls_err_string("cannot set the protocol range");
+		return -1;
+	}
+	if (ciphers != NULL && *ciphers != '\0' &&
+	    !SSL_CTX_set_cipher_list(ctx, ciphers)) {
+		ERR_clear_error();
+		*err_r = xasprintf("%s_tls_ciphers: no usable cipher in \"%s\"",
+		    prefix, ciphers);
+		return -1;
+	}
+	if (groups != NULL && *groups != '\0') {
+		/* Postfix separates the names with spaces, OpenSSL with ':' */
+		glist = xstrdup(groups + strspn(groups, " \t,:"));
+		for (p = glist; *p != '\0'; p++)
+			if (*p == ' ' || *p == '\t' || *p == ',')
+				*p = ':';
+		while ((p = strstr(glist, "::")) != NULL)
+			memmove(p, p + 1, strlen(p));
+		if ((p = strchr(glist, '\0')) > glist && p[-1] == ':')
+			p[-1] = '\0';
+		if (!SSL_CTX_set1_groups_list(ctx, glist)) {
+			ERR_clear_error();
+			*err_r = xasprintf("tls_eecdh_auto_curves = %s: an "
+			    "unknown group", groups);
+			free(glist);
+			return -1;
+		}
+		free(glist);
+	}
+	return 0;
+}
+
+struct tls_server_ctx *
+tls_server_ctx_new(const struct tls_server_conf *conf, char **err_r)
+{
+	struct tls_server_ctx *tc;
+	SSL_CTX *ctx;
+	char sid[32];
+
+	if (!tls_server_conf_has_cert(conf)) {
+		*err_r = xasprintf("%s_tls_cert_file: no certificate "
+		    "configured", conf->prefix);
+		return NULL;
+	}
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		*err_r = tls_err_string("cannot make a TLS server context");
+		return NULL;
+	}
+	if (tls_ctx_common(ctx, conf->prefix, conf->protocols, conf->ciphers,
+	    conf->groups, err_r) < 0 || tls_keys_load(ctx, conf, err_r) < 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_dh_auto(ctx, 1);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	snprintf(sid, sizeof(sid), "postern/%s", conf->prefix);
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)sid,
+	    (unsigned int)strlen(sid));
+	tc = xcalloc(1, sizeof(*tc));
+	tc->ssl_ctx = ctx;
+	tc->loglevel = conf->loglevel;
+	if (conf->session_timeout > 0) {
+		tc->tickets = tls_tickets_load(conf->ticket_key_file,
+		    conf->session_timeout);
+		tls_tickets_install(ctx, tc->tickets);
+		SSL_CTX_set_timeout(ctx, (long)conf->session_timeout);
+		SSL_CTX_set_num_tickets(ctx, 1);
+	} else {
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+		SSL_CTX_set_num_tickets(ctx, 0);
+	}
+	return tc;
+}
+
+void
+tls_server_ctx_free(struct tls_server_ctx **tcp)
+{
+	struct tls_server_ctx *tc = *tcp;
+
+	if (tc == NULL)
+		return;
+	SSL_CTX_free(tc->ssl_ctx);
+	tls_tickets_free(&tc->tickets);
+	free(tc);
+	*tcp = NULL;
+}
+
+struct tls_client_ctx *
+tls_client_ctx_new(const struct tls_client_conf *conf, char **err_r)
+{
+	struct tls_client_ctx *tc;
+	const char *cafile, *capath;
+	char reason[TLS_ERR_MAX];
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		*err_r = tls_err_string("cannot make a TLS client context");
+		return NULL;
+	}
+	if (tls_ctx_common(ctx, conf->prefix, conf->protocols, conf->ciphers,
+	    conf->groups, err_r) < 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	cafile = conf->CAfile != NULL && *conf->CAfile != '\0' ?
+	    conf->CAfile : NULL;
+	capath = conf->CApath != NULL && *conf->CApath != '\0' ?
+	    conf->CApath : NULL;
+	if (cafile != NULL || capath != NULL) {
+		if (!SSL_CTX_load_verify_locations(ctx, cafile, capath)) {
+			tls_err_reason(reason, sizeof(reason), "no "
+			    "certificates found");
+			*err_r = xasprintf("%s_tls_%s %s: cannot load CA "
+			    "certificates: %s", conf->prefix, cafile != NULL ?
+			    "CAfile" : "CApath", cafile != NULL ? cafile :
+			    capath, reason);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	} else if (!SSL_CTX_set_default_verify_paths(ctx))
+		ERR_clear_error();	/* no system store: nothing verifies */
+	SSL_CTX_set_verify(ctx, conf->level >= TLS_LEV_VERIFY ?
+	    SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	tc = xcalloc(1, sizeof(*tc));
+	tc->ssl_ctx = ctx;
+	tc->level = conf->level;
+	tc->loglevel = conf->loglevel;
+	return tc;
+}
+
+void
+tls_client_ctx_free(struct tls_client_ctx **tcp)
+{
+	struct tls_client_ctx *tc = *tcp;
+
+	if (tc == NULL)
+		return;
+	SSL_CTX_free(tc->ssl_ctx);
+	free(tc);
+	*tcp = NULL;
+}

@@ -1,0 +1,395 @@
+/*
+ * NAME
+ *	tls_keys - certificates and private keys from PEM files.
+ *
+ * DESCRIPTION
+ *	A server has one or two pairs (an RSA and an ECDSA certificate are
+ *	typical; OpenSSL picks per client by what it supports). They come
+ *	from PREFIX_tls_cert_file + _key_file and _eccert_file +
+ *	_eckey_file, or, when set, from _chain_files alone (Postfix 3.4):
+ *	a list of files read in order, where each private key is followed
+ *	by its certificate and that certificate's issuers (a chain that
+ *	comes before the first key belongs to that key).
+ *
+ *	A certificate file holds the server certificate first, then its
+ *	issuers (Let's Encrypt's fullchain.pem). A key file may be the
+ *	certificate file itself (key and chain in one file). Every pair is
+ *	checked: a key that does not belong to its certificate is an error
+ *	naming both files; so is a missing file, an unreadable one, one
+ *	without the expected PEM object, an encrypted key (there is nobody
+ *	to ask for a passphrase), and two pairs of the same key type. An
+ *	expired certificate is loaded, with a warning.
+ *
+ * SECURITY
+ *	Runs before the privilege drop, on files the admin named. A file
+ *	is read whole into memory (at most TLS_PEM_MAX bytes) and the copy
+ *	is wiped after parsing: it may hold a private key.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "log.h"
+#include "params.h"
+#include "tls_int.h"
+#include "vbuf.h"
+#include "xmalloc.h"
+
+#define TLS_PEM_MAX	(1024 * 1024)
+
+/* One PEM object: a key or a certificate. */
+struct tls_obj {
+	EVP_PKEY	*key;
+	X509		*cert;
+};
+
+struct tls_objs {
+	struct tls_obj	*v;
+	size_t		 n;
+};
+
+static void
+tls_objs_free(struct tls_objs *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++) {
+		EVP_PKEY_free(o->v[i].key);
+		X509_free(o->v[i].cert);
+	}
+	free(o->v);
+	o->v = NULL;
+	o->n = 0;
+}
+
+static void
+tls_objs_add(struct tls_objs *o, EVP_PKEY *key, X509 *cert)
+{
+	o->v = xreallocarray(o->v, o->n + 1, sizeof(*o->v));
+	o->v[o->n].key = key;
+	o->v[o->n].cert = cert;
+	o->n++;
+}
+
+/* Read a whole file (bounded): 0, or -1 with *err_r. */
+static int
+tls_file_read(const char *param, const char *path, struct vbuf *b,
+    char **err_r)
+{
+	struct stat st;
+	char buf[8192];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		*err_r = xasprintf("%s %s: %s", param, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*err_r = xasprintf("%s %s: %s", param, path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err_r = xasprintf("%s %s: %s", param, path,
+		    S_ISDIR(st.st_mode) ? "is a directory" :
+		    "not a regular file");
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		if ((n = read(fd, buf, sizeof(buf))) < 0) {
+			if (errno == EINTR)
+				continue;
+			*err_r = xasprintf("%s %s: %s", param, path,
+			    strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			close(fd);
+			explicit_bzero(buf, sizeof(buf));
+			return 0;
+		}
+		if (vbuf_append(b, buf, (size_t)n) < 0) {
+			*err_r = xasprintf("%s %s: larger than %d bytes",
+			    param, path, TLS_PEM_MAX);
+			break;
+		}
+	}
+	close(fd);
+	explicit_bzero(buf, sizeof(buf));
+	return -1;
+}
+
+/* Decode one PEM object by its label: 1 kept, 0 skipped, -1 error. */
+static int
+tls_pem_decode(struct tls_objs *o, const char *name, const char *header,
+    const unsigned char *data, long len, const char **why_r)
+{
+	const unsigned char *p = data;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+
+	if (strcmp(name, "CERTIFICATE") == 0 ||
+	    strcmp(name, "X509 CERTIFICATE") == 0)
+		cert = d2i_X509(NULL, &p, len);
+	else if (strcmp(name, "TRUSTED CERTIFICATE") == 0)
+		cert = d2i_X509_AUX(NULL, &p, len);
+	else if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0 ||
+	    (strstr(name, "PRIVATE KEY") != NULL &&
+	    strstr(header, "ENCRYPTED") != NULL)) {
+		*why_r = "an encrypted private key (remove the passphrase: "
+		    "openssl pkey -in KEY -out NEWKEY)";
+		return -1;
+	} else if (strcmp(name, "PRIVATE KEY") == 0 ||
+	    strcmp(name, "RSA PRIVATE KEY") == 0 ||
+	    strcmp(name, "EC PRIVATE KEY") == 0)
+		key = d2i_AutoPrivateKey(NULL, &p, len);
+	else
+		return 0;	/* EC PARAMETERS and the like */
+	if (cert == NULL && key == NULL) {
+		ERR_clear_error();
+		*why_r = "a damaged PEM object";
+		return -1;
+	}
+	tls_objs_add(o, key, cert);
+	return 1;
+}
+
+/* Every key and certificate of a PEM file, in order. */
+static int
+tls_pem_read(const char *param, const char *path, struct tls_objs *o,
+    char **err_r)
+{
+	struct vbuf b;
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	const char *why = NULL;
+	unsigned long e;
+	long len = 0;
+	BIO *bio;
+	int r = 0;
+
+	vbuf_init(&b, 4096, TLS_PEM_MAX);
+	if (tls_file_read(param, path, &b, err_r) < 0) {
+		explicit_bzero(b.data, b.cap);
+		vbuf_release(&b);
+		return -1;
+	}
+	if ((bio = BIO_new_mem_buf(b.data, (int)b.len)) == NULL)
+		log_fatal("tls: out of memory");
+	while (PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
+		if (tls_pem_decode(o, name, header, data, len, &why) < 0)
+			r = -1;
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_clear_free(data, (size_t)len);
+		name = header = NULL;
+		data = NULL;
+		if (r < 0)
+			break;
+	}
+	/* the end of the file is an "error"; anything else is damage */
+	e = ERR_peek_last_error();
+	if (r == 0 && e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+		why = "damaged PEM data (a BEGIN line without its END, or "
+		    "bad base64)";
+		r = -1;
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	explicit_bzero(b.data, b.cap);
+	vbuf_release(&b);
+	if (r < 0)
+		*err_r = xasprintf("%s %s: %s", param, path, why);
+	return r;
+}
+
+/* "Jan  2 15:04:05 2026 GMT" */
+static void
+tls_time_text(const ASN1_TIME *t, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	buf[0] = '\0';
+	if (b == NULL)
+		return;
+	if (ASN1_TIME_print(b, t) && (n = BIO_get_mem_data(b, &p)) > 0)
+		snprintf(buf, len, "%.*s", (int)n, p);
+	BIO_free(b);
+}
+
+/*
+ * Check and install one pair: the leaf is chain[0] of certs.
+ * cparam/cpath and kparam/kpath name the files in messages.
+ */
+static int
+tls_pair_use(SSL_CTX *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
+    const char *cparam, const char *cpath, const char *kparam,
+    const char *kpath, int *types_seen, char **err_r)
+{
+	STACK_OF(X509) *chain;
+	char when[64], reason[TLS_ERR_MAX];
+	X509 *leaf;
+	int type, ok;
+
+	if (sk_X509_num(certs) == 0) {
+		*err_r = xasprintf("%s %s: no certificate found (expected "
+		    "-----BEGIN CERTIFICATE-----)", cparam, cpath);
+		return -1;
+	}
+	if (key == NULL) {
+		*err_r = xasprintf("%s %s: no private key found (expected "
+		    "-----BEGIN PRIVATE KEY-----)", kparam, kpath);
+		return -1;
+	}
+	leaf = sk_X509_value(certs, 0);
+	if (!X509_check_private_key(leaf, key)) {
+		ERR_clear_error();
+		*err_r = xasprintf("%s %s: key does not match certificate %s",
+		    kparam, kpath, cpath);
+		return -1;
+	}
+	type = EVP_PKEY_get_base_id(key);
+	if (type == EVP_PKEY_RSA_PSS)
+		type = EVP_PKEY_RSA;
+	if (type == EVP_PKEY_RSA || type == EVP_PKEY_EC) {
+		if (*types_seen & (type == EVP_PKEY_RSA ? 1 : 2)) {
+			*err_r = xasprintf("%s %s: a second %s certificate "
+			    "(pairs must differ in key type)", cparam, cpath,
+			    type == EVP_PKEY_RSA ? "RSA" : "ECDSA");
+			return -1;
+		}
+		*types_seen |= type == EVP_PKEY_RSA ? 1 : 2;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
+		tls_time_text(X509_get0_notAfter(leaf), when, sizeof(when));
+		log_warn("%s %s: the certificate expired on %s", cparam,
+		    cpath, when);
+	}
+	if ((chain = sk_X509_dup(certs)) == NULL)
+		log_fatal("tls: out of memory");
+	(void)sk_X509_shift(chain);	/* the leaf */
+	ok = SSL_CTX_use_cert_and_key(ctx, leaf, key, chain, 1);
+	sk_X509_free(chain);
+	if (!ok) {
+		tls_err_reason(reason, sizeof(reason), "rejected");
+		*err_r = xasprintf("%s %s: cannot use this certificate and "
+		    "key: %s", cparam, cpath, reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* cert_file + key_file (or the ec pair). */
+static int
+tls_pair_files(SSL_CTX *ctx, const char *prefix, const char *which,
+    const char *cert, const char *key, int *types_seen, char **err_r)
+{
+	struct tls_objs co = { NULL, 0 }, ko = { NULL, 0 };
+	STACK_OF(X509) *certs;
+	EVP_PKEY *pkey = NULL;
+	char cparam[96], kparam[96];
+	size_t i;
+	int r = -1;
+
+	snprintf(cparam, sizeof(cparam), "%s_tls_%scert_file", prefix, which);
+	snprintf(kparam, sizeof(kparam), "%s_tls_%skey_file", prefix, which);
+	if (key == NULL || *key == '\0')
+		key = cert;
+	if ((certs = sk_X509_new_null()) == NULL)
+		log_fatal("tls: out of memory");
+	if (tls_pem_read(cparam, cert, &co, err_r) < 0 ||
+	    tls_pem_read(kparam, key, &ko, err_r) < 0)
+		goto out;
+	for (i = 0; i < co.n; i++)
+		if (co.v[i].cert != NULL && !sk_X509_push(certs, co.v[i].cert))
+			log_fatal("tls: out of memory");
+	for (i = 0; i < ko.n && pkey == NULL; i++)
+		pkey = ko.v[i].key;
+	r = tls_pair_use(ctx, pkey, certs, cparam, cert, kparam, key,
+	    types_seen, err_r);
+out:
+	sk_X509_free(certs);
+	tls_objs_free(&co);
+	tls_objs_free(&ko);
+	return r;
+}
+
+/* chain_files: keys, each followed by its chain (or preceded). */
+static int
+tls_chain_files(SSL_CTX *ctx, const char *prefix, const char *files,
+    int *types_seen, char **err_r)
+{
+	struct tls_objs o = { NULL, 0 };
+	STACK_OF(X509) *certs;
+	EVP_PKEY *key;
+	char param[96], **list;
+	size_t i, j;
+	int r = 0, pairs = 0;
+
+	snprintf(param, sizeof(param), "%s_tls_chain_files", prefix);
+	list = params_list(files);
+	for (i = 0; list[i] != NULL && r == 0; i++)
+		r = tls_pem_read(param, list[i], &o, err_r);
+	if ((certs = sk_X509_new_null()) == NULL)
+		log_fatal("tls: out of memory");
+	for (i = 0; i < o.n && r == 0; i = j, pairs++) {
+		/* certificates before a key belong to it ... */
+		for (j = i; j < o.n && o.v[j].key == NULL; j++)
+			if (!sk_X509_push(certs, o.v[j].cert))
+				log_fatal("tls: out of memory");
+		key = j < o.n ? o.v[j++].key : NULL;
+		/* ... else those after it, up to the next key */
+		if (sk_X509_num(certs) == 0)
+			for (; j < o.n && o.v[j].key == NULL; j++)
+				if (!sk_X509_push(certs, o.v[j].cert))
+					log_fatal("tls: out of memory");
+		r = tls_pair_use(ctx, key, certs, param, files, param, files,
+		    types_seen, err_r);
+		sk_X509_zero(certs);
+	}
+	sk_X509_free(certs);
+	if (r == 0 && pairs == 0) {
+		*err_r = xasprintf("%s = %s: no key and certificate found",
+		    param, files);
+		r = -1;
+	}
+	tls_objs_free(&o);
+	params_list_free(list);
+	return r;
+}
+
+int
+tls_keys_load(SSL_CTX *ctx, const struct tls_server_conf *conf, char **err_r)
+{
+	int seen = 0;
+
+	if (conf->chain_files != NULL && *conf->chain_files != '\0')
+		return tls_chain_files(ctx, conf->prefix, conf->chain_files,
+		    &seen, err_r);
+	if (conf->cert_file != NULL && *conf->cert_file != '\0' &&
+	    tls_pair_files(ctx, conf->prefix, "", conf->cert_file,
+	    conf->key_file, &seen, err_r) < 0)
+		return -1;
+	if (conf->eccert_file != NULL && *conf->eccert_file != '\0' &&
+	    tls_pair_files(ctx, conf->prefix, "ec", conf->eccert_file,
+	    conf->eckey_file, &seen, err_r) < 0)
+		return -1;
+	return 0;
+}

@@ -26,26 +26,22 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "anvil.h"
 #include "event.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "log.h"
 #include "params.h"
 #include "server.h"
-#include "sock.h"
-#include "vbuf.h"
 #include "xmalloc.h"
 
 #define ANVIL_HOLD_MAX		64		/* sessions per connection */
 #define ANVIL_OUT_MAX		(16 * 1024)	/* unread replies */
-#define ANVIL_READ_SIZE		4096
 
 struct anvil_hold {
 	char		*service;
@@ -54,10 +50,8 @@ struct anvil_hold {
 };
 
 struct anvil_conn {
-	int		 fd;
-	struct ipc_chan	 ch;
-	struct vbuf	*in;
-	struct vbuf	*out;
+	struct ipc_conn	*conn;
+	struct ipc_chan	*ch;		/* &conn->ch, for its peer name */
 	struct anvil_hold holds[ANVIL_HOLD_MAX];
 	size_t		 nholds;
 };
@@ -65,8 +59,6 @@ struct anvil_conn {
 static struct anvil_table *anvil_tab;
 static struct event_timer *anvil_expire_timer;
 static struct event_timer *anvil_stats_timer;
-
-static void	anvil_conn_event(int, int, void *);
 
 /* --- timers ------------------------------------------------------------ */
 
@@ -150,8 +142,9 @@ anvil_server_exit(void)
 /* --- one connection ---------------------------------------------------- */
 
 static void
-anvil_conn_close(struct anvil_conn *c)
+anvil_conn_close(struct ipc_conn *conn, void *arg)
 {
+	struct anvil_conn *c = arg;
 	long long now = event_now_ms();
 	size_t i;
 
@@ -159,33 +152,13 @@ anvil_conn_close(struct anvil_conn *c)
 		if (anvil_table_disconnect(anvil_tab, c->holds[i].service,
 		    c->holds[i].ident, c->holds[i].gen, now) == 0)
 			log_debug("%s: %s:%s: session ended by close",
-			    c->ch.peer, c->holds[i].service,
+			    c->ch->peer, c->holds[i].service,
 			    c->holds[i].ident);
 		free(c->holds[i].service);
 		free(c->holds[i].ident);
 	}
-	event_del_fd(server_loop(), c->fd);
-	vbuf_free(&c->in);
-	vbuf_free(&c->out);
-	server_disconnect(c->fd);
+	server_disconnect(conn->fd);
 	free(c);
-}
-
-/* Queue a reply; -1 when the client lets too much pile up. */
-static int
-anvil_reply(struct anvil_conn *c, struct ipc_rec *r)
-{
-	const void *frame;
-	size_t len;
-
-	if ((frame = ipc_rec_frame(r, &len)) == NULL)
-		log_panic("anvil_reply: record too large");
-	if (vbuf_append(c->out, frame, len) < 0) {
-		log_warn("%s: %zu bytes of replies not read: closing",
-		    c->ch.peer, vbuf_len(c->out));
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -195,7 +168,7 @@ anvil_reply_status(struct anvil_conn *c, int status)
 	int ret;
 
 	ipc_add_uint(r, "status", (uint64_t)status);
-	ret = anvil_reply(c, r);
+	ret = ipc_conn_reply(c->conn, r);
 	ipc_rec_free(&r);
 	return ret;
 }
@@ -212,7 +185,7 @@ anvil_do_connect(struct anvil_conn *c, const char *service,
 
 	if (c->nholds >= ANVIL_HOLD_MAX) {
 		log_warn("%s: more than %d open sessions on one connection: "
-		    "not counting %s:%s", c->ch.peer, ANVIL_HOLD_MAX,
+		    "not counting %s:%s", c->ch->peer, ANVIL_HOLD_MAX,
 		    service, ident);
 		return anvil_reply_status(c, ANVIL_STAT_FAIL);
 	}
@@ -226,7 +199,7 @@ anvil_do_connect(struct anvil_conn *c, const char *service,
 		ipc_add_uint(r, "status", ANVIL_STAT_FULL);
 		ipc_add_uint(r, "count", 0);
 		ipc_add_uint(r, "rate", 0);
-		ret = anvil_reply(c, r);
+		ret = ipc_conn_reply(c->conn, r);
 		ipc_rec_free(&r);
 		return ret;
 	}
@@ -234,13 +207,13 @@ anvil_do_connect(struct anvil_conn *c, const char *service,
 	h->service = xstrdup(service);
 	h->ident = xstrdup(ident);
 	h->gen = e->gen;
-	log_debug("%s: connect %s:%s count=%lu rate=%lu", c->ch.peer,
+	log_debug("%s: connect %s:%s count=%lu rate=%lu", c->ch->peer,
 	    service, ident, e->count, e->rate);
 	r = ipc_rec_new();
 	ipc_add_uint(r, "status", ANVIL_STAT_OK);
 	ipc_add_uint(r, "count", e->count);
 	ipc_add_uint(r, "rate", e->rate);
-	ret = anvil_reply(c, r);
+	ret = ipc_conn_reply(c->conn, r);
 	ipc_rec_free(&r);
 	return ret;
 }
@@ -263,7 +236,7 @@ anvil_do_disconnect(struct anvil_conn *c, const char *service,
 		free(h->service);
 		free(h->ident);
 		c->holds[i] = c->holds[--c->nholds];
-		log_debug("%s: disconnect %s:%s", c->ch.peer, service, ident);
+		log_debug("%s: disconnect %s:%s", c->ch->peer, service, ident);
 		break;
 	}
 	/* one we do not know of (a reconnect in between): nothing to do */
@@ -272,29 +245,31 @@ anvil_do_disconnect(struct anvil_conn *c, const char *service,
 
 /* One request; -1 closes the connection. */
 static int
-anvil_request(struct anvil_conn *c, struct ipc_rec *r)
+anvil_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 {
+	struct anvil_conn *c = arg;
 	const char *verb, *service, *ident;
 
+	(void)conn;
 	if (ipc_get_str(r, "req", &verb) < 0) {
-		ipc_log_rec_error(&c->ch, r);
+		ipc_log_rec_error(c->ch, r);
 		return -1;
 	}
 	if (strcmp(verb, ANVIL_REQ_CONNECT) != 0 &&
 	    strcmp(verb, ANVIL_REQ_DISCONNECT) != 0) {
 		/* a newer client: refuse the verb, keep the connection */
-		log_warn("%s: unknown request \"%.32s\"", c->ch.peer, verb);
+		log_warn("%s: unknown request \"%.32s\"", c->ch->peer, verb);
 		return anvil_reply_status(c, ANVIL_STAT_FAIL);
 	}
 	if (ipc_get_strn(r, "service", ANVIL_SERVICE_MAX, &service) < 0 ||
 	    ipc_get_strn(r, "ident", ANVIL_IDENT_MAX, &ident) < 0 ||
 	    ipc_end(r) < 0) {
-		ipc_log_rec_error(&c->ch, r);
+		ipc_log_rec_error(c->ch, r);
 		return -1;
 	}
 	if (!anvil_valid_service(service) || !anvil_valid_ident(ident)) {
 		log_warn("protocol error from %s: bad service or client "
-		    "address", c->ch.peer);
+		    "address", c->ch->peer);
 		return -1;
 	}
 	if (strcmp(verb, ANVIL_REQ_CONNECT) == 0)
@@ -302,121 +277,22 @@ anvil_request(struct anvil_conn *c, struct ipc_rec *r)
 	return anvil_do_disconnect(c, service, ident);
 }
 
-/* Write what we can; 0, or -1 when the connection is dead. */
-static int
-anvil_conn_flush(struct anvil_conn *c)
-{
-	ssize_t n;
-
-	while (vbuf_len(c->out) > 0) {
-		n = write(c->fd, vbuf_str(c->out), vbuf_len(c->out));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			log_debug("%s: write: %m", c->ch.peer);
-			return -1;
-		}
-		vbuf_consume(c->out, (size_t)n);
-	}
-	return 0;
-}
-
-/* Read what is there and answer every whole request; -1: close. */
-static int
-anvil_conn_read(struct anvil_conn *c)
-{
-	struct ipc_rec *r;
-	char buf[ANVIL_READ_SIZE];
-	size_t used;
-	ssize_t n;
-	int ret;
-
-	n = read(c->fd, buf, sizeof(buf));
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		if (vbuf_len(c->in) > 0)
-			log_warn("protocol error from %s: end of file inside "
-			    "a record", c->ch.peer);
-		return -1;
-	}
-	if (vbuf_append(c->in, buf, (size_t)n) < 0)
-		log_panic("anvil_conn_read: input over its bound");
-	for (;;) {
-		ret = ipc_parse(&c->ch, vbuf_str(c->in), vbuf_len(c->in), &r,
-		    &used);
-		if (ret == 0)
-			return 0;
-		if (ret < 0) {
-			ipc_log_error(&c->ch);
-			return -1;
-		}
-		vbuf_consume(c->in, used);
-		ret = anvil_request(c, r);
-		ipc_rec_free(&r);
-		if (ret < 0)
-			return -1;
-	}
-}
-
-static void
-anvil_conn_watch(struct anvil_conn *c)
-{
-	int ev = 0;
-
-	/* a client that does not read its replies is not read either */
-	if (vbuf_len(c->out) < ANVIL_OUT_MAX / 2)
-		ev |= EVENT_READ;
-	if (vbuf_len(c->out) > 0)
-		ev |= EVENT_WRITE;
-	if (event_add_fd(server_loop(), c->fd, ev, anvil_conn_event, c) < 0)
-		log_fatal("event_add_fd: %m");
-}
-
-static void
-anvil_conn_event(int fd, int events, void *arg)
-{
-	struct anvil_conn *c = arg;
-
-	(void)fd;
-	if ((events & EVENT_READ) != 0 && anvil_conn_read(c) < 0) {
-		anvil_conn_close(c);
-		return;
-	}
-	if (anvil_conn_flush(c) < 0) {
-		anvil_conn_close(c);
-		return;
-	}
-	anvil_conn_watch(c);
-}
-
 void
 anvil_server_conn(int fd, const struct server_info *info)
 {
 	struct anvil_conn *c = xcalloc(1, sizeof(*c));
-	struct ipc_rec *r;
-	char peer[64], proto[32];
-	pid_t pid = 0;
+	struct ipc_conn_params p;
 
 	(void)info;
-	if (sock_peercred(fd, NULL, NULL, &pid) == 0 && pid > 0)
-		snprintf(peer, sizeof(peer), "anvil client pid %ld",
-		    (long)pid);
-	else
-		strlcpy(peer, "anvil client", sizeof(peer));
-	c->fd = fd;
-	ipc_chan_init(&c->ch, fd, peer);
-	c->ch.max = ANVIL_REC_MAX;
-	/* a whole record plus one read's worth of the next */
-	c->in = vbuf_new(256, ANVIL_REC_MAX + 4 + ANVIL_READ_SIZE);
-	c->out = vbuf_new(256, ANVIL_OUT_MAX);
-	snprintf(proto, sizeof(proto), "%s/%u.%u", ANVIL_PROTO,
-	    ANVIL_PROTO_MAJOR, ANVIL_PROTO_MINOR);
-	r = ipc_rec_new();
-	ipc_add_str(r, "proto", proto);
-	anvil_reply(c, r);
-	ipc_rec_free(&r);
-	anvil_conn_event(fd, 0, c);
+	memset(&p, 0, sizeof(p));
+	p.loop = server_loop();
+	p.rec_max = ANVIL_REC_MAX;
+	p.out_max = ANVIL_OUT_MAX;
+	p.request = anvil_request;
+	p.close = anvil_conn_close;
+	p.arg = c;
+	c->conn = ipc_conn_new(fd, "anvil client", &p);
+	c->ch = &c->conn->ch;
+	ipc_conn_start(c->conn, ANVIL_PROTO, ANVIL_PROTO_MAJOR,
+	    ANVIL_PROTO_MINOR);
 }

@@ -332,23 +332,6 @@ ctl_conf_set(struct conf_file *cf, const char *name, const char *value)
 	free(conts);
 }
 
-static int
-ctl_conf_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write cf to a temporary file beside path; its name, or NULL logged. */
 static char *
 ctl_conf_write_tmp(const char *dir, const struct conf_file *cf,
@@ -375,7 +358,7 @@ ctl_conf_write_tmp(const char *dir, const struct conf_file *cf,
 	if (fchmod(fd, exists ? (st->st_mode & 07777) : 0644) < 0 ||
 	    (exists && geteuid() == 0 &&
 	    fchown(fd, st->st_uid, st->st_gid) < 0) ||
-	    ctl_conf_write_all(fd, vbuf_str(b), vbuf_len(b)) < 0 ||
+	    fsutil_write_all(fd, vbuf_str(b), vbuf_len(b)) < 0 ||
 	    fsync(fd) < 0) {
 		log_error("%s: %m", tmp);
 		close(fd);

@@ -1,8 +1,9 @@
 /*
- * fsutil - directory fsync; see fsutil.h.
+ * fsutil - directory fsync, whole writes; see fsutil.h.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,4 +39,22 @@ fsutil_fsync_parent(const char *path)
 	r = fsutil_fsync_dir(dir);
 	free(dir);
 	return r;
+}
+
+int
+fsutil_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

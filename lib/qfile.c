@@ -52,27 +52,9 @@ qfile_get64(const unsigned char *p)
 }
 
 static int
-qfile_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 qfile_flush(struct qfile_writer *w)
 {
-	if (qfile_write_all(w->fd, vbuf_str(w->wbuf), vbuf_len(w->wbuf)) < 0)
+	if (fsutil_write_all(w->fd, vbuf_str(w->wbuf), vbuf_len(w->wbuf)) < 0)
 		return -1;
 	w->offset += vbuf_len(w->wbuf);
 	vbuf_reset(w->wbuf);
@@ -85,7 +67,7 @@ qfile_put(struct qfile_writer *w, const void *p, size_t len)
 	if (vbuf_len(w->wbuf) + len > QFILE_WBUF && qfile_flush(w) < 0)
 		return -1;
 	if (len >= QFILE_WBUF) {
-		if (qfile_write_all(w->fd, p, len) < 0)
+		if (fsutil_write_all(w->fd, p, len) < 0)
 			return -1;
 		w->offset += len;
 		return 0;

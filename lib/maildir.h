@@ -127,7 +127,8 @@ int	maildir_msg_write(struct maildir_msg *m, const void *buf,
 /* Bytes stored so far (after conversion). */
 uint64_t maildir_msg_size(const struct maildir_msg *m);
 /*
- * Finish: flush, fsync, link into new/ as UNIQUE,S=SIZE, fsync new/,
+ * Finish: flush, fsync, link into new/ as UNIQUE,S=SIZE, fsync new/
+ * (unless maildir_set_dir_sync(0)),
  * remove the tmp/ name. 0 with the new/ file name in name_r (at least
  * MAILDIR_NAME_MAX + 1 bytes; may be NULL); or -1 with errno and
  * *err_r, and nothing left behind. m is freed either way.
@@ -136,6 +137,12 @@ int	maildir_msg_commit(struct maildir_msg *m, char *name_r,
 	    size_t namelen, const char **err_r);
 /* Drop the message: remove the tmp/ file and free. NULL is fine. */
 void	maildir_msg_abort(struct maildir_msg *m);
+/*
+ * Whether maildir_msg_commit fsyncs new/ after the link (default yes).
+ * Without it a crash can lose the new/ entry of a file that was itself
+ * fsynced (Postfix's durability; maildir_dir_fsync = no).
+ */
+void	maildir_set_dir_sync(int on);
 
 /*
  * Remove regular files in md's tmp/ last modified more than

@@ -263,6 +263,14 @@ maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
 	return -1;
 }
 
+static int maildir_dir_sync = 1;
+
+void
+maildir_set_dir_sync(int on)
+{
+	maildir_dir_sync = on;
+}
+
 int
 maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
     const char **err_r)
@@ -293,7 +301,7 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 	m->fd = -1;
 	if (maildir_msg_link(m, newname, sizeof(newname), err_r) < 0)
 		goto fail;
-	if (fsync(m->md->newfd) < 0) {
+	if (maildir_dir_sync && fsync(m->md->newfd) < 0) {
 		/* not durable: take it back rather than risk a duplicate */
 		*err_r = maildir_msg_seterr(m->md, "fsync", "new", "");
 		saved = errno;

@@ -30,6 +30,7 @@
 
 #include "local.h"
 #include "log.h"
+#include "maildir.h"
 #include "params.h"
 
 int local_rootfd = -1;
@@ -44,6 +45,7 @@ local_check(void)
 	if (base == NULL || *base != '/')
 		log_fatal("virtual_mailbox_base = \"%s\": must be the absolute "
 		    "path of the mail root", base != NULL ? base : "");
+	maildir_set_dir_sync(var_maildir_dir_fsync);
 	if (strcmp(var_local_quota_exceeded_action, "bounce") == 0)
 		local_quota_defer = 0;
 	else if (strcmp(var_local_quota_exceeded_action, "defer") == 0)

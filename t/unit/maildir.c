@@ -272,6 +272,16 @@ test_crlf(void)
 	got = slurp(rel, &len);
 	ok(got != NULL && len == sizeof(in) - 1 && memcmp(got, in, len) == 0,
 	    "... the bytes are kept as they are");
+	/* maildir_dir_fsync = no: the same result, one fsync less */
+	maildir_set_dir_sync(0);
+	m = maildir_msg_new(md, 0, &err);
+	ok(m != NULL && maildir_msg_write(m, in, sizeof(in) - 1) == 0 &&
+	    maildir_msg_commit(m, name, sizeof(name), &err) == 0,
+	    "without the new/ fsync: delivered");
+	snprintf(rel, sizeof(rel), "crlf/new/%s", name);
+	got = slurp(rel, &len);
+	ok(got != NULL && len == sizeof(in) - 1, "... the file is in new/");
+	maildir_set_dir_sync(1);
 	maildir_close(&md);
 }
 

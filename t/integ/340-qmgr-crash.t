@@ -31,7 +31,9 @@ def qmgr_pid(inst):
 
 
 def main(t, mode):
-    inst = q.instance(t, mode)
+    # kills before a first client look like a crash loop: keep the throttle
+    # short, this test is about what survives the kills
+    inst = q.instance(t, mode, main={"service_throttle_time": "2s"})
     q.start(inst)
     t.ok(wait_for(lambda: qmgr_pid(inst) is not None, "qmgr", t),
          "qmgr runs")

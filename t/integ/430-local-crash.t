@@ -40,7 +40,10 @@ def main(t, mode):
     if not built("delivery/local/local"):
         t.skip("%s is not built" % LOCAL)
         return
-    li = LocalInstance(t, mode, users=[(RCPT, "pw", [])])
+    # kills before a first client look like a crash loop: keep the throttle
+    # short, this test is about what survives the kills
+    li = LocalInstance(t, mode, users=[(RCPT, "pw", [])],
+                       main={"service_throttle_time": "2s"})
     li.start()
     rnd = random.Random(4242)
     bodies = {i: content(i, rnd) for i in range(MESSAGES)}

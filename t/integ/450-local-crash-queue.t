@@ -69,6 +69,10 @@ def main(t, mode):
         return
     li = LocalInstance(t, mode, users=[(RCPT, "pw", [])], services=svcs,
                        main={"minimal_backoff_time": "1s",
+                             # kills before a first client look like a
+                             # crash loop: keep the throttle short, this
+                             # test is about what survives the kills
+                             "service_throttle_time": "2s",
                              "maximal_backoff_time": "2s",
                              "queue_run_delay": "1s"})
     li.start()
@@ -191,7 +195,7 @@ def main(t, mode):
         return got
 
     wait_for(lambda: accepted <= set(delivered()), "every accepted "
-             "message in the Maildir", t, bound=180)
+             "message in the Maildir", t, bound=300)
     got = delivered()
     t.is_(sorted(accepted - set(got)), [],
           "every message that got a 250 is delivered")

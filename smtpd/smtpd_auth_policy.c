@@ -229,6 +229,21 @@ smtpd_auth_owner(const struct smtpd_session *sess, const struct addr *a,
 	return 0;
 }
 
+/* One of the permit_* words: does it let this session through? */
+static int
+smtpd_auth_permits(const struct smtpd_session *sess, int r)
+{
+	switch (r) {
+	case SMTPD_R_PERMIT:
+		return 1;
+	case SMTPD_R_PERMIT_MYNETWORKS:
+		return (sess->flags & SMTPD_F_MYNETWORKS) != 0;
+	case SMTPD_R_PERMIT_SASL:
+		return (sess->flags & SMTPD_F_AUTH) != 0;
+	}
+	return 0;
+}
+
 /* The client list: 0 permitted, -1 after a reply. */
 static int
 smtpd_auth_client(struct smtpd_session *sess)
@@ -239,13 +254,9 @@ smtpd_auth_client(struct smtpd_session *sess)
 	for (i = 0; i < l->n; i++) {
 		switch (l->v[i]) {
 		case SMTPD_R_PERMIT:
-			return 0;
 		case SMTPD_R_PERMIT_MYNETWORKS:
-			if (sess->flags & SMTPD_F_MYNETWORKS)
-				return 0;
-			break;
 		case SMTPD_R_PERMIT_SASL:
-			if (sess->flags & SMTPD_F_AUTH)
+			if (smtpd_auth_permits(sess, l->v[i]))
 				return 0;
 			break;
 		case SMTPD_R_REJECT:
@@ -278,13 +289,9 @@ smtpd_auth_sender(struct smtpd_session *sess, const struct addr *a,
 	for (i = 0; i < l->n; i++) {
 		switch (l->v[i]) {
 		case SMTPD_R_PERMIT:
-			return 0;
 		case SMTPD_R_PERMIT_MYNETWORKS:
-			if (sess->flags & SMTPD_F_MYNETWORKS)
-				return 0;
-			break;
 		case SMTPD_R_PERMIT_SASL:
-			if (sess->flags & SMTPD_F_AUTH)
+			if (smtpd_auth_permits(sess, l->v[i]))
 				return 0;
 			break;
 		case SMTPD_R_REJECT:

@@ -18,39 +18,12 @@ returns the CompletedProcess (bytes).
 
 import os
 import pwd
-import shutil
 import subprocess
 
-import postern
 from postern import POSTERN, TOP, WAIT
 
 ANVILC = os.path.join(TOP, "t", "bin", "anvilc")
 QCAT = os.path.join(TOP, "t", "bin", "qcat")
-
-
-# What the unprivileged re-run (postern.run as root) needs besides the
-# harness's own list: the programs under test and this helper.
-EXTRA_FILES = ["anvil/anvil", "smtpd/smtpd", "qmgr/qmgr", "t/bin/anvilc",
-               "t/bin/qcat", "t/lib/anvil_t.py"]
-_orig_copy = postern._unprivileged_copy
-
-
-def _copy():
-    top, script = _orig_copy()
-    for rel in EXTRA_FILES:
-        src = os.path.join(TOP, rel)
-        if not os.path.exists(src):
-            continue
-        dst = os.path.join(top, rel)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
-    for dirpath, dirnames, _ in os.walk(top):
-        for d in dirnames:
-            os.chmod(os.path.join(dirpath, d), 0o755)
-    return top, script
-
-
-postern._unprivileged_copy = _copy
 
 
 def have(*rels):

@@ -19,7 +19,6 @@ master's files).
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 
@@ -29,30 +28,7 @@ from postern import TEST_USER, TOP, Instance, wait_for
 
 LOCAL = os.path.join(TOP, "delivery", "local", "local")
 PWVERIFY = os.path.join(TOP, "t", "bin", "pwverify")
-EXTRA_FILES = ["delivery/local/local", "t/lib/deliver.py",
-               "t/lib/localtest.py", "t/bin/pwverify", "smtpd/smtpd",
-               "qmgr/qmgr", "anvil/anvil"]
 NAME_RE = re.compile(r"^\d+\.M\d+P\d+Q\d+\.[^/:,]+,S=(\d+)$")
-
-_orig_copy = postern._unprivileged_copy
-
-
-def _copy():
-    top, script = _orig_copy()
-    for rel in EXTRA_FILES:
-        src = os.path.join(TOP, rel)
-        if not os.path.exists(src):
-            continue
-        dst = os.path.join(top, rel)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
-    for dirpath, dirnames, _ in os.walk(top):
-        for d in dirnames:
-            os.chmod(os.path.join(dirpath, d), 0o755)
-    return top, script
-
-
-postern._unprivileged_copy = _copy
 
 
 def built(*rels):

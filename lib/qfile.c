@@ -15,6 +15,7 @@
 
 #include "fsutil.h"
 #include "qfile.h"
+#include "qfile_spare.h"
 #include "xmalloc.h"
 
 #define QFILE_WBUF	(64 * 1024)
@@ -32,6 +33,7 @@ struct qfile_writer {
 	uint64_t	 content_size;
 	int		 in_content;
 	ino_t		 ino;		/* of the file, fixed at create */
+	off_t		 old_size;	/* of a reused file (qfile_spare) */
 };
 
 static void
@@ -49,6 +51,14 @@ qfile_get64(const unsigned char *p)
 	for (int i = 0; i < 8; i++)
 		v = (v << 8) | p[i];
 	return v;
+}
+
+static void
+qfile_hdr_arrival(const unsigned char *hdr, struct timeval *tv)
+{
+	tv->tv_sec = (time_t)qfile_get64(hdr + 24);
+	tv->tv_usec = (suseconds_t)(((uint32_t)hdr[32] << 24) |
+	    ((uint32_t)hdr[33] << 16) | ((uint32_t)hdr[34] << 8) | hdr[35]);
 }
 
 static int
@@ -114,7 +124,9 @@ qfile_create(const char *queue_dir)
 	w->queue_dir = xstrdup(queue_dir);
 	w->tmp_path = xasprintf("%s/%s/tmp.%ld.%u", queue_dir, QDIR_INCOMING,
 	    (long)getpid(), seq++);
-	w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if ((w->fd = qfile_spare_take(queue_dir, w->tmp_path)) < 0)
+		w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
 	if (w->fd < 0) {
 		int saved = errno;
 
@@ -136,6 +148,7 @@ qfile_create(const char *queue_dir)
 		return NULL;
 	}
 	w->ino = st.st_ino;
+	w->old_size = st.st_size;
 	gettimeofday(&w->arrival, NULL);
 	w->wbuf = vbuf_new(QFILE_WBUF, VBUF_NOLIMIT);
 	/* placeholder header; the real one is written at commit */
@@ -271,6 +284,10 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 	hdr[35] = (unsigned char)w->arrival.tv_usec;
 	if (pwrite(w->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
 		return -1;
+	/* a reused file: the rest of its old content goes */
+	if (w->old_size > (off_t)w->offset &&
+	    ftruncate(w->fd, (off_t)w->offset) < 0)
+		return -1;
 	if (fsync(w->fd) < 0 || fstat(w->fd, &st) < 0)
 		return -1;
 	qid_make(qid_r, &w->arrival, st.st_ino);
@@ -363,9 +380,7 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 		CORRUPT("bad magic");
 	env->content_offset = qfile_get64(hdr + 8);
 	env->content_size = qfile_get64(hdr + 16);
-	env->arrival.tv_sec = (time_t)qfile_get64(hdr + 24);
-	env->arrival.tv_usec = (suseconds_t)(((uint32_t)hdr[32] << 24) |
-	    ((uint32_t)hdr[33] << 16) | ((uint32_t)hdr[34] << 8) | hdr[35]);
+	qfile_hdr_arrival(hdr, &env->arrival);
 	if (env->arrival.tv_usec >= 1000000)
 		CORRUPT("bad arrival time");
 	if (env->content_offset < QFILE_HDR_SIZE + 5 ||
@@ -512,4 +527,20 @@ qfile_mark_done(int fd, int64_t offset)
 	}
 	t = QREC_DONE;
 	return pwrite(fd, &t, 1, offset) == 1 ? 0 : -1;
+}
+
+int
+qfile_holds(int fd, const char *qid)
+{
+	unsigned char hdr[QFILE_HDR_SIZE];
+	char id[QID_SIZE];
+	struct timeval tv;
+	struct stat st;
+
+	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr, QFILE_MAGIC, 8) != 0 || fstat(fd, &st) < 0)
+		return 0;
+	qfile_hdr_arrival(hdr, &tv);
+	qid_make(id, &tv, st.st_ino);
+	return strcmp(id, qid) == 0;
 }

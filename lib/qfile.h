@@ -33,7 +33,9 @@
  *	S3 deferred/H/QID        waiting for a retry (rename).
  *	   hold/H/QID            held by the admin (rename).
  *	   corrupt/QID           failed validation; kept for inspection.
- *	done                     unlinked when no 'R' remains.
+ *	done                     no 'R' remains: renamed to spare/QID and
+ *	                         emptied, for qfile_create to reuse
+ *	                         (qfile_spare.h), or unlinked.
  *	A delivered recipient is marked 'D' (one byte, fsynced) before the
  *	next attempt can start: a crash between a successful delivery and
  *	the mark delivers that recipient again (the documented duplicate
@@ -142,5 +144,13 @@ void	qfile_env_free(struct qfile_env *);
 const char *qfile_env_attr(const struct qfile_env *, const char *name);
 /* Mark the recipient at offset done (one byte); the caller fsyncs. */
 int	qfile_mark_done(int fd, int64_t offset);
+/*
+ * 1 when the open queue file fd still holds message qid (its header's
+ * arrival time and its inode make that ID), else 0. A delivery agent
+ * that copied a message checks this before it commits the copy: a
+ * delivered file is emptied and reused (qfile_spare), and an agent
+ * that qmgr gave up on may still be reading it.
+ */
+int	qfile_holds(int fd, const char *qid);
 
 #endif

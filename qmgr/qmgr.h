@@ -186,6 +186,7 @@ void	qmgr_trigger(const char *, size_t, const struct server_info *);
 /* qmgr_scan.c: the queue directories */
 void	qmgr_scan_recover(void);
 void	qmgr_scan_incoming(void);
+void	qmgr_scan_one(const char *qid);
 void	qmgr_scan_deferred(int all);
 void	qmgr_scan_feed(void);
 int	qmgr_scan_busy(void);
@@ -208,6 +209,10 @@ struct qmgr_msg *qmgr_message_find(const char *qid);
 /* qmgr_finish.c: a message leaves the active queue */
 void	qmgr_finish(struct qmgr_msg *);
 void	qmgr_message_free(struct qmgr_msg *);
+
+/* qmgr_spare.c: delivered files kept for reuse */
+int	qmgr_spare_remove(struct qmgr_msg *);
+void	qmgr_spare_recount(void);
 
 /* qmgr_sched.c: transports, destinations, concurrency */
 struct qmgr_transport *qmgr_transport_get(const char *name);

@@ -14,7 +14,8 @@
  *	4. A delay warning, once, when delay_warning_time is set and the
  *	   message is older than that and still deferred.
  *	5. Where the file goes: with nothing left to deliver it is
- *	   unlinked (`QID: removed`, and its defer record); else the marks
+ *	   removed (`QID: removed`, and its defer record; qmgr_spare keeps
+ *	   the emptied file for reuse); else the marks
  *	   are fsynced, the defer record written, the modification time
  *	   set to the next retry, and the file renamed into deferred/ (or
  *	   hold/, or unlinked, when the admin said so meanwhile).
@@ -122,13 +123,11 @@ qmgr_finish_deferred(struct qmgr_msg *m, struct qmgr_fail **v, size_t *n)
 static void
 qmgr_finish_remove(struct qmgr_msg *m)
 {
-	char *path = qmgr_path(QDIR_ACTIVE, m->qid);
-
-	if (unlink(path) < 0)
-		log_error("%s: unlink %s: %m", m->qid, path);
+	if (qmgr_spare_remove(m) < 0)
+		log_error("%s: remove %s/%c/%s: %m", m->qid, QDIR_ACTIVE,
+		    qid_hash(m->qid), m->qid);
 	else
 		log_info("%s: removed", m->qid);
-	free(path);
 	qmgr_defer_remove(m->qid);
 }
 

@@ -280,6 +280,23 @@ qmgr_room(void)
 	    qmgr_rcpts_mem < (size_t)var_qmgr_message_recipient_limit;
 }
 
+/*
+ * One message that smtpd says is new in incoming/: into the active queue
+ * now when there is room, else by the scan when room is made. Gone
+ * already (a scan took it) is fine.
+ */
+void
+qmgr_scan_one(const char *qid)
+{
+	if (qmgr_stopping)
+		return;
+	if (!qmgr_room()) {
+		qmgr_scan_incoming();
+		return;
+	}
+	(void)qmgr_message_load(QDIR_INCOMING, qid);
+}
+
 /* Fill the active queue, a bounded number of entries per call. */
 void
 qmgr_scan_feed(void)

@@ -12,7 +12,10 @@
  *
  *	Wakeups: "I" scan incoming/, "F" flush (deferred mail now, dead
  *	destinations forgotten), "W" the master's timer (scan incoming/);
- *	other bytes are ignored, as Postfix's qmgr does.
+ *	other bytes are ignored, as Postfix's qmgr does. "Q" followed by a
+ *	queue ID (the whole request) names one new message in incoming/:
+ *	smtpd sends it after each 250, and qmgr takes that file at once
+ *	instead of reading sixteen directories for it.
  *
  * SECURITY
  *	Anyone who can reach the wakeup socket can only make qmgr look at
@@ -32,6 +35,7 @@
 #include "maps.h"
 #include "params.h"
 #include "priv.h"
+#include "qfile_spare.h"
 #include "qmgr.h"
 #include "server.h"
 
@@ -44,6 +48,7 @@ qmgr_deferred_fire(void *arg)
 	qmgr_deferred_timer = event_add_timer(server_loop(),
 	    var_queue_run_delay * 1000, qmgr_deferred_fire, NULL);
 	qmgr_scan_tmp_cleanup();
+	qmgr_spare_recount();
 	qmgr_sched_sweep();
 	qmgr_scan_incoming();
 	qmgr_scan_deferred(0);
@@ -83,6 +88,7 @@ qmgr_pre_jail(void)
 	qmgr_mkdir(QDIR_HOLD, pup);
 	qmgr_mkdir(QDIR_CORRUPT, pup);
 	qmgr_mkdir(QMGR_DEFER_DIR, pup);
+	qmgr_mkdir(QDIR_SPARE, pup);
 	if ((qmgr_resolver = resolve_open(MAPS_OPEN_DEFER, &err)) == NULL)
 		log_fatal("%s", err);
 	qmgr_ctl_listen();
@@ -93,6 +99,7 @@ qmgr_post_jail(void)
 {
 	qmgr_scan_recover();
 	qmgr_scan_tmp_cleanup();
+	qmgr_spare_recount();
 	qmgr_ctl_start();
 	qmgr_scan_incoming();
 	qmgr_scan_deferred(0);
@@ -125,12 +132,34 @@ qmgr_on_exit(void)
 		    qmgr_sched_inflight());
 }
 
+/* "QQID": that message is new in incoming/; take it without a scan. */
+static void
+qmgr_trigger_qid(const char *buf, size_t len)
+{
+	char qid[QID_SIZE];
+
+	if (len >= sizeof(qid)) {
+		qmgr_scan_incoming();
+		return;
+	}
+	memcpy(qid, buf, len);
+	qid[len] = '\0';
+	if (!qid_valid(qid))
+		qmgr_scan_incoming();
+	else
+		qmgr_scan_one(qid);
+}
+
 void
 qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
 {
 	size_t i;
 
 	(void)info;
+	if (len > 1 && buf[0] == 'Q') {
+		qmgr_trigger_qid(buf + 1, len - 1);
+		return;
+	}
 	for (i = 0; i < len; i++) {
 		switch (buf[i]) {
 		case 'I':

@@ -106,7 +106,7 @@ smtpd_data_finish(struct smtpd_session *sess, unsigned long long bare_lf,
 	enum smtpd_content_status st;
 	const char *msgid;
 	unsigned long long size;
-	char qid[QID_SIZE];
+	char qid[QID_SIZE], req[QID_SIZE + 1];
 
 	st = smtpd_content_end(x->content);
 	size = smtpd_content_size(x->content);
@@ -153,7 +153,9 @@ smtpd_data_finish(struct smtpd_session *sess, unsigned long long bare_lf,
 	    x->sender, size, x->nrcpt);
 	smtpd_xact_reset(sess);
 	smtpd_reply(sess, 250, "2.0.0", "Ok: queued as %s", qid);
-	(void)smtpd_queue_trigger("I");
+	/* after the reply: qmgr takes this file without a directory scan */
+	snprintf(req, sizeof(req), "Q%s", qid);
+	(void)smtpd_queue_trigger(req);
 	return SMTPD_OK;
 
 refused:

@@ -38,6 +38,7 @@
 #include "local.h"
 #include "log.h"
 #include "params.h"
+#include "qfile.h"
 #include "xmalloc.h"
 
 #define LOCAL_COPY_BUF		(64 * 1024)
@@ -153,6 +154,15 @@ local_write(struct local_req *req, size_t i, struct maildir *root,
 		log_error("%s: read the queue file: %m", req->queue_id);
 		local_status_set(st, "4.3.0", "cannot read the queue file: %s",
 		    strerror(errno));
+		maildir_msg_abort(m);
+		return;
+	}
+	if (!werr && r == 0 && !qfile_holds(req->qfd, req->queue_id)) {
+		/* qmgr gave up on us and the file was reused meanwhile */
+		log_warn("%s: the queue file changed during delivery to %s; "
+		    "not delivered", req->queue_id, rc->addr);
+		local_status_set(st, "4.3.0", "the queue file changed during "
+		    "delivery");
 		maildir_msg_abort(m);
 		return;
 	}

@@ -53,8 +53,9 @@ def main(t, mode):
     t.ok(inst.wait_log(r"%s: from=<a@example\.org>, size=%d, nrcpt=2 "
                        r"\(queued\)" % (qid, len(msg))),
          "log: from, size, nrcpt")
-    t.ok(inst.wait_log(r"echo\[\d+\]: trigger on qmgr: I"),
-         "qmgr is woken with 'I' through public/qmgr")
+    t.ok(inst.wait_log(r"echo\[\d+\]: trigger on qmgr: Q%s$" % qid),
+         "qmgr is told of the new queue file: 'Q' and its queue ID, "
+         "through public/qmgr")
 
     # dot-stuffing round trip, byte-exact
     c = greet(port)

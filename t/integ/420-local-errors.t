@@ -6,7 +6,8 @@ local_quota_exceeded_action = defer), table trouble (4.3.0, never a
 bounce), a user added while the agent runs (never bounced), a Maildir
 that cannot be written or is a symbolic link (4.3.0, nothing written
 anywhere), a full file system (root: a tiny tmpfs; 4.3.0, nothing
-visible), tmp/ leftovers over 36 hours removed, and protocol errors
+visible), a queue file reused while the agent read it (4.3.0, nothing
+delivered), tmp/ leftovers over 36 hours removed, and protocol errors
 (the connection is closed, the agent lives on).
 """
 import os
@@ -62,6 +63,27 @@ def test_quota(t, li):
           "local_quota_exceeded_action = defer: 4.2.2")
     st = one(li, "quota@example.test", b"Subject: q\r\n\r\nsmall\r\n")
     t.is_(st["dsn"], "2.0.0", "a message that fits still gets in")
+
+
+def test_reused_file(t, li):
+    # qmgr gave up on an agent and the file was reused (qfile_spare)
+    # while the agent still read it: the queue file no longer holds the
+    # message the request names
+    qf = li.queue_file(["bob@example.test"], BODY)
+    other = qf.qid[:8] + "%05X" % ((int(qf.qid[8:13], 16) + 1) % 0x100000) \
+        + qf.qid[13:]
+    before = li.files("example.test/bob")
+    with li.agent() as a:
+        st = a.deliver(qf, ["bob@example.test"], qid=other)[0]
+    t.is_((st["dsn"], st["action"], st["text"]),
+          ("4.3.0", "delayed", "the queue file changed during delivery"),
+          "a queue file that holds another message now: 4.3.0, retried")
+    t.is_(li.files("example.test/bob"), before, "... nothing delivered")
+    t.is_(li.files("example.test/bob", "tmp"), [],
+          "... nothing left in tmp/")
+    t.ok(li.inst.wait_log(r"%s: the queue file changed during delivery to "
+                          r"bob@example\.test; not delivered" % other),
+         "... and the agent says why in the log")
 
 
 def test_tables(t, li):
@@ -223,6 +245,7 @@ def main(t, mode):
     li.start()
     test_loop(t, li)
     test_quota(t, li)
+    test_reused_file(t, li)
     test_tables(t, li)
     test_maildir_errors(t, li)
     test_tmp_cleaning(t, li)
@@ -232,6 +255,7 @@ def main(t, mode):
         ensure_user(TEST_USER)
     li.teardown(expect=[
         r"protocol error from qmgr",
+        r"the queue file changed during delivery",
         r"virtual_mailbox_maps: .*nonexistent",
         r"error: [0-9A-F]+: .*(symbolic link|Permission denied|"
         r"No space left)",

@@ -51,8 +51,10 @@ def parse(payload):
     return attrs
 
 
-def make_qid(ino):
-    now = time.time()
+def make_qid(ino, now=None):
+    """The queue ID smtpd gives a file: arrival time and inode."""
+    if now is None:
+        now = time.time()
     return "%08X%05X%X" % (int(now) & 0xffffffff,
                            int((now % 1) * 1e6) & 0xfffff, ino)
 
@@ -87,7 +89,7 @@ class QueueFile:
         with open(tmp, "wb") as f:
             f.write(hdr + recs + content + rec(b"E"))
         ino = os.stat(tmp).st_ino
-        qid = make_qid(ino)
+        qid = make_qid(ino, arrival)
         path = os.path.join(dirpath, qid)
         os.rename(tmp, path)
         return QueueFile(path, qid, offset, len(content), int(arrival))

@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "delivery/local/local.h"
-#include "params.h"
 #include "maps.h"
+#include "params.h"
+#include "qfile.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -80,25 +81,39 @@ first(const char *rel)
 	return buf;
 }
 
-/* A queue file: 10 bytes of something, then the content. */
+/* A real queue file (lib/qfile) holding content, for rcpt. */
 static void
 req_init(struct local_req *req, struct local_rcpt *rc, const char *rcpt,
     const char *content)
 {
-	char path[600];
+	struct qfile_writer *w;
+	struct qfile_env env;
+	const char *err;
+	char path[600], qid[QID_SIZE];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/qf", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, "0123456789", 10) != 10 ||
-	    write(fd, content, strlen(content)) != (ssize_t)strlen(content))
-		bail_out("write %s", path);
+	snprintf(path, sizeof(path), "%s/incoming", dir);
+	(void)mkdir(path, 0700);
+	if ((w = qfile_create(dir)) == NULL ||
+	    qfile_add_sender(w, "s@example.org") < 0 ||
+	    qfile_add_rcpt(w, rcpt, NULL, NULL) < 0 ||
+	    qfile_begin_content(w) < 0 ||
+	    qfile_write_content(w, content, strlen(content)) < 0 ||
+	    qfile_commit(w, 0, qid) < 0)
+		bail_out("queue file in %s", dir);
+	qfile_abort(w);
+	snprintf(path, sizeof(path), "%s/incoming/%c/%s", dir, qid_hash(qid),
+	    qid);
+	if ((fd = open(path, O_RDONLY)) < 0 ||
+	    qfile_read_env(fd, &env, &err) < 0)
+		bail_out("read %s", path);
 	memset(req, 0, sizeof(*req));
 	memset(rc, 0, sizeof(*rc));
-	strlcpy(req->queue_id, "6B07F8B261277A78C21", sizeof(req->queue_id));
+	strlcpy(req->queue_id, qid, sizeof(req->queue_id));
 	req->sender = "s@example.org";
-	req->content_offset = 10;
-	req->content_size = strlen(content);
+	req->content_offset = env.content_offset;
+	req->content_size = env.content_size;
+	qfile_env_free(&env);
 	req->count = 1;
 	req->rcpts = rc;
 	req->qfd = fd;

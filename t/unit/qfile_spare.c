@@ -1,0 +1,165 @@
+/*
+ * Unit tests for lib/qfile_spare: a delivered queue file is parked in
+ * spare/, the next qfile_create reuses its inode and overwrites it, the
+ * old content never shows, and qfile_holds tells a reused file apart.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qfile.h"
+#include "qfile_spare.h"
+#include "qid.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+static char qdir[512];
+
+/* One message with content body, committed: its path in path. */
+static int
+queue_one(const char *body, char qid[QID_SIZE], char *path, size_t len)
+{
+	struct qfile_writer *w = qfile_create(qdir);
+	int r;
+
+	if (w == NULL)
+		return -1;
+	r = qfile_add_sender(w, "a@example.org") < 0 ||
+	    qfile_add_rcpt(w, "b@example.org", NULL, NULL) < 0 ||
+	    qfile_begin_content(w) < 0 ||
+	    qfile_write_content(w, body, strlen(body)) < 0 ||
+	    qfile_commit(w, 0, qid) < 0 ? -1 : 0;
+	qfile_abort(w);
+	snprintf(path, len, "%s/incoming/%c/%s", qdir, qid_hash(qid), qid);
+	return r;
+}
+
+static ino_t
+inode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static int
+entries(const char *sub)
+{
+	char dir[600];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", qdir, sub);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int
+main(void)
+{
+	char big[8192], qid[QID_SIZE], qid2[QID_SIZE], path[1024],
+	    path2[1024], dir[600], spare[1200];
+	struct qfile_env env;
+	struct stat st;
+	const char *err;
+	ino_t ino;
+	int fd, i;
+
+	tap_init("qfile_spare");
+	snprintf(qdir, sizeof(qdir), "%s", tap_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/incoming", qdir);
+	mkdir(dir, 0700);
+
+	/* no spare/ at all: files are created as before */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	is_int(queue_one(big, qid, path, sizeof(path)), 0,
+	    "without spare/: a message is queued");
+	ino = inode_of(path);
+	is_int(qfile_spare_park(qdir, path, qid), -1,
+	    "parking needs spare/");
+	ok(access(path, F_OK) == 0, "... and leaves the file where it was");
+
+	snprintf(dir, sizeof(dir), "%s/%s", qdir, QDIR_SPARE);
+	mkdir(dir, 0700);
+	is_int(qfile_spare_park(qdir, path, qid), 0, "a delivered file parked");
+	is_int(entries(QDIR_SPARE), 1, "... it is in spare/");
+	ok(access(path, F_OK) != 0, "... and gone from the queue");
+
+	/*
+	 * A short message reuses it: same inode, old content cut off. (A
+	 * process that found spare/ empty looks again a second later.)
+	 */
+	sleep(1);
+	is_int(queue_one("short\r\n", qid2, path2, sizeof(path2)), 0,
+	    "the next message is queued");
+	is_int(inode_of(path2), ino, "... in the parked file (same inode)");
+	is_int(entries(QDIR_SPARE), 0, "... taken out of spare/");
+	ok(strcmp(qid, qid2) != 0, "... under a new queue ID");
+	fd = open(path2, O_RDWR);
+	is_int(qfile_read_env(fd, &env, &err), 0, "the reused file reads back");
+	is_int(env.content_size, 7, "... with the new content only");
+	fstat(fd, &st);
+	is_int(st.st_size, env.content_offset + env.content_size + 5,
+	    "... no old bytes after the trailer");
+	qfile_env_free(&env);
+	ok(qfile_holds(fd, qid2), "qfile_holds: the file holds the new ID");
+	ok(!qfile_holds(fd, qid), "... not the ID of the message before");
+	close(fd);
+
+	/* a reader of the old message sees the change */
+	is_int(queue_one("one\r\n", qid, path, sizeof(path)), 0,
+	    "a new file when spare/ is empty");
+	fd = open(path, O_RDONLY);
+	ok(qfile_holds(fd, qid), "an agent's descriptor holds its message");
+	is_int(qfile_spare_park(qdir, path, qid), 0, "... parked meanwhile");
+	sleep(1);
+	is_int(queue_one("two\r\n", qid2, path2, sizeof(path2)), 0,
+	    "... and reused for another message");
+	ok(!qfile_holds(fd, qid), "the agent's check sees the reuse");
+	close(fd);
+
+	/* a name in spare/ that is not a plain file is never used */
+	snprintf(spare, sizeof(spare), "%s/%s/link", qdir, QDIR_SPARE);
+	ok(symlink("/etc/passwd", spare) == 0, "a symbolic link in spare/");
+	is_int(queue_one("three\r\n", qid, path, sizeof(path)), 0,
+	    "a message is still queued");
+	ok(lstat(path, &st) == 0 && S_ISREG(st.st_mode),
+	    "... in a regular file, the link not followed");
+	is_int(entries(QDIR_SPARE), 0, "... and the link removed");
+
+	/* hard-linked spare: refused too */
+	is_int(qfile_spare_park(qdir, path, qid), 0, "park again");
+	snprintf(spare, sizeof(spare), "%s/%s/%s", qdir, QDIR_SPARE, qid);
+	snprintf(path2, sizeof(path2), "%s/elsewhere", qdir);
+	ok(link(spare, path2) == 0, "the spare file linked elsewhere");
+	ino = inode_of(spare);
+	is_int(queue_one("four\r\n", qid, path, sizeof(path)), 0,
+	    "a message is queued");
+	ok(inode_of(path) != ino, "... not in a file with a second name");
+	ok(access(path2, F_OK) == 0, "... which is left alone");
+
+	/* the count keeps at most the limit */
+	for (i = 0; i < 5; i++) {
+		is_int(queue_one("x\r\n", qid, path, sizeof(path)), 0,
+		    "queue %d", i);
+		is_int(qfile_spare_park(qdir, path, qid), 0, "park %d", i);
+	}
+	is_int(qfile_spare_count(qdir, 100), 5, "five spare files counted");
+	is_int(qfile_spare_count(qdir, 2), 2, "a limit of 2 removes three");
+	is_int(entries(QDIR_SPARE), 2, "... two left");
+	is_int(qfile_spare_count(qdir, 0), 0, "a limit of 0 removes all");
+	return done_testing();
+}

@@ -249,6 +249,7 @@ main(int argc, char **argv)
 	master_check_users();
 	master_lock();
 	log_set_cleanup(master_unlock);
+	master_etc_update();
 
 	if ((master_ev = event_loop_new()) == NULL)
 		log_fatal("event loop: %m");

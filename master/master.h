@@ -90,6 +90,9 @@ int	master_conf_check(const struct mastercf *, char **err_r);
 char	*master_conf_path(const char *command);
 int	master_conf_maxproc(const struct mastercf_entry *);
 
+/* master_etc.c: /etc files for name lookups in the jail */
+void	master_etc_update(void);
+
 /* master_listen.c */
 void	master_listen_dirs(void);
 int	master_listen_open(const struct mastercf_entry *,

@@ -186,6 +186,7 @@ master_reload(void)
 		return;
 	}
 	mastercf_free(&mcf);
+	master_etc_update();
 	TAILQ_FOREACH(svc, &master_services, entry)
 		n++;
 	if (strcmp(var_queue_directory, master_qdir) != 0)

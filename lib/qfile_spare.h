@@ -1,5 +1,5 @@
 /*
- * qfile_spare - delivered queue files, emptied and kept for reuse.
+ * qfile_spare - delivered queue files, kept for reuse.
  *
  * DESCRIPTION
  *	Every message costs the file system one new inode for its queue
@@ -8,36 +8,43 @@
  *	whole mail flow on some file systems: ext4 without a journal (and
  *	ext2) will not hand out an inode freed in the last minute or so,
  *	and every allocation walks past all of them. So qmgr does not
- *	unlink a delivered queue file: it renames it to spare/QID, and
- *	qfile_create takes a spare file (a rename to its temporary name)
- *	before it creates a new one, and writes over it from the start;
- *	qfile_commit cuts off what is left of the old content. The file's
- *	blocks are reused as well as its inode. queue_file_spare_limit
- *	bounds how many are kept; 0 turns reuse off.
+ *	unlink a delivered queue file: it renames it to spare/QID. qmgr
+ *	alone knows which spare files there are, and gives one name to
+ *	each smtpd wakeup it answers; smtpd offers the name to
+ *	qfile_spare_offer, and its next qfile_create takes that file (a
+ *	rename to its temporary name: no directory is read, and no two
+ *	processes reach for the same file) and writes over it from the
+ *	start; qfile_commit cuts off what is left of the old content. The
+ *	file's blocks are reused as well as its inode.
+ *	queue_file_spare_limit bounds how many are kept; 0 turns reuse
+ *	off.
  *
  *	A spare file is never a message: nothing reads spare/ but these
- *	functions, and a taken file has a temporary name (tmp.PID.N,
- *	invisible to qmgr) until it is complete. It still holds the old
- *	message until it is reused, in the queue directory that only
- *	mail_owner can read, as the queue file did; a message the admin
- *	deletes is unlinked, not kept.
+ *	functions and qmgr's count, and a taken file has a temporary name
+ *	(tmp.PID.N, invisible to qmgr) until it is complete. It still
+ *	holds the old message until it is reused, in the queue directory
+ *	that only mail_owner can read, as the queue file did; a message
+ *	the admin deletes is unlinked, not kept.
  *
  * SECURITY
- *	spare/ belongs to mail_owner like every queue directory. A name
- *	that is not a plain regular file with one link is removed, not
- *	used, and nothing is followed (O_NOFOLLOW).
+ *	spare/ belongs to mail_owner like every queue directory. Only
+ *	names that are queue IDs are taken; a file that is not a plain
+ *	regular file with one link is removed, not used, and nothing is
+ *	followed (O_NOFOLLOW).
  */
 #ifndef POSTERN_QFILE_SPARE_H
 #define POSTERN_QFILE_SPARE_H
 
 #define QDIR_SPARE	"spare"
 
+/* Remember spare/name for this process's next qfile_spare_take. */
+void	qfile_spare_offer(const char *name);
+
 /*
- * Move a spare file of queue_dir/spare to the name to (which must not
- * exist) and open it read-write, its old content still there: the
- * descriptor, or -1 when no spare file is there (then the caller
- * creates one). A process remembers a few names per directory read and
- * reads again at most once a second when it found none.
+ * Move an offered spare file of queue_dir/spare to the name to (which
+ * must not exist) and open it read-write, its old content still there:
+ * the descriptor, or -1 when no offered file is left (then the caller
+ * creates one).
  */
 int	qfile_spare_take(const char *queue_dir, const char *to);
 
@@ -49,9 +56,11 @@ int	qfile_spare_park(const char *queue_dir, const char *path,
 	    const char *name);
 
 /*
- * The number of files in queue_dir/spare, after removing any beyond
- * keep; -1 with errno when the directory cannot be read.
+ * The names in queue_dir/spare, after removing any beyond keep: fn is
+ * called with each name kept. The count, or -1 with errno when the
+ * directory cannot be read.
  */
-long	qfile_spare_count(const char *queue_dir, long keep);
+long	qfile_spare_scan(const char *queue_dir, long keep,
+	    void (*fn)(const char *name, void *), void *arg);
 
 #endif

@@ -43,7 +43,8 @@
  *			it: it watches it with server_loop() and, when done,
  *			removes its watches and calls server_disconnect().
  *	SERVER_TRIGGER	wakeups (qmgr): each connection's bytes (one read,
- *			at most SERVER_TRIGGER_MAX) go to trigger(), and
+ *			at most SERVER_TRIGGER_MAX) go to trigger(), which
+ *			may answer on info->reply_fd (non-blocking), and
  *			the connection is closed. The master's periodic
  *			wakeup sends "W".
  *
@@ -102,6 +103,8 @@ struct server_info {
 	const char	*type;		/* -t */
 	int		 listen_fd;	/* the socket it came in on */
 	unsigned long	 use_count;	/* clients so far, this one included */
+	int		 reply_fd;	/* TRIGGER: the client, for a short
+					 * non-blocking answer; else -1 */
 };
 
 typedef void (*server_conn_fn)(int fd, const struct server_info *);

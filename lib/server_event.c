@@ -6,7 +6,13 @@
  *	One process, the lib/event loop. MULTI hands each accepted client
  *	(non-blocking) to the service, which calls server_disconnect() when
  *	done. TRIGGER reads what one connection sends (one read, bounded,
- *	with a deadline), hands it to the service and closes it.
+ *	with a deadline), hands it to the service and closes it; the
+ *	service may write a short answer first (server_info.reply_fd).
+ *	Triggers come in bursts and their clients write before they are
+ *	accepted: a wakeup accepts up to SERVER_ACCEPT_BATCH of them and
+ *	serves each at once when its bytes are there, without a timer, an
+ *	event registration or busy/idle reports (one pair, for the
+ *	master's crash-loop check).
  *
  *	A MULTI process can always take one more client, so after each
  *	accept it reports TAKEN then AVAIL, as Postfix's multi server does:
@@ -42,6 +48,8 @@ struct server_trigger {
 	int			 lfd;
 	struct event_timer	*timer;
 };
+
+#define SERVER_ACCEPT_BATCH	64	/* trigger clients per wakeup */
 
 static struct event_loop *server_ev;
 static struct event_timer *server_idle_timer;
@@ -164,33 +172,90 @@ server_trigger_read(int fd, int events, void *arg)
 		info.type = server_st.type;
 		info.listen_fd = t->lfd;
 		info.use_count = server_st.use_count;
+		info.reply_fd = fd;
 		server_st.spec->trigger(buf, (size_t)n, &info);
 	}
 	server_trigger_done(t);
 }
 
+/*
+ * A trigger client has usually written its request before it is
+ * accepted: serve it at once, without a timer, an event registration
+ * and busy/idle reports to the master. 1 when done (fd closed), 0 when
+ * nothing is there yet.
+ */
+static int
+server_trigger_now(int fd, int lfd)
+{
+	static int reported;
+	struct server_info info;
+	char buf[SERVER_TRIGGER_MAX];
+	ssize_t n;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (!reported) {
+		/* the master's crash-loop check wants one served client */
+		reported = 1;
+		server_report(SERVER_STATE_TAKEN);
+		server_report(SERVER_STATE_AVAIL);
+	}
+	if (n > 0) {
+		info.service = server_st.service;
+		info.type = server_st.type;
+		info.listen_fd = lfd;
+		info.use_count = server_st.use_count;
+		info.reply_fd = fd;
+		server_st.spec->trigger(buf, (size_t)n, &info);
+	}
+	close(fd);
+	/* the idle time counts from now */
+	if (server_idle_timer != NULL) {
+		event_del_timer(server_ev, server_idle_timer);
+		server_idle_timer = NULL;
+	}
+	server_after_client();
+	return 1;
+}
+
+static int server_accept_one(int);
+
 static void
 server_accept_event(int lfd, int events, void *arg)
+{
+	int i;
+
+	(void)events;
+	(void)arg;
+	/* triggers come in bursts: take what is waiting, within reason */
+	for (i = 0; i < SERVER_ACCEPT_BATCH && server_accepting; i++)
+		if (server_accept_one(lfd) <= 0)
+			break;
+}
+
+/* 1 when a client was accepted and a trigger served at once, else 0. */
+static int
+server_accept_one(int lfd)
 {
 	struct server_info info;
 	struct server_trigger *t;
 	int fd;
 
-	(void)events;
-	(void)arg;
-	if (!server_accepting)
-		return;
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
-			return;
+			return 0;
 		log_error("accept: %m");
 		server_stop_accepting();
 		if (server_clients == 0)
 			server_exit(1);
-		return;
+		return 0;
 	}
 	server_st.use_count++;
+	if (server_st.spec->kind == SERVER_TRIGGER &&
+	    server_trigger_now(fd, lfd))
+		return 1;
 	server_clients++;
 	server_idle_update();
 	server_report(SERVER_STATE_TAKEN);
@@ -203,17 +268,19 @@ server_accept_event(int lfd, int events, void *arg)
 		if (event_add_fd(server_ev, fd, EVENT_READ,
 		    server_trigger_read, t) < 0)
 			log_fatal("event_add_fd: %m");
-		return;
+		return 0;
 	}
 	info.service = server_st.service;
 	info.type = server_st.type;
 	info.listen_fd = lfd;
 	info.use_count = server_st.use_count;
+	info.reply_fd = -1;
 	server_st.spec->conn(fd, &info);
 	server_report(SERVER_STATE_AVAIL);
 	if (server_st.max_use > 0 &&
 	    server_st.use_count >= (unsigned long)server_st.max_use)
 		server_stop_accepting();
+	return 0;
 }
 
 void

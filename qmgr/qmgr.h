@@ -197,6 +197,8 @@ int	qmgr_move(const char *from, const char *to, const char *qid);
 /* qmgr_message.c: the active queue */
 extern struct qmgr_msg_list qmgr_active;
 extern size_t qmgr_nactive, qmgr_rcpts_mem;
+/* Active messages the descriptor limit allows (each holds its file). */
+extern size_t qmgr_fd_room;
 extern struct resolve *qmgr_resolver;
 int	qmgr_message_load(const char *dir, const char *qid);
 void	qmgr_message_outcome(struct qmgr_rcpt *, const struct qmgr_outcome *);
@@ -213,6 +215,7 @@ void	qmgr_message_free(struct qmgr_msg *);
 /* qmgr_spare.c: delivered files kept for reuse */
 int	qmgr_spare_remove(struct qmgr_msg *);
 void	qmgr_spare_recount(void);
+void	qmgr_spare_give(int fd);
 
 /* qmgr_sched.c: transports, destinations, concurrency */
 struct qmgr_transport *qmgr_transport_get(const char *name);

@@ -232,6 +232,14 @@ qmgr_message_load(const char *dir, const char *qid)
 	path = qmgr_path(QDIR_ACTIVE, qid);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
+	if (fd < 0 && errno != ELOOP) {
+		/* out of descriptors or memory: nothing wrong with the file */
+		log_warn("%s: open in %s: %m; back to %s", qid, QDIR_ACTIVE,
+		    QDIR_INCOMING);
+		if (qmgr_move(QDIR_ACTIVE, QDIR_INCOMING, qid) < 0)
+			log_error("%s: move to %s: %m", qid, QDIR_INCOMING);
+		return -1;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		log_error("%s: open in %s: %m", qid, QDIR_ACTIVE);
 		if (fd >= 0)

@@ -277,6 +277,7 @@ static int
 qmgr_room(void)
 {
 	return qmgr_nactive < (size_t)var_qmgr_message_active_limit &&
+	    qmgr_nactive < qmgr_fd_room &&
 	    qmgr_rcpts_mem < (size_t)var_qmgr_message_recipient_limit;
 }
 

@@ -15,7 +15,9 @@
  *	other bytes are ignored, as Postfix's qmgr does. "Q" followed by a
  *	queue ID (the whole request) names one new message in incoming/:
  *	smtpd sends it after each 250, and qmgr takes that file at once
- *	instead of reading sixteen directories for it.
+ *	instead of reading sixteen directories for it, and answers with
+ *	"S" and the name of a spare queue file (qmgr_spare) for smtpd's
+ *	next message.
  *
  * SECURITY
  *	Anyone who can reach the wakeup socket can only make qmgr look at
@@ -23,6 +25,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -71,6 +74,37 @@ qmgr_mkdir(const char *dir, const struct priv_user *pu)
 		log_fatal("chown %s/%s: %m", var_queue_directory, dir);
 }
 
+#define QMGR_FD_RESERVE	256
+
+size_t qmgr_fd_room = 1000;
+
+/*
+ * Each active message holds its queue file open: raise the soft limit
+ * on descriptors to the hard one, and keep QMGR_FD_RESERVE of them for
+ * agents, wakeups and the control socket.
+ */
+static void
+qmgr_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 10000000)
+		rl.rlim_cur = 10000000;
+	qmgr_fd_room = rl.rlim_cur > 2 * QMGR_FD_RESERVE ?
+	    (size_t)(rl.rlim_cur - QMGR_FD_RESERVE) : (size_t)rl.rlim_cur / 2;
+	if (qmgr_fd_room < (size_t)var_qmgr_message_active_limit)
+		log_info("qmgr_message_active_limit is %d but the descriptor "
+		    "limit allows %zu active messages", (int)
+		    var_qmgr_message_active_limit, qmgr_fd_room);
+}
+
 void
 qmgr_pre_jail(void)
 {
@@ -82,6 +116,7 @@ qmgr_pre_jail(void)
 			log_fatal("mail_owner %s: %s", var_mail_owner, err);
 		pup = &pu;
 	}
+	qmgr_fd_limit();
 	qmgr_mkdir(QDIR_INCOMING, pup);
 	qmgr_mkdir(QDIR_ACTIVE, pup);
 	qmgr_mkdir(QDIR_DEFERRED, pup);
@@ -132,9 +167,12 @@ qmgr_on_exit(void)
 		    qmgr_sched_inflight());
 }
 
-/* "QQID": that message is new in incoming/; take it without a scan. */
+/*
+ * "QQID": that message is new in incoming/; take it without a scan, and
+ * answer with a spare file for smtpd's next message.
+ */
 static void
-qmgr_trigger_qid(const char *buf, size_t len)
+qmgr_trigger_qid(const char *buf, size_t len, int reply_fd)
 {
 	char qid[QID_SIZE];
 
@@ -144,10 +182,12 @@ qmgr_trigger_qid(const char *buf, size_t len)
 	}
 	memcpy(qid, buf, len);
 	qid[len] = '\0';
-	if (!qid_valid(qid))
+	if (!qid_valid(qid)) {
 		qmgr_scan_incoming();
-	else
-		qmgr_scan_one(qid);
+		return;
+	}
+	qmgr_scan_one(qid);
+	qmgr_spare_give(reply_fd);
 }
 
 void
@@ -155,9 +195,8 @@ qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
 {
 	size_t i;
 
-	(void)info;
 	if (len > 1 && buf[0] == 'Q') {
-		qmgr_trigger_qid(buf + 1, len - 1);
+		qmgr_trigger_qid(buf + 1, len - 1, info->reply_fd);
 		return;
 	}
 	for (i = 0; i < len; i++) {

@@ -1,23 +1,30 @@
 /*
  * NAME
- *	qmgr_spare - delivered queue files are kept, emptied, for reuse.
+ *	qmgr_spare - delivered queue files are kept for smtpd to reuse.
  *
  * DESCRIPTION
  *	A message with nothing left to deliver leaves active/ for spare/
- *	(lib/qfile_spare) instead of being unlinked, while spare/ holds fewer than queue_file_spare_limit
- *	files; smtpd and bounces take them back (qfile_create). qmgr does
- *	not see the takes: it counts the directory again when its own
- *	tally reaches the limit (at most every QMGR_SPARE_RECOUNT_MS) and
- *	at every deferred-queue run, removing any files beyond the limit
- *	(after a reload lowered it).
+ *	(lib/qfile_spare) instead of being unlinked, while spare/ holds
+ *	fewer than queue_file_spare_limit files. qmgr keeps the names it
+ *	parked and answers each "Q" wakeup from smtpd with one of them
+ *	("S" and the name): that smtpd writes its next message over that
+ *	file. A name given to an smtpd that never uses it stays in spare/;
+ *	the directory is counted again (and the list rebuilt from it) at
+ *	start, at every deferred-queue run, and when the tally reaches the
+ *	limit (at most every QMGR_SPARE_RECOUNT_MS), which also removes
+ *	files beyond the limit (after a reload lowered it).
  *
  * SECURITY
  *	Only this process's own active/ file is moved; names are queue IDs.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -26,20 +33,37 @@
 #include "qfile_spare.h"
 #include "qmgr.h"
 #include "server.h"
+#include "xmalloc.h"
 
 #define QMGR_SPARE_RECOUNT_MS	100
 
 static long qmgr_spares = -1;		/* counted, plus parked since */
 static long long qmgr_spares_counted;	/* when, event_now_ms */
+static char (*qmgr_spare_names)[QID_SIZE];	/* not given out yet */
+static size_t qmgr_spare_n, qmgr_spare_cap;
+
+static void
+qmgr_spare_push(const char *name, void *arg)
+{
+	(void)arg;
+	if (qmgr_spare_n == qmgr_spare_cap) {
+		if (qmgr_spare_cap >= (size_t)var_queue_file_spare_limit)
+			return;
+		qmgr_spare_cap = qmgr_spare_cap == 0 ? 64 : 2 * qmgr_spare_cap;
+		qmgr_spare_names = xreallocarray(qmgr_spare_names,
+		    qmgr_spare_cap, sizeof(*qmgr_spare_names));
+	}
+	strlcpy(qmgr_spare_names[qmgr_spare_n++], name, QID_SIZE);
+}
 
 void
 qmgr_spare_recount(void)
 {
-	long keep = var_queue_file_spare_limit;
-
 	qmgr_spares_counted = event_now_ms();
-	if ((qmgr_spares = qfile_spare_count(".", keep)) < 0 &&
-	    errno != ENOENT)
+	qmgr_spare_n = 0;
+	qmgr_spares = qfile_spare_scan(".", var_queue_file_spare_limit,
+	    qmgr_spare_push, NULL);
+	if (qmgr_spares < 0 && errno != ENOENT)
 		log_warn("count %s: %m", QDIR_SPARE);
 }
 
@@ -68,9 +92,29 @@ qmgr_spare_remove(struct qmgr_msg *m)
 	if (!(m->flags & QMGR_MSG_DELETE) && qmgr_spare_room() &&
 	    qfile_spare_park(".", path, m->qid) == 0) {
 		qmgr_spares++;
+		qmgr_spare_push(m->qid, NULL);
 		r = 0;
 	} else
 		r = unlink(path);
 	free(path);
 	return r;
+}
+
+/* Answer a wakeup on fd with one spare file's name, if there is one. */
+void
+qmgr_spare_give(int fd)
+{
+	char buf[QID_SIZE + 2];
+	int len;
+
+	if (fd < 0 || qmgr_spare_n == 0)
+		return;
+	len = snprintf(buf, sizeof(buf), "S%s\n",
+	    qmgr_spare_names[--qmgr_spare_n]);
+	/*
+	 * A fresh connection: the reply fits in its buffer, or is lost.
+	 * The tally stays: the file is in spare/ until smtpd takes it, and
+	 * the next count finds out whether it did.
+	 */
+	(void)send(fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }

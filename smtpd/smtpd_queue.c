@@ -20,10 +20,14 @@
  *
  *	qmgr is woken by a connection to public/qmgr (relative to the
  *	queue directory, our working directory in or out of the jail)
- *	that writes one request byte: "I" new mail in incoming/, "F" flush
- *	the deferred queue (ETRN). The master's SERVER_TRIGGER skeleton
- *	hands those bytes to qmgr. Failure is ignored for new mail: qmgr
- *	scans incoming/ on its own wakeup timer anyway.
+ *	that writes one request: "Q" and the queue ID of a new message,
+ *	"F" flush the deferred queue (ETRN). The master's SERVER_TRIGGER
+ *	skeleton hands the bytes to qmgr. Failure is ignored for new
+ *	mail: qmgr scans incoming/ on its own wakeup timer anyway. qmgr
+ *	answers a "Q" with the name of a spare queue file ("S" and the
+ *	name, lib/qfile_spare); the connection stays open until a later
+ *	queue file is made, which reads the answers that have come
+ *	without waiting, and writes over such a file.
  *
  * SECURITY
  *	Runs as mail_owner in the queue directory. Envelope text has been
@@ -31,6 +35,7 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -42,6 +47,7 @@
 #include "params.h"
 #include "priv.h"
 #include "qfile.h"
+#include "qfile_spare.h"
 #include "smtpd.h"
 #include "sock.h"
 
@@ -98,11 +104,63 @@ smtpd_queue_attrs(struct smtpd_session *sess)
 	return 0;
 }
 
+/*
+ * Wakeups whose answer (a spare file's name) is not read yet: qmgr may
+ * answer after this process's next message has begun, so a few stay
+ * open until their answer is there.
+ */
+#define SMTPD_QUEUE_ANSWERS	4
+static int smtpd_queue_answer_fds[SMTPD_QUEUE_ANSWERS] = { -1, -1, -1, -1 };
+
+static void
+smtpd_queue_answers(void)
+{
+	char buf[64], *nl;
+	ssize_t n;
+	int i, fd;
+
+	for (i = 0; i < SMTPD_QUEUE_ANSWERS; i++) {
+		if ((fd = smtpd_queue_answer_fds[i]) < 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;		/* not yet */
+		if (n > 1 && buf[0] == 'S') {
+			buf[n] = '\0';
+			if ((nl = strchr(buf, '\n')) != NULL) {
+				*nl = '\0';
+				qfile_spare_offer(buf + 1);
+			}
+		}
+		close(fd);
+		smtpd_queue_answer_fds[i] = -1;
+	}
+}
+
+/* Keep fd for its answer, in place of the oldest if all are taken. */
+static void
+smtpd_queue_answer_keep(int fd)
+{
+	int i;
+
+	for (i = 0; i < SMTPD_QUEUE_ANSWERS; i++)
+		if (smtpd_queue_answer_fds[i] < 0)
+			break;
+	if (i == SMTPD_QUEUE_ANSWERS) {
+		close(smtpd_queue_answer_fds[0]);
+		memmove(smtpd_queue_answer_fds, smtpd_queue_answer_fds + 1,
+		    sizeof(int) * (SMTPD_QUEUE_ANSWERS - 1));
+		i = SMTPD_QUEUE_ANSWERS - 1;
+	}
+	smtpd_queue_answer_fds[i] = fd;
+}
+
 int
 smtpd_queue_open(struct smtpd_session *sess)
 {
 	struct smtpd_xact *x = &sess->xact;
 
+	smtpd_queue_answers();
 	if ((x->qf = qfile_create(".")) == NULL) {
 		log_error("cannot create a queue file in %s/%s: %m",
 		    var_queue_directory, QDIR_INCOMING);
@@ -173,6 +231,11 @@ smtpd_queue_trigger(const char *req)
 	do
 		n = write(fd, req, strlen(req));
 	while (n < 0 && errno == EINTR);
+	if (req[0] == 'Q' && n == (ssize_t)strlen(req)) {
+		/* qmgr's answer is read when the next queue file is made */
+		smtpd_queue_answer_keep(fd);
+		return 0;
+	}
 	close(fd);
 	return n == (ssize_t)strlen(req) ? 0 : -1;
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for lib/qfile_spare: a delivered queue file is parked in
- * spare/, the next qfile_create reuses its inode and overwrites it, the
- * old content never shows, and qfile_holds tells a reused file apart.
+ * spare/, the next qfile_create after its name is offered reuses its
+ * inode and overwrites it, the old content never shows, and qfile_holds
+ * tells a reused file apart.
  */
 #include "config.h"
 
@@ -66,6 +67,13 @@ entries(const char *sub)
 	return n;
 }
 
+static void
+count_name(const char *name, void *arg)
+{
+	if (qid_valid(name))
+		++*(int *)arg;
+}
+
 int
 main(void)
 {
@@ -98,13 +106,16 @@ main(void)
 	is_int(entries(QDIR_SPARE), 1, "... it is in spare/");
 	ok(access(path, F_OK) != 0, "... and gone from the queue");
 
-	/*
-	 * A short message reuses it: same inode, old content cut off. (A
-	 * process that found spare/ empty looks again a second later.)
-	 */
-	sleep(1);
+	/* not offered: not used */
+	is_int(queue_one("other\r\n", qid2, path2, sizeof(path2)), 0,
+	    "a message while no name is offered");
+	ok(inode_of(path2) != ino, "... gets a new file");
+	is_int(entries(QDIR_SPARE), 1, "... the spare file is still there");
+
+	/* a short message reuses it: same inode, old content cut off */
+	qfile_spare_offer(qid);
 	is_int(queue_one("short\r\n", qid2, path2, sizeof(path2)), 0,
-	    "the next message is queued");
+	    "the next message after the name is offered is queued");
 	is_int(inode_of(path2), ino, "... in the parked file (same inode)");
 	is_int(entries(QDIR_SPARE), 0, "... taken out of spare/");
 	ok(strcmp(qid, qid2) != 0, "... under a new queue ID");
@@ -125,15 +136,23 @@ main(void)
 	fd = open(path, O_RDONLY);
 	ok(qfile_holds(fd, qid), "an agent's descriptor holds its message");
 	is_int(qfile_spare_park(qdir, path, qid), 0, "... parked meanwhile");
-	sleep(1);
+	qfile_spare_offer(qid);
 	is_int(queue_one("two\r\n", qid2, path2, sizeof(path2)), 0,
 	    "... and reused for another message");
 	ok(!qfile_holds(fd, qid), "the agent's check sees the reuse");
 	close(fd);
 
+	/* offers that are not queue IDs are ignored */
+	qfile_spare_offer("../../etc/passwd");
+	is_int(queue_one("x\r\n", qid, path, sizeof(path)), 0,
+	    "an offer that is not a queue ID");
+	ok(access("/etc/passwd", F_OK) == 0, "... is not followed");
+
 	/* a name in spare/ that is not a plain file is never used */
-	snprintf(spare, sizeof(spare), "%s/%s/link", qdir, QDIR_SPARE);
+	snprintf(spare, sizeof(spare), "%s/%s/6925A1F00C3501A2B", qdir,
+	    QDIR_SPARE);
 	ok(symlink("/etc/passwd", spare) == 0, "a symbolic link in spare/");
+	qfile_spare_offer("6925A1F00C3501A2B");
 	is_int(queue_one("three\r\n", qid, path, sizeof(path)), 0,
 	    "a message is still queued");
 	ok(lstat(path, &st) == 0 && S_ISREG(st.st_mode),
@@ -146,6 +165,7 @@ main(void)
 	snprintf(path2, sizeof(path2), "%s/elsewhere", qdir);
 	ok(link(spare, path2) == 0, "the spare file linked elsewhere");
 	ino = inode_of(spare);
+	qfile_spare_offer(qid);
 	is_int(queue_one("four\r\n", qid, path, sizeof(path)), 0,
 	    "a message is queued");
 	ok(inode_of(path) != ino, "... not in a file with a second name");
@@ -157,9 +177,17 @@ main(void)
 		    "queue %d", i);
 		is_int(qfile_spare_park(qdir, path, qid), 0, "park %d", i);
 	}
-	is_int(qfile_spare_count(qdir, 100), 5, "five spare files counted");
-	is_int(qfile_spare_count(qdir, 2), 2, "a limit of 2 removes three");
+	snprintf(spare, sizeof(spare), "%s/%s/stray", qdir, QDIR_SPARE);
+	close(open(spare, O_CREAT | O_WRONLY, 0600));
+	i = 0;
+	is_int(qfile_spare_scan(qdir, 100, count_name, &i), 5,
+	    "five spare files counted");
+	is_int(i, 5, "... each name passed on");
+	ok(access(spare, F_OK) != 0, "... a name that is no queue ID removed");
+	is_int(qfile_spare_scan(qdir, 2, NULL, NULL), 2,
+	    "a limit of 2 removes three");
 	is_int(entries(QDIR_SPARE), 2, "... two left");
-	is_int(qfile_spare_count(qdir, 0), 0, "a limit of 0 removes all");
+	is_int(qfile_spare_scan(qdir, 0, NULL, NULL), 0,
+	    "a limit of 0 removes all");
 	return done_testing();
 }

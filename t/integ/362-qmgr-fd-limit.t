@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+# qmgr: every active message holds its queue file open, so the active
+# queue is bounded by the descriptor limit too. Under a limit of 300
+# descriptors a backlog of 600 drains completely and nothing is taken
+# for a corrupt file (a failed open for want of descriptors used to move
+# the message to corrupt/).
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from postern import run  # noqa: E402
+import qmgrtest as q  # noqa: E402
+
+N = 600
+FDS = 300
+
+
+def main(t, mode):
+    # the instance inherits the limit (soft and hard: qmgr may not raise it)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FDS, FDS))
+    inst = q.instance(t, mode)
+    q.start(inst)
+    inst.stop()
+    for i in range(N):
+        q.qput(inst, "bulk@example.test", [q.USER], subject="f%d" % i,
+               wake=False)
+    t.is_(len(q.queue_files(inst, "incoming")), N, "a backlog of %d" % N)
+    q.start(inst)
+    deadline = time.time() + 120
+    while time.time() < deadline and not q.queue_empty(inst):
+        time.sleep(0.05)
+    t.ok(q.queue_empty(inst), "the backlog drains under a limit of %d "
+         "descriptors" % FDS)
+    t.ok(q.wait_maildir(inst, N), "all %d are delivered" % N)
+    t.is_(os.listdir(os.path.join(inst.spool, "corrupt")), [],
+          "nothing went to corrupt/")
+    t.ok(inst.wait_log(r"qmgr\[\d+\]: qmgr_message_active_limit is \d+ but "
+                       r"the descriptor limit allows 150 active messages"),
+         "qmgr says how many active messages the limit allows")
+    inst.teardown()
+
+
+if q.have_programs(None):
+    run(main)

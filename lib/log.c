@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +43,25 @@ static const int log_prio[] = {
 	[LOG_LEVEL_PANIC] = LOG_CRIT,
 };
 
+/* Our pid for stderr lines: one getpid per process, not per line. */
+static pid_t log_pid;
+
+static void
+log_forget_pid(void)
+{
+	log_pid = 0;
+}
+
 void
 log_init(const char *progname, int where)
 {
+	static int atfork;
 	const char *slash;
+
+	if (!atfork) {
+		atfork = 1;
+		(void)pthread_atfork(NULL, NULL, log_forget_pid);
+	}
 
 	if ((slash = strrchr(progname, '/')) != NULL)
 		progname = slash + 1;
@@ -110,9 +126,12 @@ log_vlog(enum log_level level, const char *fmt, va_list ap)
 	}
 	if ((log_where & LOG_TO_SYSLOG) != 0)
 		syslog(log_prio[level], "%s%s", log_label[level], text);
-	if ((log_where & LOG_TO_STDERR) != 0)
-		fprintf(stderr, "%s[%ld]: %s%s\n", log_ident, (long)getpid(),
+	if ((log_where & LOG_TO_STDERR) != 0) {
+		if (log_pid == 0)
+			log_pid = getpid();
+		fprintf(stderr, "%s[%ld]: %s%s\n", log_ident, (long)log_pid,
 		    log_label[level], text);
+	}
 	errno = saved;
 }
 

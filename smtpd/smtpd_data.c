@@ -153,7 +153,12 @@ smtpd_data_finish(struct smtpd_session *sess, unsigned long long bare_lf,
 	    x->sender, size, x->nrcpt);
 	smtpd_xact_reset(sess);
 	smtpd_reply(sess, 250, "2.0.0", "Ok: queued as %s", qid);
-	/* after the reply: qmgr takes this file without a directory scan */
+	/*
+	 * The client waits for this 250 unless it pipelined more: send it
+	 * before waking qmgr (which then takes this file without a scan).
+	 */
+	if (stream_buffered(sess->io.s) == 0)
+		(void)smtpd_reply_flush(sess);
 	snprintf(req, sizeof(req), "Q%s", qid);
 	(void)smtpd_queue_trigger(req);
 	return SMTPD_OK;

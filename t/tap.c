@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -304,4 +305,20 @@ done_testing(void)
 		diag("failed %d of %d tests", tap_failed, tap_n);
 	fflush(stdout);
 	return tap_failed > 254 ? 254 : tap_failed;
+}
+
+int
+tap_dir_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
 }

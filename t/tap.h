@@ -48,4 +48,7 @@ int	tap_fork(void (*fn)(void *), void *arg, char *errbuf, size_t errlen);
 /* A fresh temporary directory, removed at exit. */
 const char *tap_tmpdir(void);
 
+/* Names in dir that do not start with a dot; -1 when it cannot be read. */
+int	tap_dir_entries(const char *dir);
+
 #endif

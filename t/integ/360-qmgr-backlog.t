@@ -16,12 +16,7 @@ LIMIT = 25
 
 def main(t, mode):
     inst = q.instance(t, mode, main={"qmgr_message_active_limit": LIMIT})
-    q.start(inst)        # qmgr makes the queue directories
-    inst.stop()
-    for i in range(N):
-        q.qput(inst, "bulk@example.test", [q.USER], subject="b%d" % i,
-               wake=False)
-    t.is_(len(q.queue_files(inst, "incoming")), N, "a backlog of %d" % N)
+    q.backlog(t, inst, N, "b")
     q.start(inst)
     most = 0
     deadline = time.time() + 120

@@ -21,12 +21,7 @@ def main(t, mode):
     # the instance inherits the limit (soft and hard: qmgr may not raise it)
     resource.setrlimit(resource.RLIMIT_NOFILE, (FDS, FDS))
     inst = q.instance(t, mode)
-    q.start(inst)
-    inst.stop()
-    for i in range(N):
-        q.qput(inst, "bulk@example.test", [q.USER], subject="f%d" % i,
-               wake=False)
-    t.is_(len(q.queue_files(inst, "incoming")), N, "a backlog of %d" % N)
+    q.backlog(t, inst, N, "f")
     q.start(inst)
     deadline = time.time() + 120
     while time.time() < deadline and not q.queue_empty(inst):

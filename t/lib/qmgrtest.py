@@ -81,6 +81,17 @@ def qput(inst, sender, rcpts, body=None, subject="test", attrs=(),
     return r.stdout.strip()
 
 
+def backlog(t, inst, n, tag="b"):
+    """Start the instance once (qmgr makes the queue directories), stop
+    it, and queue n messages to USER without waking anyone."""
+    start(inst)
+    inst.stop()
+    for i in range(n):
+        qput(inst, "bulk@example.test", [USER], subject="%s%d" % (tag, i),
+             wake=False)
+    t.is_(len(queue_files(inst, "incoming")), n, "a backlog of %d" % n)
+
+
 def queue_files(inst, queue):
     return sorted(n for n in (os.path.basename(p) for p in glob.glob(
         os.path.join(inst.spool, queue, "*", "*")))

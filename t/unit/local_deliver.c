@@ -38,18 +38,9 @@ static int
 count(const char *rel)
 {
 	char path[1200];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", mail, rel);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return tap_dir_entries(path);
 }
 
 /* The one file in mail/rel, read whole (static buffer). */

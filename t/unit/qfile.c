@@ -1,7 +1,6 @@
 /* Unit tests for lib/qfile and lib/qid: write, commit, read back, corruption. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,22 +15,6 @@
 #include "xmalloc.h"
 
 static char qdir[512];
-
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 static char *
 slurp(const char *path, size_t *len_r)
@@ -98,7 +81,7 @@ main(void)
 	/* write and commit */
 	w = qfile_create(qdir);
 	ok(w != NULL, "create");
-	is_int(count_entries(incoming), 1, "temporary file exists while writing");
+	is_int(tap_dir_entries(incoming), 1, "temporary file exists while writing");
 	is_int(qfile_add_sender(w, "alice@example.org"), 0, "sender");
 	is_int(qfile_add_attr(w, "client", "host[192.0.2.1]"), 0, "attr");
 	is_int(qfile_add_attr(w, "bad=name", "x"), -1, "attr name with = refused");
@@ -115,7 +98,7 @@ main(void)
 	ok(qid_valid(qid), "commit gives a valid queue ID");
 	snprintf(path, sizeof(path), "%s/incoming/%c/%s", qdir, qid_hash(qid), qid);
 	ok(access(path, F_OK) == 0, "file visible as incoming/H/QID");
-	is_int(count_entries(incoming), 1, "no temporary left, one hash dir");
+	is_int(tap_dir_entries(incoming), 1, "no temporary left, one hash dir");
 	qfile_abort(w);
 	ok(access(path, F_OK) == 0, "abort after commit keeps the file");
 
@@ -178,7 +161,7 @@ main(void)
 	w = qfile_create(qdir);
 	qfile_add_sender(w, "");
 	qfile_abort(w);
-	is_int(count_entries(incoming), 1, "aborted file removed");
+	is_int(tap_dir_entries(incoming), 1, "aborted file removed");
 
 	/* commit without content is refused */
 	w = qfile_create(qdir);

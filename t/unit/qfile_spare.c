@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,18 +52,9 @@ static int
 entries(const char *sub)
 {
 	char dir[600];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
 
 	snprintf(dir, sizeof(dir), "%s/%s", qdir, sub);
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return tap_dir_entries(dir);
 }
 
 static void

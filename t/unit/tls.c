@@ -210,6 +210,14 @@ srv_info_line(struct stream *s)
 	    ti.reused, ti.sni[0] ? ti.sni : "-", tls_info_trust(&ti));
 }
 
+/*
+ * The non-blocking server says here that its first tls_server_start()
+ * has returned: only then does the client send its hello, so that the
+ * start has to say "wait" (else a slow server may find the client's
+ * whole handshake already there, as under the sanitizers).
+ */
+static int srv_nonblock_started[2] = { -1, -1 };
+
 static int
 srv_nonblock(struct stream *s, struct tls_server_ctx *ctx)
 {
@@ -221,6 +229,9 @@ srv_nonblock(struct stream *s, struct tls_server_ctx *ctx)
 
 	stream_set_nonblock(s, 1);
 	r = tls_server_start(s, ctx, &why);
+	if (srv_nonblock_started[1] >= 0 &&
+	    write(srv_nonblock_started[1], "s", 1) != 1)
+		return 5;
 	while (r == 1) {
 		rounds++;
 		pfd.fd = stream_fd(s);
@@ -1177,7 +1188,14 @@ test_nonblocking(struct tls_server_ctx *ctx)
 	int sp[2];
 
 	xsocketpair(sp);
+	if (pipe(srv_nonblock_started) < 0)
+		bail_out("pipe: %s", strerror(errno));
 	server_start(&sv, ctx, SRV_NONBLOCK, sp);
+	close(srv_nonblock_started[1]);
+	if (read(srv_nonblock_started[0], buf, 1) != 1)
+		bail_out("the non-blocking server did not start");
+	close(srv_nonblock_started[0]);
+	srv_nonblock_started[0] = srv_nonblock_started[1] = -1;
 	ssl = raw_connect(rc, sp[1], NULL, NULL);
 	ok(ssl != NULL, "non-blocking server: handshake");
 	raw_write(ssl, "ping\r\n");

@@ -155,11 +155,24 @@ server_trigger_timeout(void *arg)
 	server_trigger_done(t);
 }
 
+/* Hand a trigger client's bytes to the service; it may answer on fd. */
+static void
+server_trigger_serve(const char *buf, size_t len, int fd, int lfd)
+{
+	struct server_info info;
+
+	info.service = server_st.service;
+	info.type = server_st.type;
+	info.listen_fd = lfd;
+	info.use_count = server_st.use_count;
+	info.reply_fd = fd;
+	server_st.spec->trigger(buf, len, &info);
+}
+
 static void
 server_trigger_read(int fd, int events, void *arg)
 {
 	struct server_trigger *t = arg;
-	struct server_info info;
 	char buf[SERVER_TRIGGER_MAX];
 	ssize_t n;
 
@@ -167,14 +180,8 @@ server_trigger_read(int fd, int events, void *arg)
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n > 0) {
-		info.service = server_st.service;
-		info.type = server_st.type;
-		info.listen_fd = t->lfd;
-		info.use_count = server_st.use_count;
-		info.reply_fd = fd;
-		server_st.spec->trigger(buf, (size_t)n, &info);
-	}
+	if (n > 0)
+		server_trigger_serve(buf, (size_t)n, fd, t->lfd);
 	server_trigger_done(t);
 }
 
@@ -188,7 +195,6 @@ static int
 server_trigger_now(int fd, int lfd)
 {
 	static int reported;
-	struct server_info info;
 	char buf[SERVER_TRIGGER_MAX];
 	ssize_t n;
 
@@ -201,14 +207,8 @@ server_trigger_now(int fd, int lfd)
 		server_report(SERVER_STATE_TAKEN);
 		server_report(SERVER_STATE_AVAIL);
 	}
-	if (n > 0) {
-		info.service = server_st.service;
-		info.type = server_st.type;
-		info.listen_fd = lfd;
-		info.use_count = server_st.use_count;
-		info.reply_fd = fd;
-		server_st.spec->trigger(buf, (size_t)n, &info);
-	}
+	if (n > 0)
+		server_trigger_serve(buf, (size_t)n, fd, lfd);
 	close(fd);
 	/* the idle time counts from now */
 	if (server_idle_timer != NULL) {

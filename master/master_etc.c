@@ -53,26 +53,32 @@ master_etc_read(const char *path, char **buf)
 	*buf = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > MASTER_ETC_MAX) {
-		int saved = errno;
-
-		close(fd);
-		errno = !S_ISREG(st.st_mode) ? EINVAL :
-		    st.st_size > MASTER_ETC_MAX ? EFBIG : saved;
-		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_size > MASTER_ETC_MAX) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		goto fail;
 	}
 	*buf = xmalloc((size_t)st.st_size + 1);
 	while (got < st.st_size) {
 		n = read(fd, *buf + got, (size_t)(st.st_size - got));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;		/* shrank meanwhile: what is there */
 		got += n;
 	}
 	close(fd);
 	return got;
+fail:
+	n = errno;
+	free(*buf);
+	*buf = NULL;
+	close(fd);
+	errno = (int)n;
+	return -1;
 }
 
 static void

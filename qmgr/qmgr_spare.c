@@ -16,6 +16,9 @@
  *
  * SECURITY
  *	Only this process's own active/ file is moved; names are queue IDs.
+ *	Anybody may connect to public/qmgr: a name is given only to a
+ *	client that runs as mail_owner (SO_PEERCRED), so other users can
+ *	neither learn the queue IDs of delivered mail nor use up the list.
  */
 #include "config.h"
 
@@ -107,7 +110,14 @@ qmgr_spare_give(int fd)
 	char buf[QID_SIZE + 2];
 	int len;
 
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
 	if (fd < 0 || qmgr_spare_n == 0)
+		return;
+	/* only our own smtpd gets one: public/qmgr is open to all users */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    cred.uid != geteuid())
 		return;
 	len = snprintf(buf, sizeof(buf), "S%s\n",
 	    qmgr_spare_names[--qmgr_spare_n]);

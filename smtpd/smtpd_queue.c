@@ -137,7 +137,7 @@ smtpd_queue_answers(void)
 	}
 }
 
-/* Keep fd for its answer, in place of the oldest if all are taken. */
+/* Keep fd for its answer; when all slots are taken, the first goes. */
 static void
 smtpd_queue_answer_keep(int fd)
 {

@@ -7,6 +7,7 @@
 # none).
 import os
 import smtplib
+import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -30,6 +31,30 @@ def spares(inst):
                 for n in os.listdir(d)}
     except FileNotFoundError:
         return {}
+
+
+def wakeup(t, inst, mode, kept):
+    """A "Q" wakeup on public/qmgr: qmgr answers with a spare file's name
+    only to a client that runs as mail_owner (as root, the test is not)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(os.path.join(inst.spool, "public", "qmgr"))
+    s.sendall(b"Q" + sorted(kept)[0].encode())
+    got = b""
+    while True:
+        d = s.recv(64)
+        if not d:
+            break
+        got += d
+    s.close()
+    if mode == "root":
+        t.is_(got, b"", "a wakeup from another user than mail_owner gets "
+              "no spare file's name")
+    else:
+        name = got.decode()[1:].strip()
+        t.ok(got.startswith(b"S") and name in kept,
+             "a wakeup from mail_owner is answered S and a spare file's "
+             "name (%r)" % got)
 
 
 def setup(t, mode, limit=None):
@@ -86,6 +111,8 @@ def main(t, mode):
         t.ok(q.wait_maildir(inst, n) and q.queue_empty(inst),
              "queue_file_spare_limit = %d: %d delivered" % (limit, n))
         t.is_(len(spares(inst)), kept, "... %d kept in spare/" % kept)
+        if kept:
+            wakeup(t, inst, mode, spares(inst))
         inst.teardown()
 
 if q.have_programs(None):

@@ -69,6 +69,8 @@ def smtpd_pids(inst):
 class Raw:
     """port: a TCP port on host; or a str: the path of a UNIX socket."""
 
+    ERRORS = (ConnectionResetError, socket.timeout)   # read as end of file
+
     def __init__(self, port, host="127.0.0.1", timeout=WAIT,
                  family=socket.AF_INET):
         if isinstance(port, str):
@@ -87,7 +89,7 @@ class Raw:
         while b"\n" not in self.buf:
             try:
                 data = self.sock.recv(65536)
-            except (ConnectionResetError, socket.timeout):
+            except self.ERRORS:
                 data = b""
             if not data:
                 return None

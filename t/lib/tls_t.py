@@ -25,6 +25,7 @@ import ssl
 import subprocess
 
 from postern import Instance, TOP, WAIT, free_port
+from smtpd_t import Raw
 
 TLSECHO = os.path.join(TOP, "t", "bin", "tlsecho")
 
@@ -63,28 +64,14 @@ def client_ctx(cafile=None, maxver=None, minver=None, ciphers=None):
     return ctx
 
 
-class Line:
-    def __init__(self, port, timeout=WAIT):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=timeout)
-        self.buf = b""
+class Line(Raw):
+    """A line at a time (no CR), on a socket that may turn to TLS."""
 
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
+    ERRORS = (OSError, ssl.SSLError)
 
     def line(self):
-        while b"\n" not in self.buf:
-            try:
-                data = self.sock.recv(65536)
-            except (OSError, ssl.SSLError):
-                data = b""
-            if not data:
-                return None
-            self.buf += data
-        line, _, self.buf = self.buf.partition(b"\n")
-        return line.decode("utf-8", "replace").rstrip("\r")
+        ln = super().line()
+        return None if ln is None else ln.rstrip("\r")
 
     def cmd(self, text):
         self.send(text + "\r\n")
@@ -103,12 +90,6 @@ class Line:
             return r
         self.wrap(ctx, server_hostname)
         return r
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 def s_client(port, args, stdin=b"QUIT\n"):

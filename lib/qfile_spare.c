@@ -36,10 +36,9 @@ qfile_spare_offer(const char *name)
 }
 
 int
-qfile_spare_take(const char *queue_dir, const char *to)
+qfile_spare_take(const char *queue_dir, const char *to, struct stat *st_r)
 {
 	char from[4200];
-	struct stat st;
 	int fd;
 
 	while (spare_n > 0) {
@@ -53,8 +52,9 @@ qfile_spare_take(const char *queue_dir, const char *to)
 			return -1;
 		}
 		fd = open(to, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_nlink == 1)
+		if (fd >= 0 && fstat(fd, st_r) == 0 &&
+		    S_ISREG(st_r->st_mode) && st_r->st_nlink == 1 &&
+		    futimens(fd, NULL) == 0)
 			return fd;
 		/* not a plain file of ours: out of the way, try another */
 		if (fd >= 0)

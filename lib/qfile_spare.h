@@ -42,11 +42,14 @@ void	qfile_spare_offer(const char *name);
 
 /*
  * Move an offered spare file of queue_dir/spare to the name to (which
- * must not exist) and open it read-write, its old content still there:
- * the descriptor, or -1 when no offered file is left (then the caller
- * creates one).
+ * must not exist) and open it read-write, its old content still there,
+ * its modification time now (qmgr removes a tmp.* file by its age):
+ * the descriptor, with the file's stat in *st_r, or -1 when no offered
+ * file is left (then the caller creates one).
  */
-int	qfile_spare_take(const char *queue_dir, const char *to);
+struct stat;
+int	qfile_spare_take(const char *queue_dir, const char *to,
+	    struct stat *st_r);
 
 /*
  * Move the delivered queue file path to queue_dir/spare/name: 0, or -1

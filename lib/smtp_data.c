@@ -46,15 +46,34 @@ sd_flush(struct smtp_data *sd)
 static int
 sd_put(struct smtp_data *sd, const char *p, size_t n)
 {
-	size_t i;
+	size_t room;
 
-	for (i = 0; i < n; i++) {
+	while (n > 0) {
 		if (sd->olen == sizeof(sd->obuf) && sd_flush(sd) < 0)
 			return -1;
-		sd->obuf[sd->olen++] = p[i];
-		sd->size++;
+		room = sizeof(sd->obuf) - sd->olen;
+		if (room > n)
+			room = n;
+		memcpy(sd->obuf + sd->olen, p, room);
+		sd->olen += room;
+		sd->size += room;
+		p += room;
+		n -= room;
 	}
 	return 0;
+}
+
+/* How many bytes from p (at most n) hold neither CR nor LF. */
+static size_t
+sd_text_run(const char *p, size_t n)
+{
+	const char *cr, *lf;
+
+	cr = memchr(p, '\r', n);
+	lf = memchr(p, '\n', cr != NULL ? (size_t)(cr - p) : n);
+	if (lf != NULL)
+		return (size_t)(lf - p);
+	return cr != NULL ? (size_t)(cr - p) : n;
 }
 
 static void
@@ -83,7 +102,7 @@ sd_bare(struct smtp_data *sd, int which)
 long long
 smtp_data_feed(struct smtp_data *sd, const char *buf, size_t len)
 {
-	size_t i;
+	size_t i, run;
 	char c;
 
 	for (i = 0; i < len && !sd->done; i++) {
@@ -105,10 +124,13 @@ text:
 					return -1;
 				sd->state = SD_TEXT;
 			} else {
-				if (sd_put(sd, &c, 1) < 0)
+				/* the rest of the line's text in one piece */
+				run = sd_text_run(buf + i, len - i);
+				if (sd_put(sd, buf + i, run) < 0)
 					return -1;
-				sd->linelen++;
+				sd->linelen += run;
 				sd->state = SD_TEXT;
+				i += run - 1;
 			}
 			break;
 		case SD_CR:

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qfile.h"
@@ -101,6 +103,26 @@ main(void)
 	    "a message while no name is offered");
 	ok(inode_of(path2) != ino, "... gets a new file");
 	is_int(entries(QDIR_SPARE), 1, "... the spare file is still there");
+
+	/* a spare file taken is young again, or qmgr's tmp.* sweep would
+	   take it for a crash's leftover */
+	snprintf(spare, sizeof(spare), "%s/%s", dir, qid);
+	{
+		struct timeval old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+		char tmp[700];
+
+		ok(utimes(spare, old) == 0, "a spare file aged to 2001");
+		snprintf(tmp, sizeof(tmp), "%s/incoming/tmp.take", qdir);
+		qfile_spare_offer(qid);
+		fd = qfile_spare_take(qdir, tmp, &st);
+		ok(fd >= 0 && st.st_ino == ino, "... taken by its offered name");
+		ok(fd >= 0 && fstat(fd, &st) == 0 &&
+		    st.st_mtime >= time(NULL) - 60,
+		    "... its modification time is now");
+		if (fd >= 0)
+			close(fd);
+		ok(rename(tmp, spare) == 0, "... (put back)");
+	}
 
 	/* a short message reuses it: same inode, old content cut off */
 	qfile_spare_offer(qid);

@@ -164,6 +164,18 @@ int	tls_server_conf_has_cert(const struct tls_server_conf *);
  */
 struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_conf *,
 	    char **err_r);
+/*
+ * The same in two steps. prepare does what needs the files (run it
+ * before the jail): the certificates, keys and ticket keys are read and
+ * checked, and the protocol list parsed, with the same errors. ready
+ * makes OpenSSL's context, at most once (the first session that wants
+ * TLS); an error there (a cipher or group list OpenSSL refuses, a key
+ * it will not use) is -1 with *err_r (owned by the context), at once
+ * again on later calls. tls_server_start calls ready itself.
+ */
+struct tls_server_ctx *tls_server_ctx_prepare(const struct tls_server_conf *,
+	    char **err_r);
+int	tls_server_ctx_ready(struct tls_server_ctx *, const char **err_r);
 void	tls_server_ctx_free(struct tls_server_ctx **);
 
 /* The client side (delivery/relay). */

@@ -3,8 +3,13 @@
  *	tls_ctx - server and client TLS contexts.
  *
  * DESCRIPTION
- *	A context is made once per process, before the jail, and shared by
- *	its sessions. Options on every context: no compression (CRIME), no
+ *	A context is made once per process and shared by its sessions. A
+ *	server context is made in two steps: tls_server_ctx_prepare, before
+ *	the jail, reads and checks the files (certificates, keys, ticket
+ *	keys); tls_server_ctx_ready makes OpenSSL's context from them when
+ *	the first session wants TLS: that takes milliseconds (OpenSSL looks
+ *	up every algorithm of its providers), and a process whose clients
+ *	never ask for TLS should not pay for it every max_use connections. Options on every context: no compression (CRIME), no
  *	renegotiation, an end of file without close_notify is an end of
  *	file (SMTP, POP3 and IMAP frame their own data; peers often just
  *	close), write buffers may move between retries (the stream's
@@ -183,45 +188,106 @@ tls_ctx_common(SSL_CTX *ctx, const char *prefix, const char *protocols,
 	return 0;
 }
 
+static char *
+tls_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
 struct tls_server_ctx *
-tls_server_ctx_new(const struct tls_server_conf *conf, char **err_r)
+tls_server_ctx_prepare(const struct tls_server_conf *conf, char **err_r)
 {
 	struct tls_server_ctx *tc;
-	SSL_CTX *ctx;
-	char sid[32];
+	const char *perr;
+	int min, max;
 
 	if (!tls_server_conf_has_cert(conf)) {
 		*err_r = xasprintf("%s_tls_cert_file: no certificate "
 		    "configured", conf->prefix);
 		return NULL;
 	}
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		*err_r = tls_err_string("cannot make a TLS server context");
+	if (tls_proto_range(conf->protocols, &min, &max, &perr) < 0) {
+		*err_r = xasprintf("%s_tls_protocols = %s: %s", conf->prefix,
+		    conf->protocols, perr);
 		return NULL;
 	}
-	if (tls_ctx_common(ctx, conf->prefix, conf->protocols, conf->ciphers,
-	    conf->groups, err_r) < 0 || tls_keys_load(ctx, conf, err_r) < 0) {
-		SSL_CTX_free(ctx);
+	/* openssl.cnf and its providers are outside the jail */
+	if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL)) {
+		*err_r = tls_err_string("cannot initialise OpenSSL");
 		return NULL;
+	}
+	tc = xcalloc(1, sizeof(*tc));
+	if (tls_keys_read(conf, &tc->keys, err_r) < 0) {
+		free(tc);
+		return NULL;
+	}
+	tc->prefix = xstrdup(conf->prefix);
+	tc->protocols = tls_dup(conf->protocols);
+	tc->ciphers = tls_dup(conf->ciphers);
+	tc->groups = tls_dup(conf->groups);
+	tc->session_timeout = conf->session_timeout;
+	tc->loglevel = conf->loglevel;
+	if (conf->session_timeout > 0)
+		tc->tickets = tls_tickets_load(conf->ticket_key_file,
+		    conf->session_timeout);
+	return tc;
+}
+
+int
+tls_server_ctx_ready(struct tls_server_ctx *tc, const char **err_r)
+{
+	SSL_CTX *ctx;
+	char sid[32], *err = NULL;
+
+	if (tc->ssl_ctx != NULL)
+		return 0;
+	if (tc->err != NULL) {
+		*err_r = tc->err;	/* tried once: no better now */
+		return -1;
+	}
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		err = tls_err_string("cannot make a TLS server context");
+	else if (tls_ctx_common(ctx, tc->prefix, tc->protocols, tc->ciphers,
+	    tc->groups, &err) < 0 || tls_keys_install(ctx, tc->keys,
+	    &err) < 0) {
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
+	tls_keys_free(&tc->keys);	/* in ctx now, or of no use */
+	if (ctx == NULL) {
+		*err_r = tc->err = err;
+		return -1;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_dh_auto(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	snprintf(sid, sizeof(sid), "postern/%s", conf->prefix);
+	snprintf(sid, sizeof(sid), "postern/%s", tc->prefix);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)sid,
 	    (unsigned int)strlen(sid));
-	tc = xcalloc(1, sizeof(*tc));
-	tc->ssl_ctx = ctx;
-	tc->loglevel = conf->loglevel;
-	if (conf->session_timeout > 0) {
-		tc->tickets = tls_tickets_load(conf->ticket_key_file,
-		    conf->session_timeout);
+	if (tc->tickets != NULL) {
 		tls_tickets_install(ctx, tc->tickets);
-		SSL_CTX_set_timeout(ctx, (long)conf->session_timeout);
+		SSL_CTX_set_timeout(ctx, (long)tc->session_timeout);
 		SSL_CTX_set_num_tickets(ctx, 1);
 	} else {
 		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 		SSL_CTX_set_num_tickets(ctx, 0);
+	}
+	tc->ssl_ctx = ctx;
+	return 0;
+}
+
+struct tls_server_ctx *
+tls_server_ctx_new(const struct tls_server_conf *conf, char **err_r)
+{
+	struct tls_server_ctx *tc;
+	const char *err;
+
+	if ((tc = tls_server_ctx_prepare(conf, err_r)) == NULL)
+		return NULL;
+	if (tls_server_ctx_ready(tc, &err) < 0) {
+		*err_r = xstrdup(err);
+		tls_server_ctx_free(&tc);
+		return NULL;
 	}
 	return tc;
 }
@@ -234,7 +300,13 @@ tls_server_ctx_free(struct tls_server_ctx **tcp)
 	if (tc == NULL)
 		return;
 	SSL_CTX_free(tc->ssl_ctx);
+	tls_keys_free(&tc->keys);
 	tls_tickets_free(&tc->tickets);
+	free(tc->prefix);
+	free(tc->protocols);
+	free(tc->ciphers);
+	free(tc->groups);
+	free(tc->err);
 	free(tc);
 	*tcp = NULL;
 }

@@ -29,7 +29,14 @@ struct tls_tickets {
 };
 
 struct tls_server_ctx {
-	SSL_CTX		*ssl_ctx;
+	SSL_CTX		*ssl_ctx;	/* NULL until tls_server_ctx_ready */
+	struct tls_keys	*keys;		/* read, not yet in ssl_ctx */
+	char		*prefix;	/* the parameters ssl_ctx is made of */
+	char		*protocols;
+	char		*ciphers;
+	char		*groups;
+	char		*err;		/* why ssl_ctx could not be made */
+	long long	 session_timeout;
 	struct tls_tickets *tickets;	/* NULL: no resumption */
 	int		 loglevel;
 };
@@ -79,9 +86,13 @@ int	tls_ctx_common(SSL_CTX *, const char *prefix, const char *protocols,
 	    const char *ciphers, const char *groups, char **err_r);
 
 /* tls_keys.c: reading PEM certificates and keys */
-/* Load every configured pair into ctx: 0, or -1 with *err_r. */
-int	tls_keys_load(SSL_CTX *, const struct tls_server_conf *,
+struct tls_keys;
+/* Read and check every configured pair: 0, or -1 with *err_r. */
+int	tls_keys_read(const struct tls_server_conf *, struct tls_keys **,
 	    char **err_r);
+/* Put the pairs into ctx: 0, or -1 with *err_r (OpenSSL said no). */
+int	tls_keys_install(SSL_CTX *, const struct tls_keys *, char **err_r);
+void	tls_keys_free(struct tls_keys **);
 
 /* tls_ticket.c */
 /* The keys from the file (made or rotated when due), or own keys. */

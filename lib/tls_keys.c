@@ -60,6 +60,19 @@ struct tls_objs {
 	size_t		 n;
 };
 
+/* A checked pair, waiting for a context (tls_keys_install). */
+struct tls_pair {
+	EVP_PKEY	*key;
+	STACK_OF(X509)	*certs;		/* the leaf first */
+	char		*cparam;	/* names the file in messages */
+	char		*cpath;
+};
+
+struct tls_keys {
+	struct tls_pair	*v;
+	size_t		 n;
+};
+
 static void
 tls_objs_free(struct tls_objs *o)
 {
@@ -235,18 +248,18 @@ tls_time_text(const ASN1_TIME *t, char *buf, size_t len)
 }
 
 /*
- * Check and install one pair: the leaf is chain[0] of certs.
+ * Check one pair and keep it in keys: the leaf is chain[0] of certs.
  * cparam/cpath and kparam/kpath name the files in messages.
  */
 static int
-tls_pair_use(SSL_CTX *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
+tls_pair_check(struct tls_keys *keys, EVP_PKEY *key, STACK_OF(X509) *certs,
     const char *cparam, const char *cpath, const char *kparam,
     const char *kpath, int *types_seen, char **err_r)
 {
-	STACK_OF(X509) *chain;
-	char when[64], reason[TLS_ERR_MAX];
+	struct tls_pair *pr;
+	char when[64];
 	X509 *leaf;
-	int type, ok;
+	int type;
 
 	if (sk_X509_num(certs) == 0) {
 		*err_r = xasprintf("%s %s: no certificate found (expected "
@@ -282,23 +295,66 @@ tls_pair_use(SSL_CTX *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
 		log_warn("%s %s: the certificate expired on %s", cparam,
 		    cpath, when);
 	}
-	if ((chain = sk_X509_dup(certs)) == NULL)
+	keys->v = xreallocarray(keys->v, keys->n + 1, sizeof(*keys->v));
+	pr = &keys->v[keys->n++];
+	if (!EVP_PKEY_up_ref(key) ||
+	    (pr->certs = X509_chain_up_ref(certs)) == NULL)
 		log_fatal("tls: out of memory");
-	(void)sk_X509_shift(chain);	/* the leaf */
-	ok = SSL_CTX_use_cert_and_key(ctx, leaf, key, chain, 1);
-	sk_X509_free(chain);
-	if (!ok) {
-		tls_err_reason(reason, sizeof(reason), "rejected");
-		*err_r = xasprintf("%s %s: cannot use this certificate and "
-		    "key: %s", cparam, cpath, reason);
-		return -1;
+	pr->key = key;
+	pr->cparam = xstrdup(cparam);
+	pr->cpath = xstrdup(cpath);
+	return 0;
+}
+
+int
+tls_keys_install(SSL_CTX *ctx, const struct tls_keys *keys, char **err_r)
+{
+	const struct tls_pair *pr;
+	STACK_OF(X509) *chain;
+	char reason[TLS_ERR_MAX];
+	size_t i;
+	int ok;
+
+	for (i = 0; i < keys->n; i++) {
+		pr = &keys->v[i];
+		if ((chain = sk_X509_dup(pr->certs)) == NULL)
+			log_fatal("tls: out of memory");
+		(void)sk_X509_shift(chain);	/* the leaf */
+		ok = SSL_CTX_use_cert_and_key(ctx, sk_X509_value(pr->certs, 0),
+		    pr->key, chain, 1);
+		sk_X509_free(chain);
+		if (!ok) {
+			tls_err_reason(reason, sizeof(reason), "rejected");
+			*err_r = xasprintf("%s %s: cannot use this certificate "
+			    "and key: %s", pr->cparam, pr->cpath, reason);
+			return -1;
+		}
 	}
 	return 0;
 }
 
+void
+tls_keys_free(struct tls_keys **kp)
+{
+	struct tls_keys *keys = *kp;
+	size_t i;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < keys->n; i++) {
+		EVP_PKEY_free(keys->v[i].key);
+		sk_X509_pop_free(keys->v[i].certs, X509_free);
+		free(keys->v[i].cparam);
+		free(keys->v[i].cpath);
+	}
+	free(keys->v);
+	free(keys);
+	*kp = NULL;
+}
+
 /* cert_file + key_file (or the ec pair). */
 static int
-tls_pair_files(SSL_CTX *ctx, const char *prefix, const char *which,
+tls_pair_files(struct tls_keys *keys, const char *prefix, const char *which,
     const char *cert, const char *key, int *types_seen, char **err_r)
 {
 	struct tls_objs co = { NULL, 0 }, ko = { NULL, 0 };
@@ -322,7 +378,7 @@ tls_pair_files(SSL_CTX *ctx, const char *prefix, const char *which,
 			log_fatal("tls: out of memory");
 	for (i = 0; i < ko.n && pkey == NULL; i++)
 		pkey = ko.v[i].key;
-	r = tls_pair_use(ctx, pkey, certs, cparam, cert, kparam, key,
+	r = tls_pair_check(keys, pkey, certs, cparam, cert, kparam, key,
 	    types_seen, err_r);
 out:
 	sk_X509_free(certs);
@@ -333,7 +389,7 @@ out:
 
 /* chain_files: keys, each followed by its chain (or preceded). */
 static int
-tls_chain_files(SSL_CTX *ctx, const char *prefix, const char *files,
+tls_chain_files(struct tls_keys *keys, const char *prefix, const char *files,
     int *types_seen, char **err_r)
 {
 	struct tls_objs o = { NULL, 0 };
@@ -360,8 +416,8 @@ tls_chain_files(SSL_CTX *ctx, const char *prefix, const char *files,
 			for (; j < o.n && o.v[j].key == NULL; j++)
 				if (!sk_X509_push(certs, o.v[j].cert))
 					log_fatal("tls: out of memory");
-		r = tls_pair_use(ctx, key, certs, param, files, param, files,
-		    types_seen, err_r);
+		r = tls_pair_check(keys, key, certs, param, files, param,
+		    files, types_seen, err_r);
 		sk_X509_zero(certs);
 	}
 	sk_X509_free(certs);
@@ -376,20 +432,24 @@ tls_chain_files(SSL_CTX *ctx, const char *prefix, const char *files,
 }
 
 int
-tls_keys_load(SSL_CTX *ctx, const struct tls_server_conf *conf, char **err_r)
+tls_keys_read(const struct tls_server_conf *conf, struct tls_keys **keys_r,
+    char **err_r)
 {
-	int seen = 0;
+	struct tls_keys *keys = xcalloc(1, sizeof(*keys));
+	int seen = 0, r = 0;
 
 	if (conf->chain_files != NULL && *conf->chain_files != '\0')
-		return tls_chain_files(ctx, conf->prefix, conf->chain_files,
+		r = tls_chain_files(keys, conf->prefix, conf->chain_files,
 		    &seen, err_r);
-	if (conf->cert_file != NULL && *conf->cert_file != '\0' &&
-	    tls_pair_files(ctx, conf->prefix, "", conf->cert_file,
-	    conf->key_file, &seen, err_r) < 0)
-		return -1;
-	if (conf->eccert_file != NULL && *conf->eccert_file != '\0' &&
-	    tls_pair_files(ctx, conf->prefix, "ec", conf->eccert_file,
-	    conf->eckey_file, &seen, err_r) < 0)
-		return -1;
-	return 0;
+	else if ((conf->cert_file != NULL && *conf->cert_file != '\0' &&
+	    tls_pair_files(keys, conf->prefix, "", conf->cert_file,
+	    conf->key_file, &seen, err_r) < 0) ||
+	    (conf->eccert_file != NULL && *conf->eccert_file != '\0' &&
+	    tls_pair_files(keys, conf->prefix, "ec", conf->eccert_file,
+	    conf->eckey_file, &seen, err_r) < 0))
+		r = -1;
+	if (r < 0)
+		tls_keys_free(&keys);
+	*keys_r = keys;
+	return r;
 }

@@ -329,6 +329,8 @@ int
 tls_server_start(struct stream *s, struct tls_server_ctx *tc,
     const char **err_r)
 {
+	if (tls_server_ctx_ready(tc, err_r) < 0)
+		return -1;
 	return tls_start(s, tc->ssl_ctx, 1, NULL, err_r);
 }
 

@@ -28,8 +28,12 @@
  *	field (smtpd_tls_received_header).
  *
  * SECURITY
- *	The key is read before the jail (smtpd_tls_prepare from pre_jail)
- *	and only by services that terminate TLS. The command injection of
+ *	The key is read and checked before the jail (smtpd_tls_prepare from
+ *	pre_jail) and only by services that terminate TLS; OpenSSL's
+ *	context is made from it at the process's first STARTTLS (or
+ *	implicit TLS connection): a cipher or group list that OpenSSL
+ *	refuses is logged then, and STARTTLS answered 454 4.7.0 (postern
+ *	check finds it before). The command injection of
  *	CVE-2011-0411 cannot happen: no byte read in plaintext after
  *	STARTTLS is ever parsed as a command (t/integ/640-tls-smtpd.t).
  *	Handshake failures are the client's problem: logged at info level,
@@ -93,11 +97,23 @@ smtpd_tls_prepare(void)
 		smtpd_tls_level = TLS_LEV_NONE;
 		return;
 	}
-	if ((smtpd_tls_ctx = tls_server_ctx_new(&conf, &err)) == NULL)
+	if ((smtpd_tls_ctx = tls_server_ctx_prepare(&conf, &err)) == NULL)
 		log_fatal("%s", err);
 	smtpd_tls_loglevel = conf.loglevel;
 	if (smtpd_tls_level == TLS_LEV_NONE)
 		smtpd_tls_level = TLS_LEV_ENCRYPT;	/* wrapper mode */
+}
+
+/* OpenSSL's context, made at the first STARTTLS: 0, or -1 (logged). */
+static int
+smtpd_tls_ready(void)
+{
+	const char *err;
+
+	if (tls_server_ctx_ready(smtpd_tls_ctx, &err) == 0)
+		return 0;
+	log_error("TLS is not available: %s", err);
+	return -1;
 }
 
 int
@@ -136,6 +152,10 @@ smtpd_tls_wrapper(struct smtpd_session *sess)
 {
 	if (!var_smtpd_tls_wrappermode || smtpd_tls_ctx == NULL)
 		return 0;
+	if (smtpd_tls_ready() < 0) {
+		sess->flags |= SMTPD_F_HANGUP;
+		return -1;
+	}
 	return smtpd_tls_handshake(sess);
 }
 
@@ -160,6 +180,11 @@ smtpd_cmd_starttls(struct smtpd_session *sess, char *arg)
 	if (sess->state != SMTPD_STATE_HELO) {
 		smtpd_reply(sess, 503, "5.5.1", "Error: MAIL transaction in "
 		    "progress");
+		return SMTPD_ERR;
+	}
+	if (smtpd_tls_ready() < 0) {
+		smtpd_reply(sess, 454, "4.7.0", "TLS not available due to "
+		    "local problem");
 		return SMTPD_ERR;
 	}
 	smtpd_reply(sess, 220, "2.0.0", "Ready to start TLS");

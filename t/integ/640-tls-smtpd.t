@@ -48,10 +48,13 @@ def swaks(port, *args):
 
 
 def main(t, mode):
-    inst, (may, enc, wrap, none) = smtpd_instance(
-        t, mode, ports=4, opts=[
+    inst, (may, enc, wrap, none, badgroups, badwrap) = smtpd_instance(
+        t, mode, ports=6, opts=[
             ["max_use=1"], ["smtpd_tls_security_level=encrypt"],
-            ["smtpd_tls_wrappermode=yes"], ["smtpd_tls_security_level=none"]])
+            ["smtpd_tls_wrappermode=yes"], ["smtpd_tls_security_level=none"],
+            ["tls_eecdh_auto_curves=nosuchgroup"],
+            ["tls_eecdh_auto_curves=nosuchgroup",
+             "smtpd_tls_wrappermode=yes"]])
     cafile = os.path.join(inst.etc, "tls", "cert.pem")
     verify = ssl.create_default_context(cafile=cafile)
 
@@ -205,7 +208,27 @@ def main(t, mode):
     c.close()
     t.ok(inst.wait_log(r"smtpd\[\d+\]: SSL_accept error from \S+\[127\.0\.0"
                        r"\.1\]: "), "SSL_accept error logged")
-    inst.teardown()
+
+    # OpenSSL's context is made at the first STARTTLS: a group list it
+    # refuses leaves plain SMTP working, STARTTLS gets 454 and the log
+    # says why
+    s = smtplib.SMTP("127.0.0.1", badgroups, local_hostname="c.example",
+                     timeout=30)
+    s.ehlo()
+    r = s.sendmail("a@example.org", ["b@example.net"], MSG)
+    t.is_(r, {}, "a group list OpenSSL refuses: plain mail still accepted")
+    t.is_(s.docmd("STARTTLS"),
+          (454, b"4.7.0 TLS not available due to local problem"),
+          "... STARTTLS: 454 4.7.0 TLS not available due to local problem")
+    t.is_(s.docmd("NOOP")[0], 250, "... and the session goes on")
+    s.quit()
+    t.ok(inst.wait_log(r"smtpd\[\d+\]: error: TLS is not available: "
+                       r"tls_eecdh_auto_curves = nosuchgroup: an unknown "
+                       r"group"), "... the log names the parameter")
+    c = Raw(badwrap)
+    t.ok(c.closed(), "the same with implicit TLS: hung up at once")
+    c.close()
+    inst.teardown(expect=[r"TLS is not available: tls_eecdh_auto_curves"])
 
 
 run(main)

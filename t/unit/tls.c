@@ -647,6 +647,34 @@ test_ctx_errors(void)
 	free(err);
 	err = NULL;
 
+	/* in two steps: the files at prepare, OpenSSL's verdict at ready */
+	{
+		const char *why = NULL, *why2 = NULL;
+
+		ctx = tls_server_ctx_prepare(&c, &err);
+		ok(ctx != NULL, "prepare: the files are fine, the group list "
+		    "is not looked at yet");
+		is_int(ctx != NULL ? tls_server_ctx_ready(ctx, &why) : 0, -1,
+		    "ready: the unknown group is refused");
+		like(why != NULL ? why : "", "tls_eecdh_auto_curves = X25519 "
+		    "nosuchgroup: an unknown group", "... naming the parameter");
+		is_int(ctx != NULL ? tls_server_ctx_ready(ctx, &why2) : 0, -1,
+		    "ready again: the same answer");
+		ok(why != NULL && why == why2, "... without a second try");
+		tls_server_ctx_free(&ctx);
+		free(err);
+		err = NULL;
+		base_conf(&c);
+		ctx = tls_server_ctx_prepare(&c, &err);
+		ok(ctx != NULL && tls_server_ctx_ready(ctx, &why) == 0,
+		    "prepare and ready with a good configuration");
+		ok(ctx != NULL && tls_server_ctx_ready(ctx, &why) == 0,
+		    "... and ready again");
+		tls_server_ctx_free(&ctx);
+		free(err);
+		err = NULL;
+	}
+
 	{
 		char *pem = slurp(ec_cert), *cut, bad[300];
 

@@ -34,6 +34,7 @@ struct qfile_writer {
 	int		 in_content;
 	ino_t		 ino;		/* of the file, fixed at create */
 	off_t		 old_size;	/* of a reused file (qfile_spare) */
+	int		 spare;		/* tmp_path is that file in spare/ */
 };
 
 static void
@@ -122,17 +123,23 @@ qfile_create(const char *queue_dir)
 	struct stat st;
 
 	w->queue_dir = xstrdup(queue_dir);
-	w->tmp_path = xasprintf("%s/%s/tmp.%ld.%u", queue_dir, QDIR_INCOMING,
-	    (long)getpid(), seq++);
-	if ((w->fd = qfile_spare_take(queue_dir, w->tmp_path, &st)) < 0 &&
-	    (w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0600)) >= 0 && fstat(w->fd, &st) < 0) {
-		int saved = errno;
+	w->tmp_path = xmalloc(QFILE_SPARE_PATH);
+	if ((w->fd = qfile_spare_take(queue_dir, w->tmp_path,
+	    QFILE_SPARE_PATH, &st)) >= 0)
+		w->spare = 1;
+	else {
+		free(w->tmp_path);
+		w->tmp_path = xasprintf("%s/%s/tmp.%ld.%u", queue_dir,
+		    QDIR_INCOMING, (long)getpid(), seq++);
+		if ((w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600)) >= 0 && fstat(w->fd, &st) < 0) {
+			int saved = errno;
 
-		(void)unlink(w->tmp_path);
-		close(w->fd);
-		w->fd = -1;
-		errno = saved;
+			(void)unlink(w->tmp_path);
+			close(w->fd);
+			w->fd = -1;
+			errno = saved;
+		}
 	}
 	if (w->fd < 0) {
 		int saved = errno;
@@ -321,7 +328,9 @@ qfile_abort(struct qfile_writer *w)
 	if (w == NULL)
 		return;
 	if (w->tmp_path != NULL) {
-		(void)unlink(w->tmp_path);
+		/* a taken spare file stays one (its lock goes with the fd) */
+		if (!w->spare)
+			(void)unlink(w->tmp_path);
 		free(w->tmp_path);
 	}
 	if (w->fd >= 0)

@@ -25,17 +25,21 @@
  * STATES AND TRANSITIONS (queue_directory; H is qid_hash(QID))
  *	S0 incoming/tmp.PID.N    being written; invisible to qmgr. A crash
  *	                         leaves garbage that qmgr removes.
- *	S1 incoming/H/QID        complete: written, fsynced, renamed (never
- *	                         over an existing name), directory fsynced;
+ *	   spare/OLDQID          the same in a reused file, locked while it
+ *	                         is written (qfile_spare.h); after a crash
+ *	                         it is a spare file again.
+ *	S1 incoming/H/QID        complete: written, fdatasynced, renamed
+ *	                         (never over an existing name), directory
+ *	                         fsynced;
  *	                         only then does smtpd answer 250.
  *	S2 active/H/QID          qmgr owns it (rename). After a crash qmgr
  *	                         moves active/ back to incoming/ on start.
  *	S3 deferred/H/QID        waiting for a retry (rename).
  *	   hold/H/QID            held by the admin (rename).
  *	   corrupt/QID           failed validation; kept for inspection.
- *	done                     no 'R' remains: renamed to spare/QID and
- *	                         emptied, for qfile_create to reuse
- *	                         (qfile_spare.h), or unlinked.
+ *	done                     no 'R' remains: renamed to spare/QID for
+ *	                         qfile_create to write over (qfile_spare.h),
+ *	                         or unlinked.
  *	A delivered recipient is marked 'D' (one byte, fsynced) before the
  *	next attempt can start: a crash between a successful delivery and
  *	the mark delivers that recipient again (the documented duplicate

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -36,30 +37,34 @@ qfile_spare_offer(const char *name)
 }
 
 int
-qfile_spare_take(const char *queue_dir, const char *to, struct stat *st_r)
+qfile_spare_take(const char *queue_dir, char *path_r, size_t len,
+    struct stat *st_r)
 {
-	char from[4200];
-	int fd;
+	int fd, n;
 
 	while (spare_n > 0) {
-		snprintf(from, sizeof(from), "%s/%s/%s", queue_dir,
-		    QDIR_SPARE, spare_offers[--spare_n]);
-		if (renameat2(AT_FDCWD, from, AT_FDCWD, to,
-		    RENAME_NOREPLACE) < 0) {
-			if (errno == ENOENT)
-				continue;	/* gone meanwhile */
+		n = snprintf(path_r, len, "%s/%s/%s", queue_dir, QDIR_SPARE,
+		    spare_offers[--spare_n]);
+		if (n < 0 || (size_t)n >= len)
+			continue;
+		if ((fd = open(path_r, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			if (errno == ELOOP)
+				(void)unlink(path_r);	/* a link: away */
+			if (errno == ENOENT || errno == ELOOP)
+				continue;
 			spare_n = 0;
 			return -1;
 		}
-		fd = open(to, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, st_r) == 0 &&
-		    S_ISREG(st_r->st_mode) && st_r->st_nlink == 1 &&
-		    futimens(fd, NULL) == 0)
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);	/* another process writes it now */
+			continue;
+		}
+		if (fstat(fd, st_r) == 0 && S_ISREG(st_r->st_mode) &&
+		    st_r->st_nlink == 1)
 			return fd;
 		/* not a plain file of ours: out of the way, try another */
-		if (fd >= 0)
-			close(fd);
-		(void)unlink(to);
+		(void)unlink(path_r);
+		close(fd);
 	}
 	return -1;
 }
@@ -71,6 +76,21 @@ qfile_spare_park(const char *queue_dir, const char *path, const char *name)
 
 	snprintf(to, sizeof(to), "%s/%s/%s", queue_dir, QDIR_SPARE, name);
 	return renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+/* Remove an extra spare file, unless an smtpd is writing it (locked). */
+static int
+qfile_spare_drop(int dfd, const char *name)
+{
+	int fd, r = -1;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) < 0)
+		return errno == ELOOP ? unlinkat(dfd, name, 0) : -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		r = unlinkat(dfd, name, 0);
+	close(fd);
+	return r;
 }
 
 long
@@ -89,7 +109,7 @@ qfile_spare_scan(const char *queue_dir, long keep,
 		if (de->d_name[0] == '.')
 			continue;
 		if ((n >= keep || !qid_valid(de->d_name)) &&
-		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+		    qfile_spare_drop(dirfd(d), de->d_name) == 0)
 			continue;
 		n++;
 		if (fn != NULL)

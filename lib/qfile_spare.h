@@ -11,20 +11,24 @@
  *	unlink a delivered queue file: it renames it to spare/QID. qmgr
  *	alone knows which spare files there are, and gives one name to
  *	each smtpd wakeup it answers; smtpd offers the name to
- *	qfile_spare_offer, and its next qfile_create takes that file (a
- *	rename to its temporary name: no directory is read, and no two
- *	processes reach for the same file) and writes over it from the
- *	start; qfile_commit cuts off what is left of the old content. The
- *	file's blocks are reused as well as its inode.
- *	queue_file_spare_limit bounds how many are kept; 0 turns reuse
- *	off.
+ *	qfile_spare_offer, and its next qfile_create takes that file: it
+ *	opens it where it is and takes an exclusive flock(2), so no
+ *	directory is read and no two processes write the same file (qmgr
+ *	may give a name twice after it counted spare/ again), writes over
+ *	it from the start, and qfile_commit cuts off what is left of the
+ *	old content and renames it from spare/ into incoming/: one rename
+ *	per message, as for a new file. The file's blocks are reused as
+ *	well as its inode. queue_file_spare_limit bounds how many are
+ *	kept; 0 turns reuse off.
  *
  *	A spare file is never a message: nothing reads spare/ but these
- *	functions and qmgr's count, and a taken file has a temporary name
- *	(tmp.PID.N, invisible to qmgr) until it is complete. It still
- *	holds the old message until it is reused, in the queue directory
- *	that only mail_owner can read, as the queue file did; a message
- *	the admin deletes is unlinked, not kept.
+ *	functions and qmgr's count, and a file being written stays in
+ *	spare/ (invisible to qmgr's scans) until it is complete. A writer
+ *	that gives up or dies leaves it there, a spare still. It holds
+ *	the old message until it is reused, in the queue directory that
+ *	only mail_owner can read, as the queue file did; a message the
+ *	admin deletes is unlinked, not kept. Extra files that qmgr's count
+ *	removes are only those nobody holds locked.
  *
  * SECURITY
  *	spare/ belongs to mail_owner like every queue directory. Only
@@ -35,20 +39,24 @@
 #ifndef POSTERN_QFILE_SPARE_H
 #define POSTERN_QFILE_SPARE_H
 
+#include <stddef.h>
+
 #define QDIR_SPARE	"spare"
 
 /* Remember spare/name for this process's next qfile_spare_take. */
 void	qfile_spare_offer(const char *name);
 
 /*
- * Move an offered spare file of queue_dir/spare to the name to (which
- * must not exist) and open it read-write, its old content still there,
- * its modification time now (qmgr removes a tmp.* file by its age):
- * the descriptor, with the file's stat in *st_r, or -1 when no offered
- * file is left (then the caller creates one).
+ * Open an offered spare file of queue_dir/spare read-write, its old
+ * content still there, and lock it (flock, held until the descriptor
+ * is closed): the descriptor, with its path in path_r (len bytes,
+ * QFILE_SPARE_PATH is enough for a queue_dir of up to 4000) and its
+ * stat in *st_r; or -1 when no offered file is left that nobody else
+ * holds (then the caller creates a file).
  */
+#define QFILE_SPARE_PATH	4200
 struct stat;
-int	qfile_spare_take(const char *queue_dir, const char *to,
+int	qfile_spare_take(const char *queue_dir, char *path_r, size_t len,
 	    struct stat *st_r);
 
 /*

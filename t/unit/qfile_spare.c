@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "qfile.h"
@@ -104,24 +102,37 @@ main(void)
 	ok(inode_of(path2) != ino, "... gets a new file");
 	is_int(entries(QDIR_SPARE), 1, "... the spare file is still there");
 
-	/* a spare file taken is young again, or qmgr's tmp.* sweep would
-	   take it for a crash's leftover */
-	snprintf(spare, sizeof(spare), "%s/%s", dir, qid);
+	/* a taken spare file is locked: nobody else writes it, and the
+	   count does not remove it */
 	{
-		struct timeval old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
-		char tmp[700];
+		struct qfile_writer *w;
+		char where[QFILE_SPARE_PATH];
+		int fd2;
 
-		ok(utimes(spare, old) == 0, "a spare file aged to 2001");
-		snprintf(tmp, sizeof(tmp), "%s/incoming/tmp.take", qdir);
 		qfile_spare_offer(qid);
-		fd = qfile_spare_take(qdir, tmp, &st);
-		ok(fd >= 0 && st.st_ino == ino, "... taken by its offered name");
-		ok(fd >= 0 && fstat(fd, &st) == 0 &&
-		    st.st_mtime >= time(NULL) - 60,
-		    "... its modification time is now");
+		fd = qfile_spare_take(qdir, where, sizeof(where), &st);
+		ok(fd >= 0 && st.st_ino == ino, "a spare file taken by its "
+		    "offered name");
+		snprintf(spare, sizeof(spare), "%s/%s", dir, qid);
+		is_str(where, spare, "... where it is, in spare/");
+		qfile_spare_offer(qid);
+		fd2 = qfile_spare_take(qdir, where, sizeof(where), &st);
+		is_int(fd2, -1, "offered again meanwhile: not taken twice");
+		if (fd2 >= 0)
+			close(fd2);
+		is_int(qfile_spare_scan(qdir, 0, NULL, NULL), 1,
+		    "a count with a limit of 0 keeps the file being written");
+		ok(access(spare, F_OK) == 0, "... it is still there");
 		if (fd >= 0)
 			close(fd);
-		ok(rename(tmp, spare) == 0, "... (put back)");
+
+		/* a writer that gives up leaves a spare file */
+		qfile_spare_offer(qid);
+		w = qfile_create(qdir);
+		ok(w != NULL && qfile_add_sender(w, "x@example.org") == 0,
+		    "a message begun in the spare file");
+		qfile_abort(w);
+		ok(inode_of(spare) == ino, "... given up: still in spare/");
 	}
 
 	/* a short message reuses it: same inode, old content cut off */

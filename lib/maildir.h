@@ -13,8 +13,9 @@
  *	Delivering one message (maildir_msg_*):
  *	  1. tmp/UNIQUE is created with O_EXCL (never over anything),
  *	  2. the bytes are written (optionally CRLF -> LF), then fsync,
- *	  3. it is linked into new/UNIQUE,S=SIZE (link never replaces an
- *	     existing name), new/ is fsynced, and tmp/UNIQUE is removed.
+ *	  3. it is renamed into new/UNIQUE,S=SIZE (RENAME_NOREPLACE: never
+ *	     over an existing name; link then unlink where the file system
+ *	     lacks it), and new/ is fsynced.
  *	UNIQUE is SECONDS.M<usec>P<pid>Q<n>.HOST as the Maildir
  *	specification says, HOST with '/', ':' and ',' escaped as \057,
  *	\072 and \054; SIZE is the file's size in bytes (Maildir++).
@@ -127,9 +128,8 @@ int	maildir_msg_write(struct maildir_msg *m, const void *buf,
 /* Bytes stored so far (after conversion). */
 uint64_t maildir_msg_size(const struct maildir_msg *m);
 /*
- * Finish: flush, fsync, link into new/ as UNIQUE,S=SIZE, fsync new/
- * (unless maildir_set_dir_sync(0)),
- * remove the tmp/ name. 0 with the new/ file name in name_r (at least
+ * Finish: flush, fsync, rename into new/ as UNIQUE,S=SIZE, fsync new/
+ * (unless maildir_set_dir_sync(0)). 0 with the new/ file name in name_r (at least
  * MAILDIR_NAME_MAX + 1 bytes; may be NULL); or -1 with errno and
  * *err_r, and nothing left behind. m is freed either way.
  */
@@ -138,7 +138,7 @@ int	maildir_msg_commit(struct maildir_msg *m, char *name_r,
 /* Drop the message: remove the tmp/ file and free. NULL is fine. */
 void	maildir_msg_abort(struct maildir_msg *m);
 /*
- * Whether maildir_msg_commit fsyncs new/ after the link (default yes).
+ * Whether maildir_msg_commit fsyncs new/ after the rename (default yes).
  * Without it a crash can lose the new/ entry of a file that was itself
  * fsynced (Postfix's durability; maildir_dir_fsync = no).
  */

@@ -1,7 +1,7 @@
 /*
  * NAME
  *	maildir_msg - write one message into a Maildir: tmp/, fsync,
- *	link into new/, fsync new/; see maildir.h.
+ *	rename into new/, fsync new/; see maildir.h.
  *
  * DESCRIPTION
  *	The message is buffered in MAILDIR_MSG_BUF bytes and written in
@@ -223,7 +223,11 @@ maildir_msg_abort(struct maildir_msg *m)
 	errno = saved;
 }
 
-/* Link tmp/name into new/ under a name with ,S=; fall back to rename. */
+/*
+ * Move tmp/name into new/ under a name with ,S=, never over another
+ * name: rename with RENAME_NOREPLACE (one directory operation less than
+ * link and unlink), or link where the file system cannot do that.
+ */
 static int
 maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
     const char **err_r)
@@ -239,18 +243,15 @@ maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
 			errno = ENAMETOOLONG;
 			break;
 		}
-		if (linkat(m->md->tmpfd, m->name, m->md->newfd, newname,
-		    0) == 0)
+		if (renameat2(m->md->tmpfd, m->name, m->md->newfd, newname,
+		    RENAME_NOREPLACE) == 0) {
+			m->name[0] = '\0';	/* gone from tmp/ */
 			return 0;
-		if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS ||
-		    errno == EMLINK) {
-			/* no hard links here: move it without replacing */
-			if (renameat2(m->md->tmpfd, m->name, m->md->newfd,
-			    newname, RENAME_NOREPLACE) == 0) {
-				m->name[0] = '\0';	/* gone from tmp/ */
-				return 0;
-			}
 		}
+		if ((errno == EINVAL || errno == ENOSYS) &&
+		    linkat(m->md->tmpfd, m->name, m->md->newfd, newname,
+		    0) == 0)
+			return 0;	/* tmp/ name removed after the sync */
 		if (errno != EEXIST)
 			break;
 		/* someone has that name (cannot happen with sane clocks) */
@@ -259,7 +260,7 @@ maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
 			break;
 		}
 	}
-	*err_r = maildir_msg_seterr(m->md, "link into", "new", newname);
+	*err_r = maildir_msg_seterr(m->md, "move into", "new", newname);
 	return -1;
 }
 
@@ -302,7 +303,7 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 	if (maildir_msg_link(m, newname, sizeof(newname), err_r) < 0)
 		goto fail;
 	if (maildir_dir_sync && fsync(m->md->newfd) < 0) {
-		/* not durable: take it back rather than risk a duplicate */
+		/* not durable: take it back; the queue still has it */
 		*err_r = maildir_msg_seterr(m->md, "fsync", "new", "");
 		saved = errno;
 		(void)unlinkat(m->md->newfd, newname, 0);

@@ -9,7 +9,9 @@
  *	keys); tls_server_ctx_ready makes OpenSSL's context from them when
  *	the first session wants TLS: that takes milliseconds (OpenSSL looks
  *	up every algorithm of its providers), and a process whose clients
- *	never ask for TLS should not pay for it every max_use connections. Options on every context: no compression (CRIME), no
+ *	never ask for TLS should not pay for it every max_use connections.
+ *
+ *	Options on every context: no compression (CRIME), no
  *	renegotiation, an end of file without close_notify is an end of
  *	file (SMTP, POP3 and IMAP frame their own data; peers often just
  *	close), write buffers may move between retries (the stream's

@@ -166,12 +166,14 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_conf *,
 	    char **err_r);
 /*
  * The same in two steps. prepare does what needs the files (run it
- * before the jail): the certificates, keys and ticket keys are read and
- * checked, and the protocol list parsed, with the same errors. ready
- * makes OpenSSL's context, at most once (the first session that wants
- * TLS); an error there (a cipher or group list OpenSSL refuses, a key
- * it will not use) is -1 with *err_r (owned by the context), at once
- * again on later calls. tls_server_start calls ready itself.
+ * before the jail): the certificate and key files and the ticket keys
+ * are read (a missing or unreadable file is an error here), and the
+ * protocol list parsed. ready parses and checks the certificates and
+ * keys and makes OpenSSL's context, at most once (the first session
+ * that wants TLS); an error there (damaged PEM data, a key that does
+ * not match, a cipher or group list OpenSSL refuses) is -1 with *err_r
+ * (owned by the context), the same at once on later calls.
+ * tls_server_start calls ready itself.
  */
 struct tls_server_ctx *tls_server_ctx_prepare(const struct tls_server_conf *,
 	    char **err_r);

@@ -5,11 +5,12 @@
  * DESCRIPTION
  *	A context is made once per process and shared by its sessions. A
  *	server context is made in two steps: tls_server_ctx_prepare, before
- *	the jail, reads and checks the files (certificates, keys, ticket
- *	keys); tls_server_ctx_ready makes OpenSSL's context from them when
- *	the first session wants TLS: that takes milliseconds (OpenSSL looks
- *	up every algorithm of its providers), and a process whose clients
- *	never ask for TLS should not pay for it every max_use connections.
+ *	the jail, reads the files (certificates, keys, ticket keys);
+ *	tls_server_ctx_ready parses and checks them and makes OpenSSL's
+ *	context when the first session wants TLS. Both take milliseconds
+ *	(OpenSSL 3 looks up every algorithm of its providers, and tries
+ *	decoders on every key), and a process whose clients never ask for
+ *	TLS should not pay for them every max_use connections.
  *
  *	Options on every context: no compression (CRIME), no
  *	renegotiation, an end of file without close_notify is an end of
@@ -30,6 +31,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,10 +192,40 @@ tls_ctx_common(SSL_CTX *ctx, const char *prefix, const char *protocols,
 	return 0;
 }
 
-static char *
+static const char *
 tls_dup(const char *s)
 {
 	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* The context's own copy of conf's strings. */
+static void
+tls_conf_copy(struct tls_server_conf *to, const struct tls_server_conf *from)
+{
+	*to = *from;
+	to->prefix = tls_dup(from->prefix);
+	to->cert_file = tls_dup(from->cert_file);
+	to->key_file = tls_dup(from->key_file);
+	to->eccert_file = tls_dup(from->eccert_file);
+	to->eckey_file = tls_dup(from->eckey_file);
+	to->chain_files = tls_dup(from->chain_files);
+	to->protocols = tls_dup(from->protocols);
+	to->ciphers = tls_dup(from->ciphers);
+	to->groups = tls_dup(from->groups);
+	to->ticket_key_file = tls_dup(from->ticket_key_file);
+}
+
+static void
+tls_conf_release(struct tls_server_conf *c)
+{
+	const char *const v[] = { c->prefix, c->cert_file, c->key_file,
+	    c->eccert_file, c->eckey_file, c->chain_files, c->protocols,
+	    c->ciphers, c->groups, c->ticket_key_file };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		free((char *)(uintptr_t)v[i]);
+	memset(c, 0, sizeof(*c));
 }
 
 struct tls_server_ctx *
@@ -219,15 +251,11 @@ tls_server_ctx_prepare(const struct tls_server_conf *conf, char **err_r)
 		return NULL;
 	}
 	tc = xcalloc(1, sizeof(*tc));
-	if (tls_keys_read(conf, &tc->keys, err_r) < 0) {
+	if (tls_files_read(conf, &tc->files, err_r) < 0) {
 		free(tc);
 		return NULL;
 	}
-	tc->prefix = xstrdup(conf->prefix);
-	tc->protocols = tls_dup(conf->protocols);
-	tc->ciphers = tls_dup(conf->ciphers);
-	tc->groups = tls_dup(conf->groups);
-	tc->session_timeout = conf->session_timeout;
+	tls_conf_copy(&tc->conf, conf);
 	tc->loglevel = conf->loglevel;
 	if (conf->session_timeout > 0)
 		tc->tickets = tls_tickets_load(conf->ticket_key_file,
@@ -235,47 +263,57 @@ tls_server_ctx_prepare(const struct tls_server_conf *conf, char **err_r)
 	return tc;
 }
 
-int
-tls_server_ctx_ready(struct tls_server_ctx *tc, const char **err_r)
+/* OpenSSL's context from the files read: NULL with *err_r. */
+static SSL_CTX *
+tls_server_ssl_ctx(const struct tls_server_ctx *tc, char **err_r)
 {
+	const struct tls_server_conf *c = &tc->conf;
+	struct tls_keys *keys = NULL;
 	SSL_CTX *ctx;
-	char sid[32], *err = NULL;
+	char sid[32];
 
-	if (tc->ssl_ctx != NULL)
-		return 0;
-	if (tc->err != NULL) {
-		*err_r = tc->err;	/* tried once: no better now */
-		return -1;
+	if (tls_keys_read(c, tc->files, &keys, err_r) < 0)
+		return NULL;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		*err_r = tls_err_string("cannot make a TLS server context");
+		tls_keys_free(&keys);
+		return NULL;
 	}
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		err = tls_err_string("cannot make a TLS server context");
-	else if (tls_ctx_common(ctx, tc->prefix, tc->protocols, tc->ciphers,
-	    tc->groups, &err) < 0 || tls_keys_install(ctx, tc->keys,
-	    &err) < 0) {
+	if (tls_ctx_common(ctx, c->prefix, c->protocols, c->ciphers,
+	    c->groups, err_r) < 0 || tls_keys_install(ctx, keys, err_r) < 0) {
 		SSL_CTX_free(ctx);
-		ctx = NULL;
+		tls_keys_free(&keys);
+		return NULL;
 	}
-	tls_keys_free(&tc->keys);	/* in ctx now, or of no use */
-	if (ctx == NULL) {
-		*err_r = tc->err = err;
-		return -1;
-	}
+	tls_keys_free(&keys);	/* ctx holds its own references */
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_dh_auto(ctx, 1);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	snprintf(sid, sizeof(sid), "postern/%s", tc->prefix);
+	snprintf(sid, sizeof(sid), "postern/%s", c->prefix);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)sid,
 	    (unsigned int)strlen(sid));
 	if (tc->tickets != NULL) {
 		tls_tickets_install(ctx, tc->tickets);
-		SSL_CTX_set_timeout(ctx, (long)tc->session_timeout);
+		SSL_CTX_set_timeout(ctx, (long)c->session_timeout);
 		SSL_CTX_set_num_tickets(ctx, 1);
 	} else {
 		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 		SSL_CTX_set_num_tickets(ctx, 0);
 	}
-	tc->ssl_ctx = ctx;
-	return 0;
+	return ctx;
+}
+
+int
+tls_server_ctx_ready(struct tls_server_ctx *tc, const char **err_r)
+{
+	if (tc->ssl_ctx == NULL && tc->err == NULL) {
+		tc->ssl_ctx = tls_server_ssl_ctx(tc, &tc->err);
+		tls_files_free(&tc->files);	/* parsed, or of no use */
+	}
+	if (tc->ssl_ctx != NULL)
+		return 0;
+	*err_r = tc->err;	/* tried once: no better now */
+	return -1;
 }
 
 struct tls_server_ctx *
@@ -302,12 +340,9 @@ tls_server_ctx_free(struct tls_server_ctx **tcp)
 	if (tc == NULL)
 		return;
 	SSL_CTX_free(tc->ssl_ctx);
-	tls_keys_free(&tc->keys);
+	tls_files_free(&tc->files);
 	tls_tickets_free(&tc->tickets);
-	free(tc->prefix);
-	free(tc->protocols);
-	free(tc->ciphers);
-	free(tc->groups);
+	tls_conf_release(&tc->conf);
 	free(tc->err);
 	free(tc);
 	*tcp = NULL;

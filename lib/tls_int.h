@@ -30,13 +30,9 @@ struct tls_tickets {
 
 struct tls_server_ctx {
 	SSL_CTX		*ssl_ctx;	/* NULL until tls_server_ctx_ready */
-	struct tls_keys	*keys;		/* read, not yet in ssl_ctx */
-	char		*prefix;	/* the parameters ssl_ctx is made of */
-	char		*protocols;
-	char		*ciphers;
-	char		*groups;
+	struct tls_server_conf conf;	/* its strings are ours */
+	struct tls_files *files;	/* read, not yet parsed */
 	char		*err;		/* why ssl_ctx could not be made */
-	long long	 session_timeout;
 	struct tls_tickets *tickets;	/* NULL: no resumption */
 	int		 loglevel;
 };
@@ -86,10 +82,16 @@ int	tls_ctx_common(SSL_CTX *, const char *prefix, const char *protocols,
 	    const char *ciphers, const char *groups, char **err_r);
 
 /* tls_keys.c: reading PEM certificates and keys */
+struct tls_files;
 struct tls_keys;
-/* Read and check every configured pair: 0, or -1 with *err_r. */
-int	tls_keys_read(const struct tls_server_conf *, struct tls_keys **,
+/* Read (not parse) every file the configuration names: 0, or -1. */
+int	tls_files_read(const struct tls_server_conf *, struct tls_files **,
 	    char **err_r);
+/* Wipe (they hold private keys) and free. */
+void	tls_files_free(struct tls_files **);
+/* Parse and check every configured pair from files: 0, or -1. */
+int	tls_keys_read(const struct tls_server_conf *, const struct tls_files *,
+	    struct tls_keys **, char **err_r);
 /* Put the pairs into ctx: 0, or -1 with *err_r (OpenSSL said no). */
 int	tls_keys_install(SSL_CTX *, const struct tls_keys *, char **err_r);
 void	tls_keys_free(struct tls_keys **);

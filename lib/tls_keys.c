@@ -73,6 +73,17 @@ struct tls_keys {
 	size_t		 n;
 };
 
+/* The files' bytes, read before the jail and parsed later. */
+struct tls_file {
+	char		*path;
+	struct vbuf	 b;
+};
+
+struct tls_files {
+	struct tls_file	*v;
+	size_t		 n;
+};
+
 static void
 tls_objs_free(struct tls_objs *o)
 {
@@ -181,12 +192,23 @@ tls_pem_decode(struct tls_objs *o, const char *name, const char *header,
 	return 1;
 }
 
-/* Every key and certificate of a PEM file, in order. */
-static int
-tls_pem_read(const char *param, const char *path, struct tls_objs *o,
-    char **err_r)
+static const struct vbuf *
+tls_files_find(const struct tls_files *files, const char *path)
 {
-	struct vbuf b;
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		if (strcmp(files->v[i].path, path) == 0)
+			return &files->v[i].b;
+	return NULL;
+}
+
+/* Every key and certificate of a PEM file (read before), in order. */
+static int
+tls_pem_read(const struct tls_files *files, const char *param,
+    const char *path, struct tls_objs *o, char **err_r)
+{
+	const struct vbuf *b;
 	char *name = NULL, *header = NULL;
 	unsigned char *data = NULL;
 	const char *why = NULL;
@@ -195,13 +217,11 @@ tls_pem_read(const char *param, const char *path, struct tls_objs *o,
 	BIO *bio;
 	int r = 0;
 
-	vbuf_init(&b, 4096, TLS_PEM_MAX);
-	if (tls_file_read(param, path, &b, err_r) < 0) {
-		explicit_bzero(b.data, b.cap);
-		vbuf_release(&b);
+	if ((b = tls_files_find(files, path)) == NULL) {
+		*err_r = xasprintf("%s %s: not read", param, path);
 		return -1;
 	}
-	if ((bio = BIO_new_mem_buf(b.data, (int)b.len)) == NULL)
+	if ((bio = BIO_new_mem_buf(b->data, (int)b->len)) == NULL)
 		log_fatal("tls: out of memory");
 	while (PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
 		if (tls_pem_decode(o, name, header, data, len, &why) < 0)
@@ -224,8 +244,6 @@ tls_pem_read(const char *param, const char *path, struct tls_objs *o,
 	}
 	ERR_clear_error();
 	BIO_free(bio);
-	explicit_bzero(b.data, b.cap);
-	vbuf_release(&b);
 	if (r < 0)
 		*err_r = xasprintf("%s %s: %s", param, path, why);
 	return r;
@@ -354,8 +372,9 @@ tls_keys_free(struct tls_keys **kp)
 
 /* cert_file + key_file (or the ec pair). */
 static int
-tls_pair_files(struct tls_keys *keys, const char *prefix, const char *which,
-    const char *cert, const char *key, int *types_seen, char **err_r)
+tls_pair_files(const struct tls_files *files, struct tls_keys *keys,
+    const char *prefix, const char *which, const char *cert, const char *key,
+    int *types_seen, char **err_r)
 {
 	struct tls_objs co = { NULL, 0 }, ko = { NULL, 0 };
 	STACK_OF(X509) *certs;
@@ -370,8 +389,8 @@ tls_pair_files(struct tls_keys *keys, const char *prefix, const char *which,
 		key = cert;
 	if ((certs = sk_X509_new_null()) == NULL)
 		log_fatal("tls: out of memory");
-	if (tls_pem_read(cparam, cert, &co, err_r) < 0 ||
-	    tls_pem_read(kparam, key, &ko, err_r) < 0)
+	if (tls_pem_read(files, cparam, cert, &co, err_r) < 0 ||
+	    tls_pem_read(files, kparam, key, &ko, err_r) < 0)
 		goto out;
 	for (i = 0; i < co.n; i++)
 		if (co.v[i].cert != NULL && !sk_X509_push(certs, co.v[i].cert))
@@ -389,8 +408,8 @@ out:
 
 /* chain_files: keys, each followed by its chain (or preceded). */
 static int
-tls_chain_files(struct tls_keys *keys, const char *prefix, const char *files,
-    int *types_seen, char **err_r)
+tls_chain_files(const struct tls_files *rd, struct tls_keys *keys,
+    const char *prefix, const char *files, int *types_seen, char **err_r)
 {
 	struct tls_objs o = { NULL, 0 };
 	STACK_OF(X509) *certs;
@@ -402,7 +421,7 @@ tls_chain_files(struct tls_keys *keys, const char *prefix, const char *files,
 	snprintf(param, sizeof(param), "%s_tls_chain_files", prefix);
 	list = params_list(files);
 	for (i = 0; list[i] != NULL && r == 0; i++)
-		r = tls_pem_read(param, list[i], &o, err_r);
+		r = tls_pem_read(rd, param, list[i], &o, err_r);
 	if ((certs = sk_X509_new_null()) == NULL)
 		log_fatal("tls: out of memory");
 	for (i = 0; i < o.n && r == 0; i = j, pairs++) {
@@ -431,21 +450,110 @@ tls_chain_files(struct tls_keys *keys, const char *prefix, const char *files,
 	return r;
 }
 
-int
-tls_keys_read(const struct tls_server_conf *conf, struct tls_keys **keys_r,
+/* Call fn(param, path) for every file conf names, in reading order. */
+static int
+tls_conf_files(const struct tls_server_conf *conf,
+    int (*fn)(void *, const char *, const char *, char **), void *arg,
     char **err_r)
+{
+	const char *const pairs[2][3] = {
+		{ "", conf->cert_file, conf->key_file },
+		{ "ec", conf->eccert_file, conf->eckey_file },
+	};
+	char param[96], **list;
+	const char *key;
+	size_t i;
+	int r = 0;
+
+	if (conf->chain_files != NULL && *conf->chain_files != '\0') {
+		snprintf(param, sizeof(param), "%s_tls_chain_files",
+		    conf->prefix);
+		list = params_list(conf->chain_files);
+		for (i = 0; list[i] != NULL && r == 0; i++)
+			r = fn(arg, param, list[i], err_r);
+		params_list_free(list);
+		return r;
+	}
+	for (i = 0; i < 2 && r == 0; i++) {
+		if (pairs[i][1] == NULL || *pairs[i][1] == '\0')
+			continue;
+		snprintf(param, sizeof(param), "%s_tls_%scert_file",
+		    conf->prefix, pairs[i][0]);
+		r = fn(arg, param, pairs[i][1], err_r);
+		key = pairs[i][2] != NULL && *pairs[i][2] != '\0' ?
+		    pairs[i][2] : pairs[i][1];
+		snprintf(param, sizeof(param), "%s_tls_%skey_file",
+		    conf->prefix, pairs[i][0]);
+		if (r == 0)
+			r = fn(arg, param, key, err_r);
+	}
+	return r;
+}
+
+static int
+tls_files_add(void *arg, const char *param, const char *path, char **err_r)
+{
+	struct tls_files *files = arg;
+	struct tls_file *f;
+
+	if (tls_files_find(files, path) != NULL)
+		return 0;		/* key and certificate in one file */
+	files->v = xreallocarray(files->v, files->n + 1, sizeof(*files->v));
+	f = &files->v[files->n++];
+	f->path = xstrdup(path);
+	vbuf_init(&f->b, 4096, TLS_PEM_MAX);
+	return tls_file_read(param, path, &f->b, err_r);
+}
+
+int
+tls_files_read(const struct tls_server_conf *conf, struct tls_files **files_r,
+    char **err_r)
+{
+	struct tls_files *files = xcalloc(1, sizeof(*files));
+
+	if (tls_conf_files(conf, tls_files_add, files, err_r) < 0) {
+		tls_files_free(&files);
+		*files_r = NULL;
+		return -1;
+	}
+	*files_r = files;
+	return 0;
+}
+
+void
+tls_files_free(struct tls_files **fp)
+{
+	struct tls_files *files = *fp;
+	size_t i;
+
+	if (files == NULL)
+		return;
+	for (i = 0; i < files->n; i++) {
+		/* private keys among them */
+		explicit_bzero(files->v[i].b.data, files->v[i].b.cap);
+		vbuf_release(&files->v[i].b);
+		free(files->v[i].path);
+	}
+	free(files->v);
+	free(files);
+	*fp = NULL;
+}
+
+int
+tls_keys_read(const struct tls_server_conf *conf,
+    const struct tls_files *files, struct tls_keys **keys_r, char **err_r)
 {
 	struct tls_keys *keys = xcalloc(1, sizeof(*keys));
 	int seen = 0, r = 0;
 
 	if (conf->chain_files != NULL && *conf->chain_files != '\0')
-		r = tls_chain_files(keys, conf->prefix, conf->chain_files,
-		    &seen, err_r);
+		r = tls_chain_files(files, keys, conf->prefix,
+		    conf->chain_files, &seen, err_r);
 	else if ((conf->cert_file != NULL && *conf->cert_file != '\0' &&
-	    tls_pair_files(keys, conf->prefix, "", conf->cert_file,
+	    tls_pair_files(files, keys, conf->prefix, "", conf->cert_file,
 	    conf->key_file, &seen, err_r) < 0) ||
 	    (conf->eccert_file != NULL && *conf->eccert_file != '\0' &&
-	    tls_pair_files(keys, conf->prefix, "ec", conf->eccert_file,
+	    tls_pair_files(files, keys, conf->prefix, "ec", conf->eccert_file,
 	    conf->eckey_file, &seen, err_r) < 0))
 		r = -1;
 	if (r < 0)

@@ -28,12 +28,15 @@
  *	field (smtpd_tls_received_header).
  *
  * SECURITY
- *	The key is read and checked before the jail (smtpd_tls_prepare from
- *	pre_jail) and only by services that terminate TLS; OpenSSL's
- *	context is made from it at the process's first STARTTLS (or
- *	implicit TLS connection): a cipher or group list that OpenSSL
- *	refuses is logged then, and STARTTLS answered 454 4.7.0 (postern
- *	check finds it before). The command injection of
+ *	The key file is read before the jail (smtpd_tls_prepare from
+ *	pre_jail) and only by services that terminate TLS; it is parsed
+ *	and OpenSSL's context made at the process's first STARTTLS (or
+ *	implicit TLS connection), which a process whose clients never ask
+ *	for TLS does not pay for. A file that is missing is fatal at
+ *	start; a key that does not match, damaged PEM data or a cipher or
+ *	group list that OpenSSL refuses is logged at that first STARTTLS,
+ *	which is answered 454 4.7.0 (postern check finds all of these
+ *	beforehand). The command injection of
  *	CVE-2011-0411 cannot happen: no byte read in plaintext after
  *	STARTTLS is ever parsed as a command (t/integ/640-tls-smtpd.t).
  *	Handshake failures are the client's problem: logged at info level,

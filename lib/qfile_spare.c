@@ -48,10 +48,12 @@ qfile_spare_take(const char *queue_dir, char *path_r, size_t len,
 		if (n < 0 || (size_t)n >= len)
 			continue;
 		if ((fd = open(path_r, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-			if (errno == ELOOP)
+			if (errno == ELOOP) {
 				(void)unlink(path_r);	/* a link: away */
-			if (errno == ENOENT || errno == ELOOP)
 				continue;
+			}
+			if (errno == ENOENT)
+				continue;		/* gone meanwhile */
 			spare_n = 0;
 			return -1;
 		}

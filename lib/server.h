@@ -45,7 +45,8 @@
  *	SERVER_TRIGGER	wakeups (qmgr): each connection's bytes (one read,
  *			at most SERVER_TRIGGER_MAX) go to trigger(), which
  *			may answer on info->reply_fd (non-blocking), and
- *			the connection is closed. The master's periodic
+ *			the connection is closed, unless trigger() called
+ *			server_trigger_keep(). The master's periodic
  *			wakeup sends "W".
  *
  *	Options the master passes (master/master_spawn.c builds them):
@@ -141,6 +142,13 @@ void	server_main(int argc, char **argv, const struct server_spec *)
 struct event_loop *server_loop(void);
 /* MULTI: a client is done: close fd and update the accounting. */
 void	server_disconnect(int fd);
+/*
+ * TRIGGER: called from trigger(), keep this connection open and serve
+ * what it sends later the same way (a client that wakes the service
+ * often, e.g. smtpd waking qmgr per message, saves a connection each
+ * time).
+ */
+void	server_trigger_keep(void);
 
 /* The -n service name and -c confdir of this process. */
 const char *server_service(void);

@@ -7,7 +7,11 @@
  *	(non-blocking) to the service, which calls server_disconnect() when
  *	done. TRIGGER reads what one connection sends (one read, bounded,
  *	with a deadline), hands it to the service and closes it; the
- *	service may write a short answer first (server_info.reply_fd).
+ *	service may write a short answer first (server_info.reply_fd), or
+ *	ask to keep the connection (server_trigger_keep): then each later
+ *	read on it is served the same way, until the client closes it. At
+ *	most SERVER_TRIGGER_KEPT are kept; they are not clients (a retiring
+ *	process does not wait for them).
  *	Triggers come in bursts and their clients write before they are
  *	accepted: a wakeup accepts up to SERVER_ACCEPT_BATCH of them and
  *	serves each at once when its bytes are there, without a timer, an
@@ -50,11 +54,14 @@ struct server_trigger {
 };
 
 #define SERVER_ACCEPT_BATCH	64	/* trigger clients per wakeup */
+#define SERVER_TRIGGER_KEPT	256	/* connections kept open, at most */
 
 static struct event_loop *server_ev;
 static struct event_timer *server_idle_timer;
 static unsigned long server_clients;
 static int server_accepting;
+static int server_keep_asked;		/* by the service, while serving */
+static unsigned long server_kept;	/* trigger connections kept */
 
 struct event_loop *
 server_loop(void)
@@ -169,8 +176,15 @@ server_trigger_serve(const char *buf, size_t len, int fd, int lfd)
 	server_st.spec->trigger(buf, len, &info);
 }
 
+void
+server_trigger_keep(void)
+{
+	server_keep_asked = 1;
+}
+
+/* A kept connection sent more, or ended. */
 static void
-server_trigger_read(int fd, int events, void *arg)
+server_trigger_kept_read(int fd, int events, void *arg)
 {
 	struct server_trigger *t = arg;
 	char buf[SERVER_TRIGGER_MAX];
@@ -180,8 +194,71 @@ server_trigger_read(int fd, int events, void *arg)
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n > 0)
+	if (n > 0) {
 		server_trigger_serve(buf, (size_t)n, fd, t->lfd);
+		server_keep_asked = 0;
+		return;
+	}
+	event_del_fd(server_ev, fd);
+	close(fd);
+	free(t);
+	server_kept--;
+}
+
+/*
+ * After serving: keep the connection for more requests when the service
+ * asked (server_trigger_keep) and there is room. A kept connection is
+ * not a client: it does not keep a retiring process alive.
+ */
+static int
+server_trigger_kept(int fd, int lfd)
+{
+	struct server_trigger *t;
+	int asked = server_keep_asked;
+
+	server_keep_asked = 0;
+	if (!asked || !server_accepting || server_kept >= SERVER_TRIGGER_KEPT)
+		return 0;
+	t = xcalloc(1, sizeof(*t));
+	t->fd = fd;
+	t->lfd = lfd;
+	if (event_add_fd(server_ev, fd, EVENT_READ, server_trigger_kept_read,
+	    t) < 0) {
+		free(t);
+		return 0;
+	}
+	server_kept++;
+	return 1;
+}
+
+static void
+server_trigger_read(int fd, int events, void *arg)
+{
+	struct server_trigger *t = arg;
+	char buf[SERVER_TRIGGER_MAX];
+	ssize_t n;
+	int lfd = t->lfd;
+
+	(void)events;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		server_trigger_serve(buf, (size_t)n, fd, lfd);
+	if (n > 0 && server_keep_asked) {
+		/* served: no longer a client, but maybe a kept connection */
+		if (t->timer != NULL)
+			event_del_timer(server_ev, t->timer);
+		event_del_fd(server_ev, fd);
+		free(t);
+		server_clients--;
+		server_report(SERVER_STATE_AVAIL);
+		if (!server_trigger_kept(fd, lfd))
+			close(fd);
+		server_after_client();
+		return;
+	}
+	server_keep_asked = 0;
 	server_trigger_done(t);
 }
 
@@ -209,7 +286,8 @@ server_trigger_now(int fd, int lfd)
 	}
 	if (n > 0)
 		server_trigger_serve(buf, (size_t)n, fd, lfd);
-	close(fd);
+	if (n <= 0 || !server_trigger_kept(fd, lfd))
+		close(fd);
 	/* the idle time counts from now */
 	if (server_idle_timer != NULL) {
 		event_del_timer(server_ev, server_idle_timer);

@@ -215,6 +215,9 @@ void	qmgr_message_free(struct qmgr_msg *);
 /* qmgr_spare.c: delivered files kept for reuse */
 int	qmgr_spare_remove(struct qmgr_msg *);
 void	qmgr_spare_recount(void);
+/* Is the peer of fd this process's own user (mail_owner)? */
+int	qmgr_peer_owner(int fd);
+/* Answer on fd with a spare file's name; the caller checked the peer. */
 void	qmgr_spare_give(int fd);
 
 /* qmgr_sched.c: transports, destinations, concurrency */

@@ -13,11 +13,13 @@
  *	Wakeups: "I" scan incoming/, "F" flush (deferred mail now, dead
  *	destinations forgotten), "W" the master's timer (scan incoming/);
  *	other bytes are ignored, as Postfix's qmgr does. "Q" followed by a
- *	queue ID (the whole request) names one new message in incoming/:
- *	smtpd sends it after each 250, and qmgr takes that file at once
- *	instead of reading sixteen directories for it, and answers with
- *	"S" and the name of a spare queue file (qmgr_spare) for smtpd's
- *	next message.
+ *	queue ID (the whole request, or one line of it) names one new
+ *	message in incoming/: smtpd sends it after each 250, and qmgr takes
+ *	that file at once instead of reading sixteen directories for it,
+ *	and answers with "S" and the name of a spare queue file
+ *	(qmgr_spare) for smtpd's next message. An smtpd (mail_owner) that
+ *	ends its "Q" lines with a newline keeps its connection open for
+ *	the next ones (server_trigger_keep): no connection per message.
  *
  * SECURITY
  *	Anyone who can reach the wakeup socket can only make qmgr look at
@@ -193,10 +195,28 @@ qmgr_trigger_qid(const char *buf, size_t len, int reply_fd)
 void
 qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
 {
+	const char *p = buf, *end = buf + len, *nl;
+	int owner;
 	size_t i;
 
 	if (len > 1 && buf[0] == 'Q') {
-		qmgr_trigger_qid(buf + 1, len - 1, info->reply_fd);
+		/*
+		 * "QQID", or lines "QQID\n" from an smtpd that stays
+		 * connected. Spare names and kept connections only for our
+		 * own smtpd: public/qmgr is open to every local user.
+		 */
+		owner = qmgr_peer_owner(info->reply_fd);
+		while (p < end && *p == 'Q') {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				nl = end;
+			qmgr_trigger_qid(p + 1, (size_t)(nl - p - 1),
+			    owner ? info->reply_fd : -1);
+			if (nl == end)
+				break;
+			p = nl + 1;
+		}
+		if (owner && memchr(buf, '\n', len) != NULL)
+			server_trigger_keep();
 		return;
 	}
 	for (i = 0; i < len; i++) {

@@ -103,6 +103,19 @@ qmgr_spare_remove(struct qmgr_msg *m)
 	return r;
 }
 
+int
+qmgr_peer_owner(int fd)
+{
+	static uid_t euid = (uid_t)-1;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
+	if (euid == (uid_t)-1)
+		euid = geteuid();
+	return fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+	    &clen) == 0 && cred.uid == euid;
+}
+
 /* Answer a wakeup on fd with one spare file's name, if there is one. */
 void
 qmgr_spare_give(int fd)
@@ -110,21 +123,15 @@ qmgr_spare_give(int fd)
 	char buf[QID_SIZE + 2];
 	int len;
 
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-
 	if (fd < 0 || qmgr_spare_n == 0)
-		return;
-	/* only our own smtpd gets one: public/qmgr is open to all users */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
-	    cred.uid != geteuid())
 		return;
 	len = snprintf(buf, sizeof(buf), "S%s\n",
 	    qmgr_spare_names[--qmgr_spare_n]);
 	/*
-	 * A fresh connection: the reply fits in its buffer, or is lost.
-	 * The tally stays: the file is in spare/ until smtpd takes it, and
-	 * the next count finds out whether it did.
+	 * The answer fits in the connection's buffer, or is lost (smtpd
+	 * reads its answers when it makes its next queue file). The tally
+	 * stays: the file is in spare/ until smtpd takes it, and the next
+	 * count finds out whether it did.
 	 */
 	(void)send(fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }

@@ -18,16 +18,17 @@
  *	leaves nothing behind (and a crash leaves only a tmp.* file that
  *	qmgr removes, see qfile.h).
  *
- *	qmgr is woken by a connection to public/qmgr (relative to the
- *	queue directory, our working directory in or out of the jail)
- *	that writes one request: "Q" and the queue ID of a new message,
- *	"F" flush the deferred queue (ETRN). The master's SERVER_TRIGGER
- *	skeleton hands the bytes to qmgr. Failure is ignored for new
- *	mail: qmgr scans incoming/ on its own wakeup timer anyway. qmgr
- *	answers a "Q" with the name of a spare queue file ("S" and the
- *	name, lib/qfile_spare); the connection stays open until a later
- *	queue file is made, which reads the answers that have come
- *	without waiting, and writes over such a file.
+ *	qmgr is woken through public/qmgr (relative to the queue
+ *	directory, our working directory in or out of the jail): "Q" and
+ *	the queue ID of a new message, one line each on a connection that
+ *	this process keeps open (made again when qmgr has gone), or "F"
+ *	flush the deferred queue (ETRN) on a connection of its own. The
+ *	master's SERVER_TRIGGER skeleton hands the bytes to qmgr. Failure
+ *	is ignored for new mail: qmgr scans incoming/ on its own wakeup
+ *	timer anyway. qmgr answers a "Q" with the name of a spare queue
+ *	file ("S" and the name, lib/qfile_spare) on the same connection;
+ *	the next queue file made reads the answers that have come, without
+ *	waiting, and writes over such a file.
  *
  * SECURITY
  *	Runs as mail_owner in the queue directory. Envelope text has been
@@ -105,54 +106,85 @@ smtpd_queue_attrs(struct smtpd_session *sess)
 }
 
 /*
- * Wakeups whose answer (a spare file's name) is not read yet: qmgr may
- * answer after this process's next message has begun, so a few stay
- * open until their answer is there.
+ * The wakeup connection to qmgr, kept open: "Q" lines go out, "S" lines
+ * (spare file names) come back whenever qmgr gets to them, and are read
+ * when the next queue file is made.
  */
-#define SMTPD_QUEUE_ANSWERS	4
-static int smtpd_queue_answer_fds[SMTPD_QUEUE_ANSWERS] = { -1, -1, -1, -1 };
+static int smtpd_qmgr_fd = -1;
+static char smtpd_qmgr_in[256];
+static size_t smtpd_qmgr_inlen;
 
+static void
+smtpd_queue_hangup(void)
+{
+	if (smtpd_qmgr_fd >= 0)
+		close(smtpd_qmgr_fd);
+	smtpd_qmgr_fd = -1;
+	smtpd_qmgr_inlen = 0;
+}
+
+/* Take the answers that have come, without waiting. */
 static void
 smtpd_queue_answers(void)
 {
-	char buf[64], *nl;
+	char *p, *nl, *end;
 	ssize_t n;
-	int i, fd;
 
-	for (i = 0; i < SMTPD_QUEUE_ANSWERS; i++) {
-		if ((fd = smtpd_queue_answer_fds[i]) < 0)
+	while (smtpd_qmgr_fd >= 0) {
+		n = recv(smtpd_qmgr_fd, smtpd_qmgr_in + smtpd_qmgr_inlen,
+		    sizeof(smtpd_qmgr_in) - 1 - smtpd_qmgr_inlen, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
 			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;		/* not yet */
-		if (n > 1 && buf[0] == 'S') {
-			buf[n] = '\0';
-			if ((nl = strchr(buf, '\n')) != NULL) {
-				*nl = '\0';
-				qfile_spare_offer(buf + 1);
-			}
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			smtpd_queue_hangup();	/* qmgr went: a new one later */
+			return;
 		}
-		close(fd);
-		smtpd_queue_answer_fds[i] = -1;
+		smtpd_qmgr_inlen += (size_t)n;
+		end = smtpd_qmgr_in + smtpd_qmgr_inlen;
+		for (p = smtpd_qmgr_in; (nl = memchr(p, '\n',
+		    (size_t)(end - p))) != NULL; p = nl + 1) {
+			*nl = '\0';
+			if (p[0] == 'S')
+				qfile_spare_offer(p + 1);
+		}
+		smtpd_qmgr_inlen = (size_t)(end - p);
+		memmove(smtpd_qmgr_in, p, smtpd_qmgr_inlen);
+		if (smtpd_qmgr_inlen == sizeof(smtpd_qmgr_in) - 1)
+			smtpd_qmgr_inlen = 0;	/* no line: not qmgr's */
 	}
 }
 
-/* Keep fd for its answer; when all slots are taken, the first goes. */
-static void
-smtpd_queue_answer_keep(int fd)
+/* "Q" and a queue ID, on the kept connection (made again if qmgr went). */
+static int
+smtpd_queue_wake(const char *req)
 {
-	int i;
+	char line[QID_SIZE + 3];
+	ssize_t n;
+	int len, tries;
 
-	for (i = 0; i < SMTPD_QUEUE_ANSWERS; i++)
-		if (smtpd_queue_answer_fds[i] < 0)
-			break;
-	if (i == SMTPD_QUEUE_ANSWERS) {
-		close(smtpd_queue_answer_fds[0]);
-		memmove(smtpd_queue_answer_fds, smtpd_queue_answer_fds + 1,
-		    sizeof(int) * (SMTPD_QUEUE_ANSWERS - 1));
-		i = SMTPD_QUEUE_ANSWERS - 1;
+	len = snprintf(line, sizeof(line), "%s\n", req);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return -1;
+	for (tries = 0; tries < 2; tries++) {
+		if (smtpd_qmgr_fd < 0 && (smtpd_qmgr_fd = sock_connect_unix(
+		    SMTPD_QMGR_PATH, SMTPD_QMGR_TIMEOUT)) < 0) {
+			log_debug("trigger %s: connect %s: %m", req,
+			    SMTPD_QMGR_PATH);
+			return -1;
+		}
+		do
+			n = send(smtpd_qmgr_fd, line, (size_t)len,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n == len)
+			return 0;
+		if (n < 0 && errno == EAGAIN)
+			return -1;	/* qmgr is behind: its scan finds it */
+		smtpd_queue_hangup();	/* qmgr went since: try a new one */
 	}
-	smtpd_queue_answer_fds[i] = fd;
+	return -1;
 }
 
 int
@@ -223,6 +255,8 @@ smtpd_queue_trigger(const char *req)
 	ssize_t n;
 	int fd;
 
+	if (req[0] == 'Q')
+		return smtpd_queue_wake(req);
 	if ((fd = sock_connect_unix(SMTPD_QMGR_PATH,
 	    SMTPD_QMGR_TIMEOUT)) < 0) {
 		log_debug("trigger %s: connect %s: %m", req, SMTPD_QMGR_PATH);
@@ -231,11 +265,6 @@ smtpd_queue_trigger(const char *req)
 	do
 		n = write(fd, req, strlen(req));
 	while (n < 0 && errno == EINTR);
-	if (req[0] == 'Q' && n == (ssize_t)strlen(req)) {
-		/* qmgr's answer is read when the next queue file is made */
-		smtpd_queue_answer_keep(fd);
-		return 0;
-	}
 	close(fd);
 	return n == (ssize_t)strlen(req) ? 0 : -1;
 }

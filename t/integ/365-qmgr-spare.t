@@ -55,6 +55,40 @@ def wakeup(t, inst, mode, kept):
         t.ok(got.startswith(b"S") and name in kept,
              "a wakeup from mail_owner is answered S and a spare file's "
              "name (%r)" % got)
+    # as smtpd does it: "Q" lines on a connection that stays open, for
+    # mail_owner only
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(os.path.join(inst.spool, "public", "qmgr"))
+    s.sendall(b"Q" + sorted(kept)[0].encode() + b"\n")
+    got, eof = b"", False
+    try:
+        while not got.endswith(b"\n"):
+            d = s.recv(64)
+            if not d:
+                eof = True
+                break
+            got += d
+    except socket.timeout:
+        pass
+    if mode == "root":
+        t.ok(got == b"" and eof, "a 'Q' line from another user: no "
+             "answer, and the connection is closed, not kept")
+        s.close()
+        return
+    t.ok(got.startswith(b"S") and got.decode()[1:].strip() in kept,
+         "a 'Q' line from mail_owner: answered with the other spare "
+         "file's name (%r)" % got)
+    s.settimeout(2)
+    s.sendall(b"Q" + sorted(kept)[0].encode() + b"\n")
+    try:
+        d = s.recv(64)
+        still = False
+    except socket.timeout:
+        still = True        # no spare left to name, and not closed
+    t.ok(still, "... the connection is kept for the next line (no spare "
+         "file left to name: no answer, no end of file)")
+    s.close()
 
 
 def setup(t, mode, limit=None):

@@ -143,10 +143,10 @@ struct event_loop *server_loop(void);
 /* MULTI: a client is done: close fd and update the accounting. */
 void	server_disconnect(int fd);
 /*
- * TRIGGER: called from trigger(), keep this connection open and serve
- * what it sends later the same way (a client that wakes the service
- * often, e.g. smtpd waking qmgr per message, saves a connection each
- * time).
+ * TRIGGER: called from trigger(), keep this connection open and hand
+ * what it sends later to trigger() in whole lines (a client that wakes
+ * the service often, e.g. smtpd waking qmgr per message, saves a
+ * connection each time).
  */
 void	server_trigger_keep(void);
 

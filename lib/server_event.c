@@ -8,10 +8,10 @@
  *	done. TRIGGER reads what one connection sends (one read, bounded,
  *	with a deadline), hands it to the service and closes it; the
  *	service may write a short answer first (server_info.reply_fd), or
- *	ask to keep the connection (server_trigger_keep): then each later
- *	read on it is served the same way, until the client closes it. At
- *	most SERVER_TRIGGER_KEPT are kept; they are not clients (a retiring
- *	process does not wait for them).
+ *	ask to keep the connection (server_trigger_keep): then what the
+ *	client sends later is served in whole lines, until it closes the
+ *	connection. At most SERVER_TRIGGER_KEPT are kept; they are not
+ *	clients (a retiring process does not wait for them).
  *	Triggers come in bursts and their clients write before they are
  *	accepted: a wakeup accepts up to SERVER_ACCEPT_BATCH of them and
  *	serves each at once when its bytes are there, without a timer, an
@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -51,6 +52,8 @@ struct server_trigger {
 	int			 fd;
 	int			 lfd;
 	struct event_timer	*timer;
+	size_t			 plen;	/* kept: a line's start, read */
+	char			 part[64];
 };
 
 #define SERVER_ACCEPT_BATCH	64	/* trigger clients per wakeup */
@@ -182,20 +185,37 @@ server_trigger_keep(void)
 	server_keep_asked = 1;
 }
 
-/* A kept connection sent more, or ended. */
+/*
+ * A kept connection sent more, or ended. Its requests are lines: the
+ * service gets whole ones, and the start of a line that one read cut
+ * waits for the rest (bounded: a longer one is dropped).
+ */
 static void
 server_trigger_kept_read(int fd, int events, void *arg)
 {
 	struct server_trigger *t = arg;
-	char buf[SERVER_TRIGGER_MAX];
+	char buf[sizeof(t->part) + SERVER_TRIGGER_MAX];
+	char *nl;
+	size_t have;
 	ssize_t n;
 
 	(void)events;
-	n = read(fd, buf, sizeof(buf));
+	memcpy(buf, t->part, t->plen);
+	n = read(fd, buf + t->plen, SERVER_TRIGGER_MAX);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0) {
-		server_trigger_serve(buf, (size_t)n, fd, t->lfd);
+		have = t->plen + (size_t)n;
+		t->plen = 0;
+		for (nl = buf + have; nl > buf && nl[-1] != '\n'; nl--)
+			;
+		if (have - (size_t)(nl - buf) <= sizeof(t->part)) {
+			t->plen = have - (size_t)(nl - buf);
+			memcpy(t->part, nl, t->plen);
+		}
+		if (nl > buf)
+			server_trigger_serve(buf, (size_t)(nl - buf), fd,
+			    t->lfd);
 		server_keep_asked = 0;
 		return;
 	}

@@ -5,7 +5,8 @@
  * Single (default): greets "echo PID ready", then echoes each line back
  * until "quit" or end of file.
  * -M: the same on the multi-client skeleton (one process, event loop).
- * -T: a trigger service that logs "trigger: TEXT" for what it receives.
+ * -T: a trigger service that logs "trigger: TEXT" for what it receives;
+ *     a request that starts with "K" asks to keep the connection.
  * -x: exit with status 2 right after setup (a service that keeps
  *     failing at startup); -X: abort() instead.
  * -e TEXT: log TEXT at startup (tests look for it).
@@ -103,6 +104,8 @@ static void
 echo_trigger(const char *buf, size_t len, const struct server_info *info)
 {
 	log_info("trigger on %s: %.*s", info->service, (int)len, buf);
+	if (len > 0 && buf[0] == 'K')
+		server_trigger_keep();	/* "K...": keep the connection */
 }
 
 static void

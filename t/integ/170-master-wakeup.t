@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # master: wakeup triggers, the ? flag, and the event-driven skeleton.
 import os
+import re
 import socket
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from postern import Instance, run  # noqa: E402
@@ -28,6 +30,22 @@ def main(t, mode):
          "a trigger gets what is sent")
     t.ok(inst.wait_log(r"trigger on lazy: W"),
          "after its first use the '?' service gets wakeups too")
+
+    # a kept trigger connection (as smtpd's to qmgr): whole lines only,
+    # the start of a line that one read cut waits for its end
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(os.path.join(inst.spool, "public", "lazy"))
+    s.sendall(b"Kone\n")
+    t.ok(inst.wait_log(r"trigger on lazy: Kone\?$"),
+         "a kept connection: its first request is served")
+    s.sendall(b"Ktw")
+    time.sleep(1)           # read by itself
+    s.sendall(b"o\nKthree\n")
+    t.ok(inst.wait_log(r"trigger on lazy: Ktwo\?Kthree\?$"),
+         "... a line cut in two is served whole, with the next one")
+    t.ok(not re.search(r"trigger on lazy: Ktw$", inst.log(), re.M),
+         "... never its first half alone")
+    s.close()
 
     # the multi skeleton: one process serves several clients at once
     path = os.path.join(inst.spool, "private", "multi")

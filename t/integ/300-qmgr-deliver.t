@@ -33,7 +33,7 @@ def main(t, mode):
            r"dsn=2\.0\.0, status=sent" % qid, "the delivery is logged")
     msg = q.read(q.maildir(inst)[0]) if q.maildir(inst) else ""
     t.like(msg, r"(?m)^Subject: one\r?$", "the Maildir file holds it")
-    t.ok(q.queue_empty(inst), "the queue is empty")
+    t.ok(q.wait_empty(inst, t), "the queue is empty")
 
     # an alias, an extension, root, and an address that maps outside
     qid = q.qput(inst, "someone@example.test",

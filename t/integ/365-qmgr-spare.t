@@ -105,7 +105,7 @@ def main(t, mode):
     for i in range(5):
         send(port, "big %d" % i, 40000)
     t.ok(q.wait_maildir(inst, 5), "five messages delivered")
-    t.ok(q.queue_empty(inst), "the queue is empty")
+    t.ok(q.wait_empty(inst, t), "the queue is empty")
     removed = set(q.log_lines(inst, r"qmgr\[\d+\]: ([0-9A-F]+): removed"))
     kept = spares(inst)
     t.ok(kept and set(kept) <= removed,
@@ -142,7 +142,7 @@ def main(t, mode):
         for i in range(n):
             q.qput(inst, "friend@example.test", [q.USER],
                    subject="limit %d, %d" % (limit, i))
-        t.ok(q.wait_maildir(inst, n) and q.queue_empty(inst),
+        t.ok(q.wait_maildir(inst, n) and q.wait_empty(inst, t),
              "queue_file_spare_limit = %d: %d delivered" % (limit, n))
         t.is_(len(spares(inst)), kept, "... %d kept in spare/" % kept)
         if kept:

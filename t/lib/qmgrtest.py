@@ -103,6 +103,13 @@ def queue_empty(inst):
                    ("incoming", "active", "deferred"))
 
 
+def wait_empty(inst, t=None):
+    """The queue drains. A message is in the Maildir a moment before qmgr
+    has local's answer and removes its queue file: wait, do not look
+    once."""
+    return wait_for(lambda: queue_empty(inst), "an empty queue", t)
+
+
 def maildir(inst, user=USER, folder="new"):
     local, domain = user.split("@")
     return sorted(glob.glob(os.path.join(inst.dir, "mail", domain, local,

@@ -76,6 +76,16 @@ server_notify(int fd, uint32_t gen, int state)
 	return -1;
 }
 
+void
+server_info_fill(struct server_info *info, int lfd, int reply_fd)
+{
+	info->service = server_st.service;
+	info->type = server_st.type;
+	info->listen_fd = lfd;
+	info->use_count = server_st.use_count;
+	info->reply_fd = reply_fd;
+}
+
 /* Tell the master; a dead channel means we are done after this client. */
 void
 server_report(int state)

@@ -171,11 +171,7 @@ server_trigger_serve(const char *buf, size_t len, int fd, int lfd)
 {
 	struct server_info info;
 
-	info.service = server_st.service;
-	info.type = server_st.type;
-	info.listen_fd = lfd;
-	info.use_count = server_st.use_count;
-	info.reply_fd = fd;
+	server_info_fill(&info, lfd, fd);
 	server_st.spec->trigger(buf, len, &info);
 }
 
@@ -368,11 +364,7 @@ server_accept_one(int lfd)
 			log_fatal("event_add_fd: %m");
 		return 0;
 	}
-	info.service = server_st.service;
-	info.type = server_st.type;
-	info.listen_fd = lfd;
-	info.use_count = server_st.use_count;
-	info.reply_fd = -1;
+	server_info_fill(&info, lfd, -1);
 	server_st.spec->conn(fd, &info);
 	server_report(SERVER_STATE_AVAIL);
 	if (server_st.max_use > 0 &&

@@ -29,6 +29,8 @@ extern struct server_state server_st;
 /* server.c */
 void	server_exit(int) __attribute__((noreturn));
 void	server_report(int state);
+/* What the service is told of a client from listen socket lfd. */
+void	server_info_fill(struct server_info *, int lfd, int reply_fd);
 int	server_status_eof(void);
 
 /* server_single.c */

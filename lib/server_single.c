@@ -35,11 +35,7 @@ server_single_serve(int fd, int lfd)
 
 	server_st.use_count++;
 	server_report(SERVER_STATE_TAKEN);
-	info.service = server_st.service;
-	info.type = server_st.type;
-	info.listen_fd = lfd;
-	info.use_count = server_st.use_count;
-	info.reply_fd = -1;
+	server_info_fill(&info, lfd, -1);
 	server_st.spec->conn(fd, &info);
 	close(fd);
 	if (server_st.max_use > 0 &&

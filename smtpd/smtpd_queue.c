@@ -4,19 +4,20 @@
  *
  * DESCRIPTION
  *	The file is made at the first accepted recipient (lib/qfile: a
- *	temporary name in incoming/), with the sender and the attributes
- *	of the transaction:
+ *	temporary name in incoming/, or a spare file that qmgr named,
+ *	written where it is under a lock), with the sender and the
+ *	attributes of the transaction:
  *	  client=host[addr]  helo=NAME  protocol=ESMTP
  *	  envid=ID (decoded)  ret=FULL|HDRS  body=7BIT|8BITMIME
  *	  smtputf8=yes  local_uid=N (local submission)
  *	then each recipient as it is accepted, with its ORCPT as received
  *	and its NOTIFY as a canonical list. Content follows at DATA/BDAT.
- *	smtpd_queue_commit fsyncs the file, renames it into incoming/H/
+ *	smtpd_queue_commit fdatasyncs the file, renames it into incoming/H/
  *	and fsyncs that directory (queue_dir_fsync); only then does the
  *	caller say "250 2.0.0 Ok: queued as QID". Any failure aborts the
  *	file: a client that disconnects, times out or is refused mid-DATA
  *	leaves nothing behind (and a crash leaves only a tmp.* file that
- *	qmgr removes, see qfile.h).
+ *	qmgr removes, or a spare file that stays one, see qfile.h).
  *
  *	qmgr is woken through public/qmgr (relative to the queue
  *	directory, our working directory in or out of the jail): "Q" and

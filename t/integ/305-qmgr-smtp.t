@@ -7,7 +7,7 @@ import smtplib
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import TOP, free_port, run, wait_for  # noqa: E402
+from postern import TOP, free_port, run  # noqa: E402
 import qmgrtest as q  # noqa: E402
 
 SMTPD = os.path.join(TOP, "smtpd", "smtpd")
@@ -46,8 +46,7 @@ def main(t, mode):
     t.like(inst.log(), r"%s: to=<postmaster@example\.test>, relay=local, "
            r".*status=sent" % qid, "the delivery is logged with the "
            "SMTP queue ID")
-    t.ok(wait_for(lambda: q.queue_empty(inst), "an empty queue", t),
-         "nothing stays queued")
+    t.ok(q.wait_empty(inst, t), "nothing stays queued")
     inst.teardown()
 
 

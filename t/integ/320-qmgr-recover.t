@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import run, wait_for  # noqa: E402
+from postern import run  # noqa: E402
 import qmgrtest as q  # noqa: E402
 
 
@@ -67,8 +67,7 @@ def main(t, mode):
     t.ok(not os.path.exists(tmp_old), "an old tmp.* file is removed")
     t.ok(os.path.exists(tmp_new), "a fresh tmp.* file is left alone")
     t.ok(os.path.exists(odd), "a file that is not a queue ID is left alone")
-    t.ok(wait_for(lambda: q.queue_empty(inst), "an empty queue", t),
-         "nothing else is queued")
+    t.ok(q.wait_empty(inst, t), "nothing else is queued")
     r = inst.postern("cat", bad)
     t.like(r.stderr, r"bad|corrupt|short|offset|magic",
            "postern cat finds the corrupt file and says what is wrong")

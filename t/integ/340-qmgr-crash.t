@@ -66,8 +66,8 @@ def main(t, mode):
                  t, bound=90)
     th.join()
     t.is_(errors, [], "every message was queued")
-    t.ok(wait_for(lambda: q.queue_empty(inst), "an empty queue", t,
-                  bound=120), "the queue drains after %d kills" % kills)
+    t.ok(q.wait_empty(inst, t, bound=120),
+         "the queue drains after %d kills" % kills)
     got = {}
     for p in q.maildir(inst):
         m = re.search(r"Subject: (crash-\d+)", q.read(p))

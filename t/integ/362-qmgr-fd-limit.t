@@ -7,7 +7,6 @@
 import os
 import resource
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from postern import run  # noqa: E402
@@ -23,11 +22,8 @@ def main(t, mode):
     inst = q.instance(t, mode)
     q.backlog(t, inst, N, "f")
     q.start(inst)
-    deadline = time.time() + 120
-    while time.time() < deadline and not q.queue_empty(inst):
-        time.sleep(0.05)
-    t.ok(q.queue_empty(inst), "the backlog drains under a limit of %d "
-         "descriptors" % FDS)
+    t.ok(q.wait_empty(inst, t, bound=120), "the backlog drains under a "
+         "limit of %d descriptors" % FDS)
     t.ok(q.wait_maildir(inst, N), "all %d are delivered" % N)
     t.is_(os.listdir(os.path.join(inst.spool, "corrupt")), [],
           "nothing went to corrupt/")

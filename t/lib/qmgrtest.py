@@ -103,11 +103,11 @@ def queue_empty(inst):
                    ("incoming", "active", "deferred"))
 
 
-def wait_empty(inst, t=None):
+def wait_empty(inst, t=None, bound=WAIT):
     """The queue drains. A message is in the Maildir a moment before qmgr
     has local's answer and removes its queue file: wait, do not look
     once."""
-    return wait_for(lambda: queue_empty(inst), "an empty queue", t)
+    return wait_for(lambda: queue_empty(inst), "an empty queue", t, bound)
 
 
 def maildir(inst, user=USER, folder="new"):

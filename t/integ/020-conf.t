@@ -94,7 +94,7 @@ is_(out, "myorigin = %s\nsmtpd_banner = %s ESMTP Postern\n" % (h, h),
 
 rc, out, err = run("max_use", "nosuch", confdir=d)
 is_(rc, 1, "an unknown name: exit 1")
-is_(out, "max_use = 100\n", "the known one is still printed")
+is_(out, "max_use = 10000\n", "the known one is still printed")
 like(err, "unknown parameter nosuch", "the unknown one is named")
 
 rc, out, err = run("-n", "-d", confdir=d)
@@ -110,7 +110,7 @@ write(os.path.join(d2, "main.cf"), "max_use = 42\n")
 rc, out, _ = run("max_use", env={"POSTERN_CONFIG_DIR": d2})
 is_(out, "max_use = 42\n", "POSTERN_CONFIG_DIR is used without -c")
 rc, out, _ = run("max_use", confdir=d, env={"POSTERN_CONFIG_DIR": d2})
-is_(out, "max_use = 100\n", "-c wins over POSTERN_CONFIG_DIR")
+is_(out, "max_use = 10000\n", "-c wins over POSTERN_CONFIG_DIR")
 rc, out, _ = run("-x", "config_directory", confdir=d2)
 is_(out, "config_directory = %s\n" % d2, "config_directory follows -c")
 

@@ -148,7 +148,7 @@ test_missing(void)
 
 	sub = xasprintf("%s/nonexistent/", dir);
 	is_int(params_load(sub, NULL, &err), 0, "missing main.cf is fine");
-	is_int(var_max_use, 100, "defaults apply");
+	is_int(var_max_use, 10000, "defaults apply");
 	sub[strlen(sub) - 1] = '\0';
 	is_str(var_config_directory, sub,
 	    "config_directory is where it was read from");
@@ -601,8 +601,8 @@ test_file_shapes(void)
 	    strcmp(set[1], "myorigin") == 0 && set[2] == NULL,
 	    "set names: once each, in file order");
 	good("myorigin =\n", "myorigin", "");
-	good("", "max_use", "100");
-	good("# only comments\n\n   \n", "max_use", "100");
+	good("", "max_use", "10000");
+	good("# only comments\n\n   \n", "max_use", "10000");
 
 	put_len(nul, sizeof(nul) - 1);
 	is_int(load(&err), -1, "a NUL byte is refused");

@@ -37,6 +37,31 @@ qfile_spare_offer(const char *name)
 }
 
 int
+qfile_spare_claim(int fd, const char *path, struct stat *st_r)
+{
+	struct stat now;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return -1;		/* another process writes it now */
+	if (fstat(fd, st_r) < 0 || !S_ISREG(st_r->st_mode) ||
+	    st_r->st_nlink != 1) {
+		/* not a plain file of ours: out of the way */
+		(void)unlink(path);
+		return -1;
+	}
+	/*
+	 * Opened before another writer renamed it into the queue, and
+	 * locked after that writer let go: the file is a message now.
+	 * Only a lock holder moves a file out of spare/, so a file that
+	 * is still there under its name once locked is still a spare.
+	 */
+	if (fstatat(AT_FDCWD, path, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    now.st_dev != st_r->st_dev || now.st_ino != st_r->st_ino)
+		return -1;
+	return 0;
+}
+
+int
 qfile_spare_take(const char *queue_dir, char *path_r, size_t len,
     struct stat *st_r)
 {
@@ -57,15 +82,8 @@ qfile_spare_take(const char *queue_dir, char *path_r, size_t len,
 			spare_n = 0;
 			return -1;
 		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			close(fd);	/* another process writes it now */
-			continue;
-		}
-		if (fstat(fd, st_r) == 0 && S_ISREG(st_r->st_mode) &&
-		    st_r->st_nlink == 1)
+		if (qfile_spare_claim(fd, path_r, st_r) == 0)
 			return fd;
-		/* not a plain file of ours: out of the way, try another */
-		(void)unlink(path_r);
 		close(fd);
 	}
 	return -1;

@@ -14,12 +14,15 @@
  *	qfile_spare_offer, and its next qfile_create takes that file: it
  *	opens it where it is and takes an exclusive flock(2), so no
  *	directory is read and no two processes write the same file (qmgr
- *	may give a name twice after it counted spare/ again), writes over
- *	it from the start, and qfile_commit cuts off what is left of the
- *	old content and renames it from spare/ into incoming/: one rename
- *	per message, as for a new file. The file's blocks are reused as
- *	well as its inode. queue_file_spare_limit bounds how many are
- *	kept; 0 turns reuse off.
+ *	may give a name twice after it counted spare/ again). Once locked,
+ *	the file must still be spare/NAME: a second taker may have opened
+ *	it just before the first one renamed it into incoming/ and let go
+ *	of the lock, and would otherwise write over a queued message. It
+ *	writes over it from the start, and qfile_commit cuts off what is
+ *	left of the old content and renames it from spare/ into incoming/:
+ *	one rename per message, as for a new file. The file's blocks are
+ *	reused as well as its inode. queue_file_spare_limit bounds how
+ *	many are kept; 0 turns reuse off.
  *
  *	A spare file is never a message: nothing reads spare/ but these
  *	functions and qmgr's count, and a file being written stays in
@@ -58,6 +61,14 @@ void	qfile_spare_offer(const char *name);
 struct stat;
 int	qfile_spare_take(const char *queue_dir, char *path_r, size_t len,
 	    struct stat *st_r);
+
+/*
+ * qfile_spare_take's second half, for a file fd already opened at path
+ * in spare/: lock it and make sure it is still a spare (0), or -1 when
+ * another process holds it, or it has been taken into the queue since
+ * it was opened, or it is no plain file (then it is removed).
+ */
+int	qfile_spare_claim(int fd, const char *path, struct stat *st_r);
 
 /*
  * Move the delivered queue file path to queue_dir/spare/name: 0, or -1

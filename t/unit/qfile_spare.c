@@ -133,6 +133,28 @@ main(void)
 		    "a message begun in the spare file");
 		qfile_abort(w);
 		ok(inode_of(spare) == ino, "... given up: still in spare/");
+
+		/*
+		 * Opened by a second taker just before the first renamed it
+		 * into the queue and let go of its lock: not taken again.
+		 */
+		fd2 = open(spare, O_RDWR);
+		ok(fd2 >= 0, "a second taker opens the spare file");
+		qfile_spare_offer(qid);
+		fd = qfile_spare_take(qdir, where, sizeof(where), &st);
+		ok(fd >= 0, "... the first one takes it");
+		snprintf(path2, sizeof(path2), "%s/incoming/queued", qdir);
+		is_int(rename(spare, path2), 0, "... and queues it");
+		close(fd);
+		is_int(qfile_spare_claim(fd2, spare, &st), -1,
+		    "the second one's lock comes too late: not claimed");
+		is_int(inode_of(path2), ino, "... the queued file is left alone");
+		close(fd2);
+		is_int(rename(path2, spare), 0, "back to spare/");
+		fd2 = open(spare, O_RDWR);
+		is_int(qfile_spare_claim(fd2, spare, &st), 0,
+		    "a file still in spare/ once locked is claimed");
+		close(fd2);
 	}
 
 	/* a short message reuses it: same inode, old content cut off */

@@ -361,8 +361,12 @@ int	smtpd_nets_match(const struct smtpd_nets *, const char *addr);
 void	smtpd_nets_free(struct smtpd_nets **);
 
 /* smtpd_peer.c */
-/* Fill in the client's address, port and (verified) name. */
+/* Fill in the client's address and port; the name is "unknown" yet. */
 void	smtpd_peer_lookup(struct smtpd_session *);
+/* The verified name of a TCP client (smtpd_peername_lookup). */
+void	smtpd_peer_name_lookup(struct smtpd_session *);
+/* 1 when the name may wait until the greeting is sent, else 0. */
+int	smtpd_peer_greet_first(struct smtpd_session *);
 /* Before the jail: load what name lookups need. */
 void	smtpd_peer_prepare(void);
 /* The early-talker check before the greeting: 0 ok, -1 hung up. */
@@ -437,6 +441,8 @@ int	smtpd_auth_policy_mail(struct smtpd_session *,
  * smtpd sends before it hangs up.
  */
 int	smtpd_check_peer_limits(struct smtpd_session *, const char **reply_r);
+/* 1 when smtpd_check_peer_limits will ask anvil about this client. */
+int	smtpd_peer_limited(struct smtpd_session *);
 /* At disconnect, for every session that passed the check. */
 void	smtpd_peer_limits_done(struct smtpd_session *);
 

@@ -12,7 +12,9 @@
  *		421 4.7.0 $myhostname Error: too many connections from IP
  *
  *	smtpd_peer_limits_done() is called at the end of every session
- *	for which the check returned 0.
+ *	for which the check returned 0. smtpd_peer_limited() says before
+ *	that whether anvil will be asked (the session then looks up the
+ *	client's name before the greeting, for the log lines).
  *
  *	Only TCP clients are counted, and not those in
  *	smtpd_client_event_limit_exceptions (default $mynetworks, written
@@ -58,17 +60,26 @@ smtpd_check_peer_limits(struct smtpd_session *sess, const char **reply_r)
 	static char reply[SMTPD_TEXT_MAX];
 
 	*reply_r = NULL;
-	if (!(sess->flags & SMTPD_F_INET) || (sess->flags & SMTPD_F_LOCAL) ||
-	    sess->addr[0] == '\0')
+	if (!smtpd_peer_limited(sess))
 		return 0;
-	smtpd_limits_init();
 	if (anvil_limit_connect(sess->info->service, sess->name, sess->addr,
-	    smtpd_nets_match(smtpd_limits_exempt, sess->addr), reply,
-	    sizeof(reply)) < 0) {
+	    0, reply, sizeof(reply)) < 0) {
 		*reply_r = reply;
 		return -1;
 	}
 	return 0;
+}
+
+int
+smtpd_peer_limited(struct smtpd_session *sess)
+{
+	if (!(sess->flags & SMTPD_F_INET) || (sess->flags & SMTPD_F_LOCAL) ||
+	    sess->addr[0] == '\0' ||
+	    (var_smtpd_client_connection_count_limit <= 0 &&
+	    var_smtpd_client_connection_rate_limit <= 0))
+		return 0;
+	smtpd_limits_init();
+	return !smtpd_nets_match(smtpd_limits_exempt, sess->addr);
 }
 
 void

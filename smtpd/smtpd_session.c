@@ -11,6 +11,9 @@
  *	timeout or too many errors, and "disconnect from host[addr]
  *	ehlo=1 mail=1 rcpt=0/1 ... commands=N/M" (each counter is
  *	successes/total, or the total when all succeeded, as Postfix).
+ *	The client's name (and so "connect from") comes right after the
+ *	greeting is sent, overlapping its lookups with the client's EHLO,
+ *	unless the greeting has to wait for it (smtpd_peer_greet_first).
  *
  *	Pipelining (RFC 2920): replies are queued, and sent when the
  *	client has nothing more pipelined, so a batch is answered in one
@@ -243,7 +246,7 @@ smtpd_session(int fd, const struct server_info *info)
 {
 	struct smtpd_session sess;
 	const char *why = NULL;
-	int limited = 0, quit;
+	int limited = 0, quit, greet_first;
 
 	smtpd_session_init(&sess, fd, info);
 	smtpd_peer_lookup(&sess);
@@ -253,7 +256,16 @@ smtpd_session(int fd, const struct server_info *info)
 		goto out;
 	}
 	smtpd_peer_classify(&sess);
-	log_info("connect from %s", sess.namaddr);
+	/*
+	 * The client's name takes two lookups (often DNS round trips): done
+	 * while the client reads the greeting and sends its EHLO, unless
+	 * something before the greeting needs the name.
+	 */
+	greet_first = smtpd_peer_greet_first(&sess);
+	if (!greet_first) {
+		smtpd_peer_name_lookup(&sess);
+		log_info("connect from %s", sess.namaddr);
+	}
 	if (smtpd_check_peer_limits(&sess, &why) < 0) {
 		smtpd_session_refuse(&sess, why);
 		goto out;
@@ -267,6 +279,12 @@ smtpd_session(int fd, const struct server_info *info)
 		goto out;
 	}
 	smtpd_reply(&sess, 220, NULL, "%s", var_smtpd_banner);
+	if (greet_first) {
+		/* an error here is the session loop's to find */
+		(void)smtpd_reply_flush(&sess);
+		smtpd_peer_name_lookup(&sess);
+		log_info("connect from %s", sess.namaddr);
+	}
 	smtpd_session_loop(&sess);
 	quit = sess.cnt_all[SMTPD_CNT_QUIT] > 0;
 	if (!quit && stream_error(sess.io.s) == STREAM_ERR_NONE)

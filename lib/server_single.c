@@ -3,18 +3,28 @@
  *	server_single - the accept loop of a one-client-per-process daemon.
  *
  * DESCRIPTION
- *	poll() on the status channel and the listen sockets; accept one
+ *	epoll on the status channel and the listen sockets; accept one
  *	client, report TAKEN, serve it, report AVAIL. The status channel is
  *	looked at before any listen socket so that a retired process (after
- *	a reload or when the master is gone) takes no new client. Several
- *	processes share each listen socket; losing the accept race is
- *	normal (EAGAIN).
+ *	a reload or when the master is gone) takes no new client.
+ *
+ *	Several processes share each listen socket. With poll() every idle
+ *	one woke for every new client and all but one lost the accept race:
+ *	at 50 SMTP sessions, two wasted wakeups per connection (bench/run:
+ *	12% more messages per second, 10% less CPU without them). The
+ *	listen sockets are therefore registered with EPOLLEXCLUSIVE, and
+ *	the kernel wakes one idle process per client. A process woken so
+ *	must take the client or tell the master: one that leaves instead
+ *	(its tables changed, it was retired) exits, and the master, seeing
+ *	an idle process gone while a client waits, starts another
+ *	(master_reap), whose new registration sees the waiting client.
  *
  * SECURITY
  *	Runs jailed (server.c has dropped privileges before this loop).
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -52,14 +62,20 @@ server_single_serve(int fd, int lfd)
 void
 server_single_loop(void)
 {
-	struct pollfd pfd[1 + SERVER_LISTEN_MAX];
-	int i, n = server_st.nlisten, r, timeout, fd;
+	struct epoll_event ev, evs[1 + SERVER_LISTEN_MAX];
+	int i, n = server_st.nlisten, r, timeout, fd, ep, lfd;
 
-	pfd[0].fd = SERVER_STATUS_FD;
-	pfd[0].events = POLLIN;
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		log_fatal("epoll_create1: %m");
+	ev.events = EPOLLIN;
+	ev.data.fd = SERVER_STATUS_FD;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, SERVER_STATUS_FD, &ev) < 0)
+		log_fatal("epoll_ctl: %m");
 	for (i = 0; i < n; i++) {
-		pfd[1 + i].fd = SERVER_LISTEN_FD + i;
-		pfd[1 + i].events = POLLIN;
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = SERVER_LISTEN_FD + i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, SERVER_LISTEN_FD + i, &ev) < 0)
+			log_fatal("epoll_ctl: %m");
 	}
 	timeout = -1;
 	if (server_st.max_idle > 0)
@@ -68,26 +84,29 @@ server_single_loop(void)
 	for (;;) {
 		if (server_st.retired)
 			server_exit(0);
-		r = poll(pfd, (nfds_t)(1 + n), timeout);
+		r = epoll_wait(ep, evs, 1 + n, timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			log_fatal("poll: %m");
+			log_fatal("epoll_wait: %m");
 		}
 		if (r == 0) {
 			log_debug("idle for %llds: exiting",
 			    server_st.max_idle);
 			server_exit(0);
 		}
-		if (pfd[0].revents != 0 && server_status_eof())
-			server_exit(0);
-		for (i = 0; i < n; i++) {
-			if (pfd[1 + i].revents == 0)
+		for (i = 0; i < r; i++)
+			if (evs[i].data.fd == SERVER_STATUS_FD &&
+			    server_status_eof())
+				server_exit(0);
+		for (i = 0; i < r; i++) {
+			lfd = evs[i].data.fd;
+			if (lfd == SERVER_STATUS_FD)
 				continue;
 			/* leave the client to a process with current tables */
 			if (maps_changed())
 				server_exit(0);
-			fd = accept4(pfd[1 + i].fd, NULL, NULL, SOCK_CLOEXEC);
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0) {
 				if (errno == EAGAIN || errno == EINTR ||
 				    errno == ECONNABORTED)
@@ -97,7 +116,7 @@ server_single_loop(void)
 				log_error("accept: %m");
 				server_exit(1);
 			}
-			server_single_serve(fd, pfd[1 + i].fd);
+			server_single_serve(fd, lfd);
 			break;	/* look at the status channel again */
 		}
 	}

@@ -100,6 +100,8 @@ int	master_listen_open(const struct mastercf_entry *,
 	    int *n_r, char **err_r);
 void	master_listen_close(struct master_listener *, int n, int unlink_it);
 void	master_listen_watch(struct master_service *, int on);
+/* 1 when a client waits on one of the service's listen sockets. */
+int	master_listen_pending(const struct master_service *);
 
 /* master_spawn.c */
 void	master_spawn(struct master_service *);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,22 @@ master_listen_watch(struct master_service *svc, int on)
 			event_del_fd(master_ev, svc->listen[i].fd);
 	}
 	svc->listening = on;
+}
+
+int
+master_listen_pending(const struct master_service *svc)
+{
+	struct pollfd pfd;
+	int i;
+
+	for (i = 0; i < svc->nlisten; i++) {
+		pfd.fd = svc->listen[i].fd;
+		pfd.events = POLLIN;
+		if (pfd.fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+		    (pfd.revents & POLLIN))
+			return 1;
+	}
+	return 0;
 }
 
 /*

@@ -96,6 +96,14 @@ master_reap_one(struct master_child *child, int status)
 		    ++svc->failures >= MASTER_THROTTLE_AFTER)
 			master_throttle(svc);
 		master_service_update(svc);
+		/*
+		 * An idle process may have been the one the kernel woke for
+		 * a new client (one per client: lib/server_single.c), and
+		 * left without it: no other process was told of that client.
+		 */
+		if (child->avail && !svc->throttled &&
+		    !master_stopping && master_listen_pending(svc))
+			master_spawn(svc);
 	}
 	free(child->path);
 	free(child);

@@ -8,16 +8,20 @@
  *	looked at before any listen socket so that a retired process (after
  *	a reload or when the master is gone) takes no new client.
  *
- *	Several processes share each listen socket. With poll() every idle
- *	one woke for every new client and all but one lost the accept race:
- *	at 50 SMTP sessions, two wasted wakeups per connection (bench/run:
- *	12% more messages per second, 10% less CPU without them). The
- *	listen sockets are therefore registered with EPOLLEXCLUSIVE, and
- *	the kernel wakes one idle process per client. A process woken so
- *	must take the client or tell the master: one that leaves instead
- *	(its tables changed, it was retired) exits, and the master, seeing
- *	an idle process gone while a client waits, starts another
- *	(master_reap), whose new registration sees the waiting client.
+ *	Several processes share each listen socket. Watched the usual way,
+ *	every idle one wakes for every new client and all but one lose the
+ *	accept race: at 50 SMTP sessions, two wasted wakeups per connection
+ *	(bench/run: 12% more messages per second, 10% less CPU without
+ *	them). Watched with EPOLLEXCLUSIVE, the kernel wakes one idle
+ *	process per client, but with one client at a time that costs more
+ *	than it saves (below). So a process switches to exclusive when it
+ *	loses most of its accept races, and back after a while.
+ *
+ *	A process woken alone must take the client or tell the master: one
+ *	that leaves instead (its tables changed, it was retired) exits, and
+ *	the master, seeing an idle process gone while a client waits,
+ *	starts another (master_reap), whose new registration sees the
+ *	waiting client.
  *
  * SECURITY
  *	Runs jailed (server.c has dropped privileges before this loop).
@@ -30,6 +34,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -59,24 +64,88 @@ server_single_serve(int fd, int lfd)
 	server_report(SERVER_STATE_AVAIL);
 }
 
+/*
+ * How the listen sockets are watched. Shared (every idle process woken
+ * for each client) costs wasted wakeups when many are idle; exclusive
+ * (one woken) costs latency when few are: with one client at a time it
+ * answered 15 to 18% fewer messages per second on a virtual machine
+ * (the kernel then places the woken process less well). So a process
+ * watches shared until it loses most accept races, and then exclusive
+ * for a while.
+ */
+#define SINGLE_SAMPLE		16	/* listen wakeups judged at once */
+#define SINGLE_EXCL_MS		10000	/* then exclusive this long */
+
+struct single_watch {
+	int		 ep;
+	int		 excl;
+	int		 woken, lost;	/* listen wakeups, lost races */
+	long long	 since;		/* ms when exclusive began */
+};
+
+static long long
+single_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+single_watch_listen(struct single_watch *w, int excl)
+{
+	struct epoll_event ev;
+	int i;
+
+	for (i = 0; i < server_st.nlisten; i++) {
+		if (w->ep >= 0 && w->excl >= 0)
+			(void)epoll_ctl(w->ep, EPOLL_CTL_DEL,
+			    SERVER_LISTEN_FD + i, NULL);
+		ev.events = EPOLLIN | (excl ? EPOLLEXCLUSIVE : 0);
+		ev.data.fd = SERVER_LISTEN_FD + i;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, SERVER_LISTEN_FD + i,
+		    &ev) < 0)
+			log_fatal("epoll_ctl: %m");
+	}
+	w->excl = excl;
+	w->woken = w->lost = 0;
+	w->since = excl ? single_now_ms() : 0;
+}
+
+/* After a listen wakeup: lost is 1 when another process took the client. */
+static void
+single_watch_count(struct single_watch *w, int lost)
+{
+	if (w->excl) {
+		if (single_now_ms() - w->since >= SINGLE_EXCL_MS)
+			single_watch_listen(w, 0);	/* look again */
+		return;
+	}
+	w->woken++;
+	w->lost += lost;
+	if (w->woken < SINGLE_SAMPLE)
+		return;
+	if (2 * w->lost > w->woken)
+		single_watch_listen(w, 1);
+	w->woken = w->lost = 0;
+}
+
 void
 server_single_loop(void)
 {
 	struct epoll_event ev, evs[1 + SERVER_LISTEN_MAX];
-	int i, n = server_st.nlisten, r, timeout, fd, ep, lfd;
+	struct single_watch w;
+	int i, n = server_st.nlisten, r, timeout, fd, lfd;
 
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		log_fatal("epoll_create1: %m");
 	ev.events = EPOLLIN;
 	ev.data.fd = SERVER_STATUS_FD;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, SERVER_STATUS_FD, &ev) < 0)
+	if (epoll_ctl(w.ep, EPOLL_CTL_ADD, SERVER_STATUS_FD, &ev) < 0)
 		log_fatal("epoll_ctl: %m");
-	for (i = 0; i < n; i++) {
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.fd = SERVER_LISTEN_FD + i;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, SERVER_LISTEN_FD + i, &ev) < 0)
-			log_fatal("epoll_ctl: %m");
-	}
+	w.excl = -1;		/* nothing registered yet */
+	single_watch_listen(&w, 0);
 	timeout = -1;
 	if (server_st.max_idle > 0)
 		timeout = server_st.max_idle > INT_MAX / 1000 ? INT_MAX :
@@ -84,7 +153,7 @@ server_single_loop(void)
 	for (;;) {
 		if (server_st.retired)
 			server_exit(0);
-		r = epoll_wait(ep, evs, 1 + n, timeout);
+		r = epoll_wait(w.ep, evs, 1 + n, timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -109,13 +178,16 @@ server_single_loop(void)
 			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0) {
 				if (errno == EAGAIN || errno == EINTR ||
-				    errno == ECONNABORTED)
+				    errno == ECONNABORTED) {
+					single_watch_count(&w, 1);
 					continue;
+				}
 				/* out of fds or memory: let the master
 				   start a fresh process */
 				log_error("accept: %m");
 				server_exit(1);
 			}
+			single_watch_count(&w, 0);
 			server_single_serve(fd, lfd);
 			break;	/* look at the status channel again */
 		}

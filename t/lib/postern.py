@@ -26,6 +26,7 @@ No timing thresholds: every wait polls with a generous bound and only
 fails when the bound is reached.
 """
 
+import atexit
 import os
 import pwd
 import re
@@ -248,6 +249,9 @@ class Instance:
             return ""
 
     def start(self, args=("-f",)):
+        if not getattr(self, "_stop_at_exit", False):
+            atexit.register(self.stop)  # a test that dies leaves nothing
+            self._stop_at_exit = True   # running
         self.logfh = open(self.logfile, "ab")
         self.proc = subprocess.Popen(
             [POSTERN, "-c", self.etc, "start"] + list(args),

@@ -6,7 +6,6 @@ messages put into incoming/ with t/bin/qput (lib/qfile, the writer
 smtpd uses) as mail_owner, and views of the queue and of the Maildirs.
 """
 
-import atexit
 import glob
 import json
 import os
@@ -42,7 +41,6 @@ def instance(t, mode, main=None, services=None):
             "maximal_backoff_time": "2s", "transport_retry_time": "1s"}
     conf.update(main or {})
     inst = Instance(t, mode=mode, services=services or SERVICES, main=conf)
-    atexit.register(inst.stop)      # a test that dies leaves nothing running
     if mode == "root":
         pw = pwd.getpwnam(TEST_USER)
         for d, _, files in os.walk(os.path.join(inst.dir, "mail")):

@@ -33,10 +33,9 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
 #include "maps.h"
 #include "server.h"
@@ -83,15 +82,6 @@ struct single_watch {
 	long long	 since;		/* ms when exclusive began */
 };
 
-static long long
-single_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 single_watch_listen(struct single_watch *w, int excl)
 {
@@ -110,7 +100,7 @@ single_watch_listen(struct single_watch *w, int excl)
 	}
 	w->excl = excl;
 	w->woken = w->lost = 0;
-	w->since = excl ? single_now_ms() : 0;
+	w->since = excl ? event_now_ms() : 0;
 }
 
 /* After a listen wakeup: lost is 1 when another process took the client. */
@@ -118,7 +108,7 @@ static void
 single_watch_count(struct single_watch *w, int lost)
 {
 	if (w->excl) {
-		if (single_now_ms() - w->since >= SINGLE_EXCL_MS)
+		if (event_now_ms() - w->since >= SINGLE_EXCL_MS)
 			single_watch_listen(w, 0);	/* look again */
 		return;
 	}

@@ -135,7 +135,7 @@ int	anvil_valid_ident(const char *s);
 /*
  * smtpd's use (anvil_limit.c), one session at a time per process:
  *
- *	if (anvil_limit_connect(service, host, ip, exempt, reply,
+ *	if (anvil_limit_connect(service, host, ip, reply,
  *	    sizeof(reply)) < 0) {
  *		send reply, CR LF; hang up;
  *	}
@@ -147,8 +147,9 @@ int	anvil_valid_ident(const char *s);
  * and smtpd_client_connection_rate_limit (0: no limit; with both 0 anvil
  * is not asked at all). service is the master.cf service name, host and
  * ip name the client for the log (host "unknown" when it has no name).
- * exempt: the client matches smtpd_client_event_limit_exceptions (the
- * caller matches it as it matches mynetworks): nothing is counted.
+ * A client in smtpd_client_event_limit_exceptions is not counted: the
+ * caller (smtpd_limits.c, which matches it as it matches mynetworks)
+ * does not call this for it.
  *
  * Returns 0 to go on; -1 when a limit is exceeded: a warning is logged
  * (Postfix's "Connection concurrency limit exceeded: N from host[ip]
@@ -163,7 +164,7 @@ int	anvil_valid_ident(const char *s);
  * called any number of times, also when nothing was counted).
  */
 int	anvil_limit_connect(const char *service, const char *host,
-	    const char *ip, int exempt, char *reply_r, size_t len);
+	    const char *ip, char *reply_r, size_t len);
 void	anvil_limit_disconnect(void);
 
 #endif

@@ -37,7 +37,7 @@ static struct {
 
 int
 anvil_limit_connect(const char *service, const char *host, const char *ip,
-    int exempt, char *reply_r, size_t len)
+    char *reply_r, size_t len)
 {
 	struct anvil_reply rep;
 	long long count_limit = var_smtpd_client_connection_count_limit;
@@ -47,7 +47,7 @@ anvil_limit_connect(const char *service, const char *host, const char *ip,
 	anvil_limit_disconnect();
 	if (len > 0)
 		reply_r[0] = '\0';
-	if (exempt || (count_limit <= 0 && rate_limit <= 0))
+	if (count_limit <= 0 && rate_limit <= 0)
 		return 0;
 	if (!anvil_valid_service(service) || !anvil_valid_ident(ip)) {
 		log_warn("anvil: cannot count %s[%s] for service %s: bad "

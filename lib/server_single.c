@@ -89,7 +89,7 @@ single_watch_listen(struct single_watch *w, int excl)
 	int i;
 
 	for (i = 0; i < server_st.nlisten; i++) {
-		if (w->ep >= 0 && w->excl >= 0)
+		if (w->excl >= 0)	/* registered before */
 			(void)epoll_ctl(w->ep, EPOLL_CTL_DEL,
 			    SERVER_LISTEN_FD + i, NULL);
 		ev.events = EPOLLIN | (excl ? EPOLLEXCLUSIVE : 0);

@@ -63,7 +63,7 @@ smtpd_check_peer_limits(struct smtpd_session *sess, const char **reply_r)
 	if (!smtpd_peer_limited(sess))
 		return 0;
 	if (anvil_limit_connect(sess->info->service, sess->name, sess->addr,
-	    0, reply, sizeof(reply)) < 0) {
+	    reply, sizeof(reply)) < 0) {
 		*reply_r = reply;
 		return -1;
 	}

@@ -10,8 +10,11 @@
  * while the parent plays the client, with the library's client or with
  * raw OpenSSL calls where the test needs what the library keeps to
  * itself (a session to resume, an old protocol, one signature type).
- * A child reports through its exit status and through lines it sends
- * over the TLS stream.
+ * A child reports through its exit status, through lines it sends
+ * over the TLS stream, and through a pipe that carries why it failed:
+ * server_wait() keeps that text in the srv, where a test expecting a
+ * failure checks it and an unexpected one shows it as a diagnostic, so
+ * that a passing run prints nothing on stderr.
  */
 #include "config.h"
 
@@ -24,6 +27,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,8 +196,25 @@ struct srv {
 	struct tls_server_ctx *ctx;
 	enum srv_mode	 mode;
 	int		 fd;
+	int		 why_fd;	/* the child's end: why it failed */
 	pid_t		 pid;
+	char		 why[256];	/* what it said, "" if nothing */
 };
+
+/* In the server child: say why it fails, for server_wait(). */
+static void __attribute__((format(printf, 2, 3)))
+srv_why(struct srv *sv, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(sv->why_fd, buf, strlen(buf)) < 0)
+		_exit(8);
+}
 
 static void
 srv_info_line(struct stream *s)
@@ -286,7 +307,7 @@ srv_run(struct srv *sv)
 		stream_puts(s, "220 go ahead\r\n");
 	}
 	if (tls_server_start(s, sv->ctx, &why) < 0) {
-		fprintf(stderr, "# server: %s [%d]\n", why, stream_error(s));
+		srv_why(sv, "%s [%d]", why, stream_error(s));
 		stream_free(&s);
 		_exit(sv->mode == SRV_FAIL ? 3 : 1);
 	}
@@ -322,8 +343,7 @@ srv_run(struct srv *sv)
 			stream_flush(s);
 		}
 		if (stream_error(s) != STREAM_ERR_EOF) {
-			fprintf(stderr, "# server: echo ended: %s\n",
-			    stream_strerror(s));
+			srv_why(sv, "echo ended: %s", stream_strerror(s));
 			code = 7;
 		}
 	}
@@ -336,31 +356,60 @@ static void
 server_start(struct srv *sv, struct tls_server_ctx *ctx, enum srv_mode mode,
     int sp[2])
 {
-	int fd = sp[0];
+	int fd = sp[0], why[2];
 
+	if (pipe2(why, O_CLOEXEC) < 0)
+		bail_out("pipe: %s", strerror(errno));
 	sv->ctx = ctx;
 	sv->mode = mode;
 	sv->fd = fd;
+	sv->why_fd = why[1];
+	sv->why[0] = '\0';
 	fflush(stdout);
 	if ((sv->pid = fork()) < 0)
 		bail_out("fork: %s", strerror(errno));
 	if (sv->pid == 0) {
 		close(sp[1]);	/* else the client's close is never seen */
+		close(why[0]);
 		log_set_hook(NULL);
 		srv_run(sv);
 	}
+	close(why[1]);
+	sv->why_fd = why[0];
 	close(fd);
 }
 
-/* The child's exit code; -1 when it did not exit normally. */
+/*
+ * The child's exit code, -1 when it did not exit normally; sv->why
+ * holds what it said about a failure. A failure the caller does not
+ * expect (want) is shown as a diagnostic.
+ */
+static int
+server_wait_for(struct srv *sv, int want)
+{
+	size_t n = 0;
+	ssize_t r;
+	int status, code;
+
+	while (n < sizeof(sv->why) - 1 &&
+	    (r = read(sv->why_fd, sv->why + n, sizeof(sv->why) - 1 - n)) > 0)
+		n += (size_t)r;
+	sv->why[n] = '\0';
+	close(sv->why_fd);
+	if (waitpid(sv->pid, &status, 0) < 0)
+		code = -1;
+	else
+		code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (code != want)
+		diag("server exit %d: %s", code, sv->why);
+	return code;
+}
+
+/* The child's exit code, which should be 0. */
 static int
 server_wait(struct srv *sv)
 {
-	int status;
-
-	if (waitpid(sv->pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return server_wait_for(sv, 0);
 }
 
 /* --- a raw OpenSSL client on a blocking descriptor -------------------- */
@@ -429,12 +478,13 @@ raw_close(SSL *ssl)
 
 /*
  * A full connection: server in mode, raw client; returns the server's
- * first line (static), *sess_r the client's session (caller frees),
- * *code_r the server's exit status.
+ * first line (static), *sess_r the client's session (caller frees).
+ * fail: NULL when the server should end cleanly, else what its failed
+ * handshake should say (checked here).
  */
 static const char *
 raw_session(struct tls_server_ctx *ctx, SSL_CTX *cc, SSL_SESSION *resume,
-    SSL_SESSION **sess_r, const char *sni, int *code_r)
+    SSL_SESSION **sess_r, const char *sni, const char *fail)
 {
 	static char line[512];
 	struct srv sv;
@@ -452,7 +502,11 @@ raw_session(struct tls_server_ctx *ctx, SSL_CTX *cc, SSL_SESSION *resume,
 	} else
 		strlcpy(line, "handshake failed", sizeof(line));
 	close(sp[1]);
-	*code_r = server_wait(&sv);
+	if (fail == NULL)
+		(void)server_wait(&sv);
+	else
+		ok(server_wait_for(&sv, 1) == 1 && strstr(sv.why, fail) !=
+		    NULL, "the server's handshake fails: %s", sv.why);
 	return line;
 }
 
@@ -830,7 +884,8 @@ test_renegotiation(struct tls_server_ctx *ctx)
 		SSL_free(ssl);
 	}
 	close(sp[1]);
-	server_wait(&sv);
+	ok(server_wait_for(&sv, 7) == 7 && strstr(sv.why, "echo ended") !=
+	    NULL, "the server ends the session: %s", sv.why);
 	SSL_CTX_free(rc);
 }
 
@@ -842,23 +897,21 @@ test_versions(struct tls_server_ctx *ctx)
 	struct tls_server_ctx *ctx13;
 	SSL_CTX *rc;
 	const char *line;
-	int code;
 
 	rc = raw_ctx(TLS1_VERSION, TLS1_1_VERSION, "DEFAULT@SECLEVEL=0", NULL);
-	line = raw_session(ctx, rc, NULL, NULL, NULL, &code);
+	line = raw_session(ctx, rc, NULL, NULL, NULL, "unsupported protocol");
 	is_str(line, "handshake failed", "a TLS 1.1 client is refused");
-	is_int(code, 1, "the server reports a failed handshake");
 	SSL_CTX_free(rc);
 
 	rc = raw_ctx(TLS1_2_VERSION, TLS1_2_VERSION, NULL, NULL);
-	line = raw_session(ctx, rc, NULL, NULL, NULL, &code);
+	line = raw_session(ctx, rc, NULL, NULL, NULL, NULL);
 	like(line, "info TLSv1.2 with cipher ECDHE-ECDSA-AES256-GCM-SHA384 "
 	    "(256/256 bits)", "TLS 1.2 uses ECDHE with AES-GCM");
 	SSL_CTX_free(rc);
 
 	rc = raw_ctx(TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE+AES:!AESGCM",
 	    NULL);
-	line = raw_session(ctx, rc, NULL, NULL, NULL, &code);
+	line = raw_session(ctx, rc, NULL, NULL, NULL, "no shared cipher");
 	is_str(line, "handshake failed", "a CBC-only TLS 1.2 client is "
 	    "refused by the high grade");
 	SSL_CTX_free(rc);
@@ -867,7 +920,8 @@ test_versions(struct tls_server_ctx *ctx)
 	c.protocols = ">=TLSv1.3";
 	ctx13 = server_ctx(&c);
 	rc = raw_ctx(TLS1_2_VERSION, TLS1_2_VERSION, NULL, NULL);
-	line = raw_session(ctx13, rc, NULL, NULL, NULL, &code);
+	line = raw_session(ctx13, rc, NULL, NULL, NULL,
+	    "unsupported protocol");
 	is_str(line, "handshake failed", "protocols >=TLSv1.3 refuses TLS "
 	    "1.2");
 	SSL_CTX_free(rc);
@@ -935,21 +989,21 @@ test_resumption(struct tls_server_ctx *ctx)
 	SSL_SESSION *fresh1 = NULL, *fresh2 = NULL;
 	SSL_CTX *rc;
 	const char *line;
-	int code, v;
+	int v;
 
 	for (v = 0; v < 2; v++) {
 		int ver = v == 0 ? TLS1_3_VERSION : TLS1_2_VERSION;
 		const char *vn = v == 0 ? "TLS 1.3" : "TLS 1.2";
 
 		rc = raw_ctx(ver, ver, NULL, NULL);
-		line = raw_session(ctx, rc, NULL, &sess, NULL, &code);
+		line = raw_session(ctx, rc, NULL, &sess, NULL, NULL);
 		like(line, "reused=0", "%s: a first session is new", vn);
 		ok(sess != NULL && SSL_SESSION_is_resumable(sess),
 		    "%s: the client got a ticket", vn);
 
 		base_conf(&c);
 		other = server_ctx(&c);	/* "another process" */
-		line = raw_session(other, rc, sess, NULL, NULL, &code);
+		line = raw_session(other, rc, sess, NULL, NULL, NULL);
 		like(line, "reused=1", "%s: resumed by another context that "
 		    "read the same ticket key file", vn);
 
@@ -958,8 +1012,8 @@ test_resumption(struct tls_server_ctx *ctx)
 		 * client uses a ticket once, and its server re-issues one
 		 * on resumption only when the key asks for renewal).
 		 */
-		(void)raw_session(other, rc, NULL, &fresh1, NULL, &code);
-		(void)raw_session(other, rc, NULL, &fresh2, NULL, &code);
+		(void)raw_session(other, rc, NULL, &fresh1, NULL, NULL);
+		(void)raw_session(other, rc, NULL, &fresh2, NULL, NULL);
 
 		/* age the file past the timeout: the next context rotates;
 		   a ticket made before it still opens */
@@ -974,7 +1028,7 @@ test_resumption(struct tls_server_ctx *ctx)
 		    == 0 && memcmp(&rotated->tickets->cur, &other->tickets->
 		    cur, sizeof(struct tls_ticket_key)) != 0,
 		    "%s: rotation: a new current key, the old one kept", vn);
-		line = raw_session(rotated, rc, fresh1, &sess2, NULL, &code);
+		line = raw_session(rotated, rc, fresh1, &sess2, NULL, NULL);
 		like(line, "reused=1", "%s: after a rotation the previous key "
 		    "still opens tickets", vn);
 		if (v == 0)
@@ -984,7 +1038,7 @@ test_resumption(struct tls_server_ctx *ctx)
 		base_conf(&c);
 		c.ticket_key_file = ticket_file2;
 		stranger = server_ctx(&c);
-		line = raw_session(stranger, rc, fresh2, NULL, NULL, &code);
+		line = raw_session(stranger, rc, fresh2, NULL, NULL, NULL);
 		like(line, "reused=0", "%s: not by one with other keys", vn);
 		SSL_SESSION_free(sess2);
 		SSL_SESSION_free(fresh1);
@@ -1004,7 +1058,7 @@ test_resumption(struct tls_server_ctx *ctx)
 	c.session_timeout = 0;
 	other = server_ctx(&c);
 	rc = raw_ctx(TLS1_3_VERSION, TLS1_3_VERSION, NULL, NULL);
-	line = raw_session(other, rc, NULL, &sess, NULL, &code);
+	line = raw_session(other, rc, NULL, &sess, NULL, NULL);
 	ok(sess == NULL || !SSL_SESSION_is_resumable(sess),
 	    "session_cache_timeout 0: no ticket");
 	SSL_SESSION_free(sess);
@@ -1299,7 +1353,12 @@ test_client_verify(struct tls_server_ctx *ctx)
 			    tls_level_name(cases[i].level), cases[i].name,
 			    why != NULL ? why : "accepted");
 		stream_free(&s);
-		server_wait(&sv);
+		if (cases[i].ok)
+			(void)server_wait(&sv);
+		else
+			ok(server_wait_for(&sv, 3) == 3 && strstr(sv.why,
+			    "alert") != NULL, "the server hears why: %s",
+			    sv.why);
 		tls_client_ctx_free(&cctx);
 	}
 

@@ -101,12 +101,26 @@ man/postern.conf.5: man/postern.conf.5.in build-aux/genman
 # --- tests --------------------------------------------------------------
 tests: all $(UNIT_TESTS) $(TBINS)
 
+# make check runs the test files JOBS at a time: by default twice the
+# CPUs, as an integration test spends most of its time waiting for its
+# servers (JOBS=1: one at a time). A test that cannot share the machine
+# with others says so on a line "# check: serial (why)" and runs after
+# them, alone.
+JOBS = $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
+INTEG_TESTS = $(sort $(wildcard t/integ/*.t))
+SERIAL_TESTS = $(shell grep -l '^\# check: serial' $(INTEG_TESTS) /dev/null)
+PARALLEL_TESTS = $(filter-out $(SERIAL_TESTS),$(INTEG_TESTS)) $(UNIT_TESTS)
+
 check: tests
 	@build-aux/deps.sh -q
-	prove -r t/
+	@s=0; echo "prove -j$(JOBS) (t/integ, then t/unit)"; \
+	prove -j$(JOBS) $(PARALLEL_TESTS) || s=1; \
+	if [ -n "$(SERIAL_TESTS)" ]; then \
+		echo "prove (tests that run alone: # check: serial)"; \
+		prove $(SERIAL_TESTS) || s=1; fi; exit $$s
 
 check-unit: tests
-	prove t/unit/
+	prove -j$(JOBS) t/unit/
 
 # --- benchmark (never part of check) -------------------------------------
 # Postern against Postfix on this machine with smtp-source; see

@@ -156,14 +156,29 @@ def proc_status(pid):
 
 
 def ensure_user(name):
-    """Create a system user for the services (root only)."""
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home",
-                        "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", name], check=True)
-        return pwd.getpwnam(name)
+    """Create a system user for the services (root only). Tests run in
+    parallel: another one may be adding the same user, or holding the
+    password file's lock for its own, so a failed useradd is retried
+    until the user exists (bounded)."""
+    end = time.monotonic() + WAIT
+    while True:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+        r = subprocess.run(["useradd", "--system", "--no-create-home",
+                            "--home-dir", "/nonexistent",
+                            "--shell", "/usr/sbin/nologin", name],
+                           capture_output=True, text=True)
+        if r.returncode == 0 or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    if r.returncode != 0:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            raise RuntimeError("useradd %s: %s" % (name, r.stderr.strip()))
+    return pwd.getpwnam(name)
 
 
 class Client:

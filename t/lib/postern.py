@@ -220,6 +220,8 @@ class Instance:
         self.t = t
         self.mode = mode
         self.proc = None
+        self.master_pid = None
+        self.wrapped = False
         self.log_pos = 0
         self.dir = tempfile.mkdtemp(prefix="postern-t.")
         os.chmod(self.dir, 0o755)
@@ -263,21 +265,35 @@ class Instance:
         except OSError:
             return ""
 
-    def start(self, args=("-f",)):
+    def _ready_pid(self):
+        """The pid in the state file of a master that has started."""
+        m = re.search(r"^pid (\d+)$", self.statefile(), re.M)
+        if m is None:
+            return None
+        pid = int(m.group(1))
+        if not self.wrapped:
+            return pid if pid == self.proc.pid else None
+        return pid if pid_alive(pid) else None
+
+    def start(self, args=("-f",), wrap=()):
+        """wrap: a command that runs `postern start` (strace ...); the
+        master is then its child, and master_pid says which."""
         if not getattr(self, "_stop_at_exit", False):
             atexit.register(self.stop)  # a test that dies leaves nothing
             self._stop_at_exit = True   # running
         self.logfh = open(self.logfile, "ab")
+        self.wrapped = bool(wrap)
         self.proc = subprocess.Popen(
-            [POSTERN, "-c", self.etc, "start"] + list(args),
+            list(wrap) + [POSTERN, "-c", self.etc, "start"] + list(args),
             stdout=self.logfh, stderr=self.logfh, stdin=subprocess.DEVNULL)
-        ok = wait_for(lambda: ("pid %d\n" % self.proc.pid) in
-                      self.statefile() or self.proc.poll() is not None,
+        ok = wait_for(lambda: self._ready_pid() is not None or
+                      self.proc.poll() is not None,
                       "the master to be ready", self.t)
         if not ok or self.proc.poll() is not None:
             self.t.diag(self.log())
             raise RuntimeError("the master did not start")
-        return self.proc.pid
+        self.master_pid = self._ready_pid()
+        return self.master_pid
 
     def log(self):
         try:
@@ -299,7 +315,7 @@ class Instance:
         for d in os.listdir("/proc"):
             if d.isdigit():
                 st = proc_status(int(d))
-                if st.get("PPid") == str(self.proc.pid) and \
+                if st.get("PPid") == str(self.master_pid) and \
                         not st.get("State", "").startswith("Z"):
                     out.append(int(d))
         return out
@@ -328,7 +344,13 @@ class Instance:
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
+        if self.wrapped and self.master_pid is not None:
+            try:
+                os.kill(self.master_pid, signal.SIGTERM)
+            except OSError:
+                self.proc.send_signal(signal.SIGTERM)
+        else:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             return self.proc.wait(timeout=WAIT + 15)
         except subprocess.TimeoutExpired:

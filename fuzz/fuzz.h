@@ -18,6 +18,10 @@
  *	still formatted, so the formatting is fuzzed too) and turns a
  *	log_fatal into an abort: no input from a peer may end a process.
  *
+ *	fuzz_tmpdir makes a scratch directory once per process (on tmpfs
+ *	when there is one, as harnesses that write files would otherwise
+ *	wait for fsync), removed at exit.
+ *
  *	struct fuzz_in takes control bytes (chunk sizes, flags) from the
  *	front of an input; past its end every take returns 0.
  */
@@ -28,6 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -57,6 +62,33 @@ fuzz_quiet_log(void)
 {
 	log_set_level(LOG_LEVEL_DEBUG);
 	log_set_hook(fuzz_log_hook);
+}
+
+static char fuzz_tmp[64];
+
+static inline void
+fuzz_tmpdir_remove(void)
+{
+	char cmd[sizeof(fuzz_tmp) + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fuzz_tmp);
+	if (fuzz_tmp[0] != '\0' && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", fuzz_tmp);
+}
+
+static inline const char *
+fuzz_tmpdir(const char *name)
+{
+	if (fuzz_tmp[0] != '\0')
+		return fuzz_tmp;
+	snprintf(fuzz_tmp, sizeof(fuzz_tmp), "%s/fuzz-%s.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", name);
+	if (mkdtemp(fuzz_tmp) == NULL) {
+		perror(fuzz_tmp);
+		abort();
+	}
+	atexit(fuzz_tmpdir_remove);
+	return fuzz_tmp;
 }
 
 struct fuzz_in {

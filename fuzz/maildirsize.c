@@ -29,20 +29,7 @@
 #include "maildir.h"
 #include "maildir_quota.h"
 
-/* on tmpfs when there is one: the rebuild fsyncs */
-static char fz_dir[64];
 static struct maildir *fz_md;
-
-static void
-fz_cleanup(void)
-{
-	char cmd[sizeof(fz_dir) + 16];
-
-	maildir_close(&fz_md);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fz_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", fz_dir);
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -53,12 +40,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_log();
-	snprintf(fz_dir, sizeof(fz_dir), "%s/fuzz-maildirsize.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(fz_dir) == NULL)
-		abort();
-	atexit(fz_cleanup);
-	if ((rootfd = open(fz_dir, O_RDONLY | O_DIRECTORY)) < 0 ||
+	if ((rootfd = open(fuzz_tmpdir("maildirsize"), O_RDONLY |
+	    O_DIRECTORY)) < 0 ||
 	    maildir_open(rootfd, "md", MAILDIR_CREATE, &fz_md, &err) < 0) {
 		fprintf(stderr, "maildir: %s\n", err);
 		abort();

@@ -35,13 +35,28 @@ TAP_OBJ = t/tap.o
 prog_srcs = $(sort $(wildcard $(dir $(1))*.c))
 prog_objs = $(patsubst %.c,%.o,$(call prog_srcs,$(1)))
 ALL_PROG_OBJS := $(foreach p,$(PROGRAMS) $(DAEMONS),$(call prog_objs,$(p)))
+
+# Fuzz harnesses (fuzz/README): fuzz/NAME.c, its seeds in fuzz/corpus/NAME/.
+# A harness of a program's internals links that program's objects except
+# main.o; name the program here, one line per such harness.
+FUZZ_PROG_smtpd_session = smtpd/smtpd
+FUZZ_PROG_bdat = smtpd/smtpd
+FUZZ_PROG_local_request = delivery/local/local
+
+FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
+FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))
+FUZZ_TESTS := $(FUZZ_SRCS:.c=.t)
+fuzz_prog_objs = $(if $(FUZZ_PROG_$(1)),$(filter-out \
+	$(dir $(FUZZ_PROG_$(1)))main.o,$(call prog_objs,$(FUZZ_PROG_$(1)))))
+
 ALL_OBJS := $(LIB_OBJS) $(ALL_PROG_OBJS) $(UNIT_SRCS:.c=.o) $(TBIN_SRCS:.c=.o) $(TAP_OBJ) \
-	build-aux/genman.o
+	build-aux/genman.o $(FUZZ_SRCS:.c=.o) fuzz/replay.o
 
 MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
-.PHONY: all check check-unit tests deps install clean distclean run bench
+.PHONY: all check check-unit tests deps install clean distclean run bench fuzz \
+	fuzz-merge
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
 
@@ -98,8 +113,15 @@ build-aux/genman: build-aux/genman.o $(LIB)
 man/postern.conf.5: man/postern.conf.5.in build-aux/genman
 	build-aux/genman man/postern.conf.5.in > $@.tmp && mv $@.tmp $@
 
+# Each harness with the plain replay driver: a TAP test of its corpus.
+define fuzz_replay_rule
+fuzz/$(1).t: fuzz/$(1).o fuzz/replay.o $(call fuzz_prog_objs,$(1)) $(LIB)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_replay_rule,$(n))))
+
 # --- tests --------------------------------------------------------------
-tests: all $(UNIT_TESTS) $(TBINS)
+tests: all $(UNIT_TESTS) $(TBINS) $(FUZZ_TESTS)
 
 # make check runs the test files JOBS at a time: by default twice the
 # CPUs, as an integration test spends most of its time waiting for its
@@ -114,13 +136,52 @@ PARALLEL_TESTS = $(filter-out $(SERIAL_TESTS),$(INTEG_TESTS)) $(UNIT_TESTS)
 check: tests
 	@build-aux/deps.sh -q
 	@s=0; echo "prove -j$(JOBS) (t/integ, then t/unit)"; \
-	prove -j$(JOBS) $(PARALLEL_TESTS) || s=1; \
+	prove -j$(JOBS) $(PARALLEL_TESTS) $(FUZZ_TESTS) || s=1; \
 	if [ -n "$(SERIAL_TESTS)" ]; then \
 		echo "prove (tests that run alone: # check: serial)"; \
 		prove $(SERIAL_TESTS) || s=1; fi; exit $$s
 
 check-unit: tests
-	prove -j$(JOBS) t/unit/
+	prove -j$(JOBS) t/unit/ $(FUZZ_TESTS)
+
+# --- fuzzing (never part of check; fuzz/README) ---------------------------
+# libFuzzer builds with clang, ASan and UBSan in fuzz/build/, apart from
+# the normal objects. `make fuzz` runs every harness FUZZ_SECONDS,
+# `make fuzz FUZZ=addr` one; `make fuzz-merge FUZZ=addr` folds what the
+# runs found into the committed corpus, minimised.
+FUZZ_CC = clang-14
+FUZZ_SECONDS = 60
+FUZZ = $(FUZZ_NAMES)
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LIB = fuzz/build/libpostern.a
+
+fuzz/build/%.o: %.c config.h config.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_LIB): $(addprefix fuzz/build/,$(LIB_OBJS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define fuzz_bin_rule
+fuzz/build/$(1): fuzz/build/fuzz/$(1).o \
+    $(addprefix fuzz/build/,$(call fuzz_prog_objs,$(1))) $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ \
+		$$(filter %.o,$$^) $(FUZZ_LIB) $$(LIBS)
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_bin_rule,$(n))))
+
+fuzz:
+	@build-aux/deps.sh -q fuzz
+	$(MAKE) $(addprefix fuzz/build/,$(FUZZ))
+	@for n in $(FUZZ); do fuzz/run $$n $(FUZZ_SECONDS) || exit 1; done
+
+fuzz-merge:
+	@build-aux/deps.sh -q fuzz
+	$(MAKE) $(addprefix fuzz/build/,$(FUZZ))
+	@for n in $(FUZZ); do fuzz/run -merge $$n || exit 1; done
 
 # --- benchmark (never part of check) -------------------------------------
 # Postern against Postfix on this machine with smtp-source; see
@@ -162,11 +223,13 @@ install: all
 
 clean:
 	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) $(LIB) $(PROGRAMS) $(DAEMONS) \
-		$(UNIT_TESTS) $(TBINS) build-aux/genman man/postern.conf.5
+		$(UNIT_TESTS) $(TBINS) build-aux/genman man/postern.conf.5 \
+		$(FUZZ_TESTS) $(FUZZ_LIB) $(addprefix fuzz/build/,$(FUZZ_NAMES))
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
 distclean: clean
 	rm -f config.h config.mk config.status config.log configure
-	rm -rf autom4te.cache
+	rm -rf autom4te.cache fuzz/build
 
--include $(ALL_OBJS:.o=.d)
+-include $(ALL_OBJS:.o=.d) $(wildcard fuzz/build/*/*.d fuzz/build/*/*/*.d \
+	fuzz/build/*/*/*/*.d)

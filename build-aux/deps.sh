@@ -3,14 +3,20 @@
 # are installed. As root, installs what is missing (apt-get update first);
 # otherwise prints the exact apt-get line and fails.
 #
-# Usage: build-aux/deps.sh [-q]     (-q: say nothing when all is present)
+# Usage: build-aux/deps.sh [-q] [fuzz]
+#	-q	say nothing when all is present
+#	fuzz	also what `make fuzz` needs (clang's libFuzzer); plain
+#		builds and `make check` never ask for it
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
 libcrypt-dev perl db-util python3 openssl swaks pflogsumm
 libnet-ssleay-perl libio-socket-ssl-perl"
 
+FUZZ_PKGS="clang-14 libclang-rt-14-dev libfuzzer-14-dev"
+
 quiet=0
-[ "$1" = "-q" ] && quiet=1
+[ "$1" = "-q" ] && { quiet=1; shift; }
+[ "$1" = "fuzz" ] && PKGS="$PKGS $FUZZ_PKGS"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	[ $quiet = 1 ] || echo "deps: not a Debian system; install by hand:" $PKGS >&2

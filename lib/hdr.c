@@ -61,8 +61,12 @@ hdr_emit(struct hdr_scan *hs)
 		goto out;
 	}
 	*colon = '\0';
-	/* field-name = 1*ftext (printable, not ':' or space) */
-	for (char *p = f; *p != '\0'; p++)
+	/*
+	 * field-name = 1*ftext (printable, not ':' or space), every byte
+	 * up to the colon: a NUL must not cut the name short (to "" or to
+	 * "Received" of "Received\0x").
+	 */
+	for (char *p = f; p < colon; p++)
 		if ((unsigned char)*p <= 32 || (unsigned char)*p > 126) {
 			hs->state = HS_BODY;
 			hs->done = 1;

@@ -55,7 +55,7 @@ mq_number(const char **pp, const char *end, long long *v)
 		p++;
 	}
 	for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
-		if (n > (LLONG_MAX - 9) / 10)
+		if (n > (LLONG_MAX - (*p - '0')) / 10)
 			return -1;
 		n = n * 10 + (*p - '0');
 	}

@@ -243,24 +243,22 @@ anvil_do_disconnect(struct anvil_conn *c, const char *service,
 	return anvil_reply_status(c, ANVIL_STAT_OK);
 }
 
+static const char *const anvil_verbs[] = {
+	ANVIL_REQ_CONNECT, ANVIL_REQ_DISCONNECT, NULL
+};
+
 /* One request; -1 closes the connection. */
 static int
 anvil_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 {
 	struct anvil_conn *c = arg;
-	const char *verb, *service, *ident;
+	const char *service, *ident;
+	int verb;
 
-	(void)conn;
-	if (ipc_get_str(r, "req", &verb) < 0) {
-		ipc_log_rec_error(c->ch, r);
+	if ((verb = ipc_conn_verb(conn, r, anvil_verbs)) == -1)
 		return -1;
-	}
-	if (strcmp(verb, ANVIL_REQ_CONNECT) != 0 &&
-	    strcmp(verb, ANVIL_REQ_DISCONNECT) != 0) {
-		/* a newer client: refuse the verb, keep the connection */
-		log_warn("%s: unknown request \"%.32s\"", c->ch->peer, verb);
+	if (verb < 0)	/* a newer client: refuse, keep the connection */
 		return anvil_reply_status(c, ANVIL_STAT_FAIL);
-	}
 	if (ipc_get_strn(r, "service", ANVIL_SERVICE_MAX, &service) < 0 ||
 	    ipc_get_strn(r, "ident", ANVIL_IDENT_MAX, &ident) < 0 ||
 	    ipc_end(r) < 0) {
@@ -272,7 +270,7 @@ anvil_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 		    "address", c->ch->peer);
 		return -1;
 	}
-	if (strcmp(verb, ANVIL_REQ_CONNECT) == 0)
+	if (verb == 0)
 		return anvil_do_connect(c, service, ident);
 	return anvil_do_disconnect(c, service, ident);
 }
@@ -281,18 +279,15 @@ void
 anvil_server_conn(int fd, const struct server_info *info)
 {
 	struct anvil_conn *c = xcalloc(1, sizeof(*c));
-	struct ipc_conn_params p;
+	const struct ipc_conn_params p = {
+		.loop = server_loop(),
+		.out_max = ANVIL_OUT_MAX,
+		.request = anvil_request,
+		.close = anvil_conn_close,
+		.arg = c,
+	};
 
 	(void)info;
-	memset(&p, 0, sizeof(p));
-	p.loop = server_loop();
-	p.rec_max = ANVIL_REC_MAX;
-	p.out_max = ANVIL_OUT_MAX;
-	p.request = anvil_request;
-	p.close = anvil_conn_close;
-	p.arg = c;
-	c->conn = ipc_conn_new(fd, "anvil client", &p);
+	c->conn = ipc_conn_serve(fd, &anvil_proto, &p);
 	c->ch = &c->conn->ch;
-	ipc_conn_start(c->conn, ANVIL_PROTO, ANVIL_PROTO_MAJOR,
-	    ANVIL_PROTO_MINOR);
 }

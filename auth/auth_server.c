@@ -132,6 +132,8 @@ auth_conn_answer(struct auth_conn *c, const struct auth_ans *a)
 	return ret;
 }
 
+static const char *const auth_verbs[] = { AUTH_REQ_VERIFY, NULL };
+
 /* One question; -1 closes the connection. */
 static int
 auth_conn_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
@@ -139,17 +141,13 @@ auth_conn_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 	struct auth_conn *c = arg;
 	struct auth_req q;
 	struct auth_ans a;
-	const char *verb, *pw = NULL;
+	const char *pw = NULL;
 	int ret;
 
-	(void)conn;
-	if (ipc_get_str(r, "req", &verb) < 0) {
-		ipc_log_rec_error(c->ch, r);
+	if ((ret = ipc_conn_verb(conn, r, auth_verbs)) == -1)
 		return -1;
-	}
-	if (strcmp(verb, AUTH_REQ_VERIFY) != 0) {
+	if (ret < 0) {
 		/* a newer client: refuse the verb, keep the connection */
-		log_warn("%s: unknown request \"%.32s\"", c->ch->peer, verb);
 		memset(&a, 0, sizeof(a));
 		a.status = AUTH_STAT_TEMP;
 		return auth_conn_answer(c, &a);
@@ -188,20 +186,17 @@ void
 auth_server_conn(int fd, const struct server_info *info)
 {
 	struct auth_conn *c = xcalloc(1, sizeof(*c));
-	struct ipc_conn_params p;
+	const struct ipc_conn_params p = {
+		.loop = server_loop(),
+		.out_max = AUTH_OUT_MAX,
+		/* passwords: the input buffer is allocated once and wiped */
+		.flags = IPC_CONN_SECRET,
+		.request = auth_conn_request,
+		.close = auth_conn_close,
+		.arg = c,
+	};
 
 	(void)info;
-	memset(&p, 0, sizeof(p));
-	p.loop = server_loop();
-	p.rec_max = AUTH_REC_MAX;
-	p.out_max = AUTH_OUT_MAX;
-	/* passwords: the input buffer is allocated once and wiped */
-	p.flags = IPC_CONN_SECRET;
-	p.request = auth_conn_request;
-	p.close = auth_conn_close;
-	p.arg = c;
-	c->conn = ipc_conn_new(fd, "auth client", &p);
+	c->conn = ipc_conn_serve(fd, &auth_proto, &p);
 	c->ch = &c->conn->ch;
-	ipc_conn_start(c->conn, AUTH_PROTO, AUTH_PROTO_MAJOR,
-	    AUTH_PROTO_MINOR);
 }

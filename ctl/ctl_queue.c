@@ -69,18 +69,19 @@ ctl_queue_load(void)
 	return 0;
 }
 
-static int
-ctl_queue_open(struct ipc_chan *ch)
+static struct qmgr_clnt *
+ctl_queue_open(void)
 {
-	const char *err;
+	struct qmgr_clnt *qc;
+	char *err = NULL;
 
 	if (ctl_queue_load() < 0)
-		return -1;
-	if (qmgr_clnt_open(var_queue_directory, ch, &err) < 0) {
+		return NULL;
+	if ((qc = qmgr_clnt_open(var_queue_directory, &err)) == NULL) {
 		fprintf(stderr, "postern: %s\n", err);
-		return -1;
+		free(err);
 	}
-	return 0;
+	return qc;
 }
 
 /* Text without control characters. */
@@ -172,17 +173,18 @@ static int
 ctl_queue_list(int json)
 {
 	struct ctl_queue_sum sum = { json, 0, 0 };
-	struct ipc_chan ch;
-	const char *err;
+	struct qmgr_clnt *qc;
+	char *err = NULL;
 	int r;
 
-	if (ctl_queue_open(&ch) < 0)
+	if ((qc = ctl_queue_open()) == NULL)
 		return 1;
-	r = qmgr_clnt_list(&ch, ctl_queue_entry, &sum, NULL, &err);
-	close(ch.fd);
+	r = qmgr_clnt_list(qc, ctl_queue_entry, &sum, NULL, &err);
+	qmgr_clnt_free(&qc);
 	if (r < 0) {
 		fflush(stdout);
 		fprintf(stderr, "postern: %s\n", err);
+		free(err);
 		return 1;
 	}
 	if (!json) {
@@ -201,8 +203,8 @@ ctl_queue_action(const char *verb, char **ids, int n)
 {
 	static char all[] = "ALL";
 	static char *allv[] = { all };
-	struct ipc_chan ch;
-	const char *err;
+	struct qmgr_clnt *qc;
+	char *err = NULL;
 	uint64_t done;
 	char *text;
 	int i;
@@ -217,15 +219,16 @@ ctl_queue_action(const char *verb, char **ids, int n)
 		ids = allv;
 		n = 1;
 	}
-	if (ctl_queue_open(&ch) < 0)
+	if ((qc = ctl_queue_open()) == NULL)
 		return 1;
-	if (qmgr_clnt_request(&ch, verb, ids, (size_t)n, &done, &text,
+	if (qmgr_clnt_request(qc, verb, ids, (size_t)n, &done, &text,
 	    &err) < 0) {
-		close(ch.fd);
+		qmgr_clnt_free(&qc);
 		fprintf(stderr, "postern: %s\n", err);
+		free(err);
 		return 1;
 	}
-	close(ch.fd);
+	qmgr_clnt_free(&qc);
 	if (strcmp(verb, "flush") == 0)
 		printf("postern: deferred mail is being delivered now\n");
 	else

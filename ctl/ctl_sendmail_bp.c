@@ -164,8 +164,7 @@ sendmail_bp(const struct sendmail_opts *opts)
 {
 	struct sendmail_qlist l;
 	unsigned long long total = 0;
-	struct ipc_chan ch;
-	const char *err;
+	struct qmgr_clnt *qc;
 	char *qargv[] = { "queue", NULL };
 	size_t i;
 	char *top;
@@ -173,8 +172,8 @@ sendmail_bp(const struct sendmail_opts *opts)
 
 	(void)opts;
 	/* the queue manager's listing, when it answers */
-	if (qmgr_clnt_open(var_queue_directory, &ch, &err) == 0) {
-		close(ch.fd);
+	if ((qc = qmgr_clnt_open(var_queue_directory, NULL)) != NULL) {
+		qmgr_clnt_free(&qc);
 		return ctl_queue(1, qargv);
 	}
 	memset(&l, 0, sizeof(l));

@@ -4,16 +4,16 @@
  *	see anvil_clnt.h.
  *
  * DESCRIPTION
- *	One blocking connection, opened on first use and kept for the
- *	process's life (an smtpd process serves up to max_use sessions).
- *	A request that finds the connection dead (the master restarted
- *	anvil, or it exited) is retried once on a new connection; every
- *	other failure closes the connection, so the next request starts
- *	clean.
+ *	One blocking connection (lib/ipc_clnt), opened on first use and
+ *	kept for the process's life (an smtpd process serves up to max_use
+ *	sessions). A connect request that finds the connection dead (the
+ *	master restarted anvil, or it exited) is sent again once on a new
+ *	connection; every other failure closes the connection, so the next
+ *	request starts clean.
  *
- *	A disconnect is never retried on a new connection: a new server
- *	does not know the session, and the old one ended it when our
- *	connection closed.
+ *	A disconnect is never sent on a new connection: a new server does
+ *	not know the session, and the old one ended it when our connection
+ *	closed.
  *
  * SECURITY
  *	The server's replies are parsed strictly (ipc getters with ranges,
@@ -22,23 +22,27 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "anvil_clnt.h"
+#include "err.h"
 #include "ipc.h"
-#include "sock.h"
+#include "ipc_clnt.h"
 #include "xmalloc.h"
 
+const struct ipc_proto anvil_proto = {
+	.name = "anvil",
+	.major = 1,
+	.minor = 0,
+	.socket = "private/anvil",
+	.client = "anvil client",
+	.rec_max = ANVIL_REC_MAX,
+	.timeout_ms = ANVIL_TIMEOUT_DEFAULT,
+};
+
 struct anvil_clnt {
-	char		*path;
-	int		 timeout_ms;
-	int		 fd;
-	struct ipc_chan	 ch;
-	char		 err[IPC_ERR_MAX + 64];
+	struct ipc_clnt	*ipc;
 };
 
 struct anvil_clnt *
@@ -46,18 +50,8 @@ anvil_clnt_new(const char *path, int timeout_ms)
 {
 	struct anvil_clnt *ac = xcalloc(1, sizeof(*ac));
 
-	ac->path = xstrdup(path != NULL ? path : ANVIL_SOCKET);
-	ac->timeout_ms = timeout_ms > 0 ? timeout_ms : ANVIL_TIMEOUT_DEFAULT;
-	ac->fd = -1;
+	ac->ipc = ipc_clnt_new(&anvil_proto, path, timeout_ms, NULL);
 	return ac;
-}
-
-static void
-anvil_clnt_close(struct anvil_clnt *ac)
-{
-	if (ac->fd >= 0)
-		close(ac->fd);
-	ac->fd = -1;
 }
 
 void
@@ -65,16 +59,9 @@ anvil_clnt_free(struct anvil_clnt **acp)
 {
 	if (*acp == NULL)
 		return;
-	anvil_clnt_close(*acp);
-	free((*acp)->path);
+	ipc_clnt_free(&(*acp)->ipc);
 	free(*acp);
 	*acp = NULL;
-}
-
-const char *
-anvil_clnt_error(const struct anvil_clnt *ac)
-{
-	return ac->err;
 }
 
 static int
@@ -105,84 +92,35 @@ anvil_valid_ident(const char *s)
 	return anvil_valid(s, ".:%_-[]", ANVIL_IDENT_MAX);
 }
 
-/* Connect and check the announcement; 0 or -1 with ac->err. */
-static int
-anvil_clnt_open(struct anvil_clnt *ac)
-{
-	int secs = (ac->timeout_ms + 999) / 1000;
-
-	if ((ac->fd = sock_connect_unix(ac->path, secs)) < 0) {
-		snprintf(ac->err, sizeof(ac->err), "connect to %s: %s",
-		    ac->path, strerror(errno));
-		return -1;
-	}
-	ipc_chan_init(&ac->ch, ac->fd, "anvil");
-	ac->ch.max = ANVIL_REC_MAX;
-	ac->ch.timeout_ms = ac->timeout_ms;
-	if (ipc_hello_recv(&ac->ch, ANVIL_PROTO, ANVIL_PROTO_MAJOR,
-	    NULL) < 0) {
-		snprintf(ac->err, sizeof(ac->err), "%s: %s", ac->path,
-		    ac->ch.err);
-		anvil_clnt_close(ac);
-		return -1;
-	}
-	return 0;
-}
-
 /*
- * Send one request and receive its reply. A connection found dead
- * before anything was answered is reopened once when retry is set.
- * 0 with *reply_r (the caller frees it), or -1 with ac->err.
+ * Ask verb about (service, ident); 0 with *status_r and the reply
+ * positioned after its status (the caller reads the rest and frees
+ * it), or -1 with *err_r.
  */
 static int
-anvil_clnt_call(struct anvil_clnt *ac, const struct ipc_rec *req, int retry,
-    struct ipc_rec **reply_r)
+anvil_clnt_ask(struct anvil_clnt *ac, const char *verb, const char *service,
+    const char *ident, int flags, uint64_t *status_r, struct ipc_rec **rep_r,
+    char **err_r)
 {
-	int fresh, r;
+	struct ipc_rec *req;
+	int r;
 
-	for (;;) {
-		fresh = ac->fd < 0;
-		if (fresh && anvil_clnt_open(ac) < 0)
-			return -1;
-		if ((r = ipc_send(&ac->ch, req)) == 0)
-			r = ipc_recv(&ac->ch, reply_r);
-		if (r == 1 || r == 0) {
-			if (r == 1)
-				return 0;
-			snprintf(ac->ch.err, sizeof(ac->ch.err),
-			    "connection closed by the server");
-		}
-		snprintf(ac->err, sizeof(ac->err), "%s: %s", ac->path,
-		    ac->ch.err);
-		anvil_clnt_close(ac);
-		/* an old connection may simply have outlived its server */
-		if (fresh || !retry || ac->ch.err_proto)
-			return -1;
-		retry = 0;
-	}
-}
-
-static struct ipc_rec *
-anvil_clnt_request(const char *verb, const char *service, const char *ident)
-{
-	struct ipc_rec *req = ipc_rec_new();
-
+	if (!anvil_valid_service(service))
+		return err_set(err_r, "bad service name");
+	if (!anvil_valid_ident(ident))
+		return err_set(err_r, "bad client address");
+	req = ipc_rec_new();
 	ipc_add_str(req, "req", verb);
 	ipc_add_str(req, "service", service);
 	ipc_add_str(req, "ident", ident);
-	return req;
-}
-
-static int
-anvil_clnt_check_args(struct anvil_clnt *ac, const char *service,
-    const char *ident)
-{
-	if (!anvil_valid_service(service)) {
-		snprintf(ac->err, sizeof(ac->err), "bad service name");
+	r = ipc_clnt_call(ac->ipc, req, flags, rep_r, err_r);
+	ipc_rec_free(&req);
+	if (r < 0)
 		return -1;
-	}
-	if (!anvil_valid_ident(ident)) {
-		snprintf(ac->err, sizeof(ac->err), "bad client address");
+	if (ipc_get_uint(*rep_r, "status", 0, ANVIL_STAT_FULL,
+	    status_r) < 0) {
+		ipc_clnt_bad_reply(ac->ipc, *rep_r, NULL, err_r);
+		ipc_rec_free(rep_r);
 		return -1;
 	}
 	return 0;
@@ -190,28 +128,20 @@ anvil_clnt_check_args(struct anvil_clnt *ac, const char *service,
 
 int
 anvil_clnt_connect(struct anvil_clnt *ac, const char *service,
-    const char *ident, struct anvil_reply *reply_r)
+    const char *ident, struct anvil_reply *reply_r, char **err_r)
 {
-	struct ipc_rec *req, *rep = NULL;
+	struct ipc_rec *rep;
 	uint64_t status, count, rate;
-	int r;
 
 	memset(reply_r, 0, sizeof(*reply_r));
-	if (anvil_clnt_check_args(ac, service, ident) < 0)
+	if (anvil_clnt_ask(ac, ANVIL_REQ_CONNECT, service, ident,
+	    IPC_CLNT_RETRY, &status, &rep, err_r) < 0)
 		return -1;
-	req = anvil_clnt_request(ANVIL_REQ_CONNECT, service, ident);
-	r = anvil_clnt_call(ac, req, 1, &rep);
-	ipc_rec_free(&req);
-	if (r < 0)
-		return -1;
-	if (ipc_get_uint(rep, "status", 0, ANVIL_STAT_FULL, &status) < 0 ||
-	    ipc_get_uint(rep, "count", 0, ANVIL_COUNT_MAX, &count) < 0 ||
+	if (ipc_get_uint(rep, "count", 0, ANVIL_COUNT_MAX, &count) < 0 ||
 	    ipc_get_uint(rep, "rate", 0, ANVIL_COUNT_MAX, &rate) < 0 ||
 	    ipc_end(rep) < 0) {
-		snprintf(ac->err, sizeof(ac->err), "%s: protocol error: %s",
-		    ac->path, ipc_rec_error(rep));
+		ipc_clnt_bad_reply(ac->ipc, rep, NULL, err_r);
 		ipc_rec_free(&rep);
-		anvil_clnt_close(ac);
 		return -1;
 	}
 	ipc_rec_free(&rep);
@@ -221,50 +151,37 @@ anvil_clnt_connect(struct anvil_clnt *ac, const char *service,
 		reply_r->rate = (unsigned long)rate;
 		return 0;
 	case ANVIL_STAT_FULL:
-		snprintf(ac->err, sizeof(ac->err), "%s: table full "
-		    "(anvil_client_limit)", ac->path);
+		err_set(err_r, "%s: table full (anvil_client_limit)",
+		    ipc_clnt_path(ac->ipc));
 		return 1;
 	default:
-		snprintf(ac->err, sizeof(ac->err), "%s: request refused",
-		    ac->path);
-		return -1;
+		return err_set(err_r, "%s: request refused",
+		    ipc_clnt_path(ac->ipc));
 	}
 }
 
 int
 anvil_clnt_disconnect(struct anvil_clnt *ac, const char *service,
-    const char *ident)
+    const char *ident, char **err_r)
 {
-	struct ipc_rec *req, *rep = NULL;
+	struct ipc_rec *rep;
 	uint64_t status;
-	int r;
 
-	if (anvil_clnt_check_args(ac, service, ident) < 0)
-		return -1;
-	if (ac->fd < 0) {
+	if (!ipc_clnt_is_open(ac->ipc))
 		/* the server that counted us is gone, and so is the count */
-		snprintf(ac->err, sizeof(ac->err), "%s: not connected",
-		    ac->path);
+		return err_set(err_r, "%s: not connected",
+		    ipc_clnt_path(ac->ipc));
+	if (anvil_clnt_ask(ac, ANVIL_REQ_DISCONNECT, service, ident, 0,
+	    &status, &rep, err_r) < 0)
 		return -1;
-	}
-	req = anvil_clnt_request(ANVIL_REQ_DISCONNECT, service, ident);
-	r = anvil_clnt_call(ac, req, 0, &rep);
-	ipc_rec_free(&req);
-	if (r < 0)
-		return -1;
-	if (ipc_get_uint(rep, "status", 0, ANVIL_STAT_FULL, &status) < 0 ||
-	    ipc_end(rep) < 0) {
-		snprintf(ac->err, sizeof(ac->err), "%s: protocol error: %s",
-		    ac->path, ipc_rec_error(rep));
+	if (ipc_end(rep) < 0) {
+		ipc_clnt_bad_reply(ac->ipc, rep, NULL, err_r);
 		ipc_rec_free(&rep);
-		anvil_clnt_close(ac);
 		return -1;
 	}
 	ipc_rec_free(&rep);
-	if (status != ANVIL_STAT_OK) {
-		snprintf(ac->err, sizeof(ac->err), "%s: request refused",
-		    ac->path);
-		return -1;
-	}
+	if (status != ANVIL_STAT_OK)
+		return err_set(err_r, "%s: request refused",
+		    ipc_clnt_path(ac->ipc));
 	return 0;
 }

@@ -7,11 +7,11 @@
  *	struct anvil_clnt *ac = anvil_clnt_new(NULL, 0);
  *	struct anvil_reply rep;
  *
- *	if (anvil_clnt_connect(ac, "smtp", "192.0.2.1", &rep) < 0)
- *		log_warn("anvil: %s: not limiting", anvil_clnt_error(ac));
+ *	if (anvil_clnt_connect(ac, "smtp", "192.0.2.1", &rep, &err) < 0)
+ *		log_warn("anvil: %s: not limiting", err);
  *	else if (rep.count > limit) ... 421 and hang up ...
  *	...
- *	anvil_clnt_disconnect(ac, "smtp", "192.0.2.1");
+ *	anvil_clnt_disconnect(ac, "smtp", "192.0.2.1", &err);
  *
  * DESCRIPTION
  *	anvil (anvil/) is one event-driven process that every smtpd
@@ -23,8 +23,9 @@
  *	service. See anvil(8).
  *
  *	Protocol (STYLE 2.2, lib/ipc records) on the private UNIX socket
- *	ANVIL_SOCKET, relative to queue_directory (so it is the same path
- *	inside and outside the chroot). The server speaks first:
+ *	private/anvil (anvil_proto), relative to queue_directory (so it is
+ *	the same path inside and outside the chroot). The server speaks
+ *	first:
  *
  *		proto=anvil/1.0
  *
@@ -54,13 +55,13 @@
  *	printable ASCII without space, at most ANVIL_IDENT_MAX bytes (an
  *	IPv4 or IPv6 address).
  *
- *	The client keeps one connection open for many requests, opens it
- *	on first use, and reconnects once when the server went away (the
- *	master restarts anvil on demand). Every exchange is bounded by the
- *	timeout given to anvil_clnt_new. On any failure the call returns
- *	-1 and anvil_clnt_error() says why: the caller carries on without
- *	limits (fail open, as Postfix's smtpd does when anvil is down) and
- *	logs a warning.
+ *	The client (lib/ipc_clnt) keeps one connection open for many
+ *	requests, opens it on first use, and reconnects once when the
+ *	server went away (the master restarts anvil on demand). Every
+ *	exchange is bounded by the timeout given to anvil_clnt_new. On any
+ *	failure the call returns -1 and says why in *err_r: the caller
+ *	carries on without limits (fail open, as Postfix's smtpd does when
+ *	anvil is down) and logs a warning.
  *
  * SECURITY
  *	The socket is in private/: only the mail system's own processes
@@ -74,11 +75,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ANVIL_PROTO		"anvil"
-#define ANVIL_PROTO_MAJOR	1
-#define ANVIL_PROTO_MINOR	0
-/* The service's socket, relative to queue_directory. */
-#define ANVIL_SOCKET		"private/anvil"
+#include "ipc.h"
+
+/* Name, version, socket (private/anvil), bounds: both ends use it. */
+extern const struct ipc_proto anvil_proto;
 
 #define ANVIL_REQ_CONNECT	"connect"
 #define ANVIL_REQ_DISCONNECT	"disconnect"
@@ -101,8 +101,8 @@ struct anvil_reply {
 struct anvil_clnt;
 
 /*
- * A client of the service at path (NULL: ANVIL_SOCKET, relative to the
- * current directory), each exchange bounded by timeout_ms (<= 0:
+ * A client of the service at path (NULL: private/anvil, relative to
+ * the current directory), each exchange bounded by timeout_ms (<= 0:
  * ANVIL_TIMEOUT_DEFAULT). Nothing is connected yet. Never NULL.
  */
 struct anvil_clnt *anvil_clnt_new(const char *path, int timeout_ms);
@@ -112,21 +112,19 @@ void	anvil_clnt_free(struct anvil_clnt **acp);
 /*
  * A session from ident (the client's IP address) to service starts.
  * 0 with *reply_r filled; 1 when the server could not count it
- * (ANVIL_STAT_FULL: *reply_r is zero); -1 when the service cannot be
- * reached or misbehaved (anvil_clnt_error). Callers treat 1 and -1
- * alike: no limit applies to this session.
+ * (ANVIL_STAT_FULL: *reply_r is zero, *err_r says so); -1 with *err_r
+ * when the service cannot be reached or misbehaved. Callers treat 1
+ * and -1 alike: no limit applies to this session.
  */
 int	anvil_clnt_connect(struct anvil_clnt *, const char *service,
-	    const char *ident, struct anvil_reply *reply_r);
+	    const char *ident, struct anvil_reply *reply_r, char **err_r);
 /*
- * The session reported with anvil_clnt_connect ended. 0, or -1
- * (anvil_clnt_error); nothing to do either way: the count goes when
- * the connection to the server closes at the latest.
+ * The session reported with anvil_clnt_connect ended. 0, or -1 with
+ * *err_r; nothing to do either way: the count goes when the
+ * connection to the server closes at the latest.
  */
 int	anvil_clnt_disconnect(struct anvil_clnt *, const char *service,
-	    const char *ident);
-/* Why the last call failed. */
-const char *anvil_clnt_error(const struct anvil_clnt *);
+	    const char *ident, char **err_r);
 
 /* 1 when s is a valid service name or ident (see above). */
 int	anvil_valid_service(const char *s);

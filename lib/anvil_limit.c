@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "anvil_clnt.h"
+#include "err.h"
 #include "log.h"
 #include "params.h"
 
@@ -40,6 +41,7 @@ anvil_limit_connect(const char *service, const char *host, const char *ip,
     char *reply_r, size_t len)
 {
 	struct anvil_reply rep;
+	char *err = NULL;
 	long long count_limit = var_smtpd_client_connection_count_limit;
 	long long rate_limit = var_smtpd_client_connection_rate_limit;
 	int r;
@@ -55,10 +57,12 @@ anvil_limit_connect(const char *service, const char *host, const char *ip,
 		return 0;
 	}
 	if (anvil_lim.clnt == NULL)
-		anvil_lim.clnt = anvil_clnt_new(ANVIL_SOCKET, 0);
-	if ((r = anvil_clnt_connect(anvil_lim.clnt, service, ip, &rep)) != 0) {
-		log_warn("anvil: %s: no connection limits for %s[%s]",
-		    anvil_clnt_error(anvil_lim.clnt), host, ip);
+		anvil_lim.clnt = anvil_clnt_new(NULL, 0);
+	if ((r = anvil_clnt_connect(anvil_lim.clnt, service, ip, &rep,
+	    &err)) != 0) {
+		log_warn("anvil: %s: no connection limits for %s[%s]", err,
+		    host, ip);
+		err_free(&err);
 		return 0;
 	}
 	anvil_lim.counted = 1;
@@ -81,10 +85,14 @@ anvil_limit_connect(const char *service, const char *host, const char *ip,
 void
 anvil_limit_disconnect(void)
 {
+	char *err = NULL;
+
 	if (!anvil_lim.counted)
 		return;
 	anvil_lim.counted = 0;
 	if (anvil_clnt_disconnect(anvil_lim.clnt, anvil_lim.service,
-	    anvil_lim.ident) < 0)
-		log_debug("anvil: %s", anvil_clnt_error(anvil_lim.clnt));
+	    anvil_lim.ident, &err) < 0) {
+		log_debug("anvil: %s", err);
+		err_free(&err);
+	}
 }

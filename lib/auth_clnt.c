@@ -4,61 +4,57 @@
  *	auth_clnt.h and auth_proto.h.
  *
  * DESCRIPTION
- *	One blocking exchange per call: connect (unless a kept connection
- *	is open), read the announcement, send the request, read the
- *	answer, disconnect (unless kept). The whole call shares one
- *	deadline; each step gets what is left of it.
+ *	The connection, its deadline and the error texts are lib/ipc_clnt's;
+ *	this file builds the question, checks what the service would
+ *	refuse, and reads the answer, the same way for a blocking call and
+ *	for one on an event loop.
  *
  * SECURITY
  *	Fail closed: every path that does not end in a well-formed answer
  *	from the service is AUTH_STAT_TEMP. The request record holds the
- *	password; it is wiped before it is freed. The answer is checked
- *	attribute by attribute (lib/ipc strict getters, ipc_end).
+ *	password; it is wiped before it is freed (and ipc_clnt wipes its
+ *	copy once written). The answer is checked attribute by attribute
+ *	(lib/ipc strict getters, ipc_end).
  */
 #include "config.h"
 
-#include <errno.h>
+#include <sys/queue.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "auth_clnt.h"
+#include "err.h"
 #include "ipc.h"
+#include "ipc_clnt.h"
 #include "maildir.h"
-#include "sock.h"
 #include "xmalloc.h"
 
-#define AUTH_CLNT_TIMEOUT_DEFAULT	30000	/* ms */
-
-struct auth_clnt {
-	char		*path;
-	int		 timeout_ms;
-	int		 keep;		/* auth_clnt_open: keep it open */
-	int		 fd;
-	struct ipc_chan	 ch;
-	char		 err[IPC_ERR_MAX + 128];
+const struct ipc_proto auth_proto = {
+	.name = "auth",
+	.major = 1,
+	.minor = 0,
+	.socket = "private/auth",
+	.client = "auth client",
+	.rec_max = AUTH_REC_MAX,
+	.timeout_ms = 30000,
 };
 
-static long long
-auth_clnt_now(void)
-{
-	struct timespec ts;
+struct auth_clnt_req {
+	TAILQ_ENTRY(auth_clnt_req) entry;
+	struct auth_clnt *ac;
+	struct ipc_clnt_req *ipc;
+	auth_clnt_fn	 fn;
+	void		*arg;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* What is left of the deadline, at least 1 ms (0 would mean "none"). */
-static int
-auth_clnt_left(long long deadline)
-{
-	long long left = deadline - auth_clnt_now();
-
-	return left < 1 ? 1 : (int)left;
-}
+struct auth_clnt {
+	struct ipc_clnt	*ipc;
+	int		 keep;		/* auth_clnt_open: keep it open */
+	TAILQ_HEAD(, auth_clnt_req) pending;	/* verify_start's */
+};
 
 static int
 auth_valid(const char *s, const char *extra, int lower, int upper,
@@ -97,88 +93,37 @@ auth_valid_client(const char *s)
 }
 
 struct auth_clnt *
-auth_clnt_new(const char *path, int timeout_ms)
+auth_clnt_new(const char *path, int timeout_ms, struct event_loop *loop)
 {
 	struct auth_clnt *ac = xcalloc(1, sizeof(*ac));
 
-	ac->path = xstrdup(path != NULL ? path : AUTH_SOCKET);
-	ac->timeout_ms = timeout_ms > 0 ? timeout_ms :
-	    AUTH_CLNT_TIMEOUT_DEFAULT;
-	ac->fd = -1;
+	ac->ipc = ipc_clnt_new(&auth_proto, path, timeout_ms, loop);
+	TAILQ_INIT(&ac->pending);
 	return ac;
-}
-
-static void
-auth_clnt_close(struct auth_clnt *ac)
-{
-	if (ac->fd >= 0)
-		close(ac->fd);
-	ac->fd = -1;
 }
 
 void
 auth_clnt_free(struct auth_clnt **acp)
 {
+	struct auth_clnt_req *h;
+
 	if (*acp == NULL)
 		return;
-	auth_clnt_close(*acp);
-	free((*acp)->path);
+	/* the questions' callbacks do not run: their handles go here */
+	ipc_clnt_free(&(*acp)->ipc);
+	while ((h = TAILQ_FIRST(&(*acp)->pending)) != NULL) {
+		TAILQ_REMOVE(&(*acp)->pending, h, entry);
+		free(h);
+	}
 	free(*acp);
 	*acp = NULL;
 }
 
-const char *
-auth_clnt_error(const struct auth_clnt *ac)
-{
-	return ac->err;
-}
-
-/* Connect and check the announcement; 0 or -1 with ac->err. */
-static int
-auth_clnt_connect(struct auth_clnt *ac, long long deadline)
-{
-	int secs = (auth_clnt_left(deadline) + 999) / 1000;
-
-	if ((ac->fd = sock_connect_unix(ac->path, secs)) < 0) {
-		snprintf(ac->err, sizeof(ac->err), "connect to %s: %s",
-		    ac->path, strerror(errno));
-		return -1;
-	}
-	ipc_chan_init(&ac->ch, ac->fd, "auth service");
-	ac->ch.max = AUTH_REC_MAX;
-	ac->ch.timeout_ms = auth_clnt_left(deadline);
-	if (ipc_hello_recv(&ac->ch, AUTH_PROTO, AUTH_PROTO_MAJOR,
-	    NULL) < 0) {
-		snprintf(ac->err, sizeof(ac->err), "%s: %s", ac->path,
-		    ac->ch.err);
-		auth_clnt_close(ac);
-		return -1;
-	}
-	return 0;
-}
-
 int
-auth_clnt_open(struct auth_clnt *ac)
+auth_clnt_open(struct auth_clnt *ac, char **err_r)
 {
 	ac->keep = 1;
-	if (ac->fd >= 0)
-		return 0;
-	return auth_clnt_connect(ac, auth_clnt_now() + ac->timeout_ms);
-}
-
-/* Wipe a built record's bytes (it holds a password) and free it. */
-static void
-auth_clnt_rec_wipe(struct ipc_rec **rp)
-{
-	const void *frame;
-	size_t len;
-
-	if (*rp == NULL)
-		return;
-	if ((frame = ipc_rec_frame(*rp, &len)) != NULL)
-		/* UNSAFE: our own record's buffer, written through once */
-		explicit_bzero((void *)(uintptr_t)frame, len);
-	ipc_rec_free(rp);
+	return ipc_clnt_open(ac->ipc, err_r);
 }
 
 static int
@@ -190,51 +135,51 @@ auth_clnt_printable(const char *s)
 	return 1;
 }
 
-/* The answer: AUTH_STAT_*, or -1 with ac->err. */
+/*
+ * The answer: AUTH_STAT_*, or -1 with *why_r (a protocol error: the
+ * getters' reason, or ours).
+ */
 static int
-auth_clnt_answer(struct auth_clnt *ac, struct ipc_rec *r,
-    struct auth_user *user_r)
+auth_clnt_answer(struct ipc_rec *r, struct auth_user *user_r,
+    const char **why_r)
 {
 	const char *user, *maildir;
 	uint64_t status, quota;
 
+	*why_r = NULL;
 	if (ipc_get_uint(r, "status", 0, AUTH_STAT_THROTTLED, &status) < 0)
-		goto bad;
-	if (status != AUTH_STAT_OK) {
-		if (ipc_end(r) < 0)
-			goto bad;
-		return (int)status;
-	}
+		return -1;
+	if (status != AUTH_STAT_OK)
+		return ipc_end(r) < 0 ? -1 : (int)status;
 	if (ipc_get_strn(r, "user", AUTH_USER_MAX, &user) < 0 ||
 	    ipc_get_strn(r, "maildir", AUTH_MAILDIR_MAX, &maildir) < 0 ||
 	    ipc_get_uint(r, "quota", 0, AUTH_QUOTA_MAX, &quota) < 0 ||
 	    ipc_end(r) < 0)
-		goto bad;
+		return -1;
 	if (*user == '\0' || !auth_clnt_printable(user) ||
 	    !maildir_path_ok(maildir)) {
-		snprintf(ac->err, sizeof(ac->err), "%s: protocol error: bad "
-		    "user or maildir in the answer", ac->path);
+		*why_r = "bad user or maildir in the answer";
 		return -1;
 	}
 	strlcpy(user_r->user, user, sizeof(user_r->user));
 	strlcpy(user_r->maildir, maildir, sizeof(user_r->maildir));
 	user_r->quota = quota;
 	return AUTH_STAT_OK;
-bad:
-	snprintf(ac->err, sizeof(ac->err), "%s: protocol error: %s",
-	    ac->path, ipc_rec_error(r));
-	return -1;
 }
 
-/* Checks the service would make; -1 for ours, AUTH_STAT_FAIL for theirs. */
+/*
+ * The checks the service would make: 0 to ask, AUTH_STAT_FAIL for a
+ * user or password that cannot be right, AUTH_STAT_TEMP (*err_r) for
+ * our own mistake.
+ */
 static int
-auth_clnt_check(struct auth_clnt *ac, const struct auth_query *q)
+auth_clnt_check(const struct auth_query *q, char **err_r)
 {
 	if (!auth_valid_service(q->service) || !auth_valid_mech(q->mech) ||
 	    !auth_valid_client(q->client)) {
-		snprintf(ac->err, sizeof(ac->err), "bad service, mechanism "
-		    "or client address in the query");
-		return -1;
+		err_set(err_r, "bad service, mechanism or client address in "
+		    "the query");
+		return AUTH_STAT_TEMP;
 	}
 	if (*q->user == '\0' || strlen(q->user) > AUTH_USER_MAX ||
 	    strlen(q->password) > AUTH_PASS_MAX)
@@ -242,22 +187,12 @@ auth_clnt_check(struct auth_clnt *ac, const struct auth_query *q)
 	return 0;
 }
 
-int
-auth_clnt_verify(struct auth_clnt *ac, const struct auth_query *q,
-    struct auth_user *user_r)
+/* The question; the caller wipes it (ipc_rec_wipe). */
+static struct ipc_rec *
+auth_clnt_request(const struct auth_query *q)
 {
-	long long deadline = auth_clnt_now() + ac->timeout_ms;
-	struct ipc_rec *req, *rep = NULL;
-	int r;
+	struct ipc_rec *req = ipc_rec_new();
 
-	memset(user_r, 0, sizeof(*user_r));
-	ac->err[0] = '\0';
-	if ((r = auth_clnt_check(ac, q)) != 0)
-		return r < 0 ? AUTH_STAT_TEMP : r;
-	if (ac->fd < 0 && auth_clnt_connect(ac, deadline) < 0)
-		return AUTH_STAT_TEMP;
-
-	req = ipc_rec_new();
 	ipc_add_str(req, "req", AUTH_REQ_VERIFY);
 	ipc_add_str(req, "service", q->service);
 	ipc_add_str(req, "mech", q->mech);
@@ -265,30 +200,94 @@ auth_clnt_verify(struct auth_clnt *ac, const struct auth_query *q,
 	ipc_add_bool(req, "tls", q->tls);
 	ipc_add_str(req, "user", q->user);
 	ipc_add_str(req, "password", q->password);	/* last: see above */
-	ac->ch.timeout_ms = auth_clnt_left(deadline);
-	r = ipc_send(&ac->ch, req);
-	auth_clnt_rec_wipe(&req);
-	if (r == 0) {
-		ac->ch.timeout_ms = auth_clnt_left(deadline);
-		r = ipc_recv(&ac->ch, &rep);
-		if (r == 0)
-			snprintf(ac->ch.err, sizeof(ac->ch.err), "connection "
-			    "closed by the service before it answered");
-		r = r == 1 ? 0 : -1;
-	}
-	if (r < 0) {
-		snprintf(ac->err, sizeof(ac->err), "%s: %s", ac->path,
-		    ac->ch.err);
-		auth_clnt_close(ac);
+	return req;
+}
+
+int
+auth_clnt_verify(struct auth_clnt *ac, const struct auth_query *q,
+    struct auth_user *user_r, char **err_r)
+{
+	struct ipc_rec *req, *rep;
+	const char *why;
+	int r;
+
+	memset(user_r, 0, sizeof(*user_r));
+	if ((r = auth_clnt_check(q, err_r)) != 0)
+		return r;
+	req = auth_clnt_request(q);
+	r = ipc_clnt_call(ac->ipc, req, 0, &rep, err_r);
+	ipc_rec_wipe(&req);
+	if (r < 0)
 		return AUTH_STAT_TEMP;
-	}
-	r = auth_clnt_answer(ac, rep, user_r);
-	ipc_rec_free(&rep);
-	if (r < 0 || !ac->keep)
-		auth_clnt_close(ac);
-	if (r < 0) {
+	if ((r = auth_clnt_answer(rep, user_r, &why)) < 0) {
+		ipc_clnt_bad_reply(ac->ipc, rep, why, err_r);
 		memset(user_r, 0, sizeof(*user_r));
-		return AUTH_STAT_TEMP;
-	}
+		r = AUTH_STAT_TEMP;
+	} else if (!ac->keep)
+		ipc_clnt_close(ac->ipc);
+	ipc_rec_free(&rep);
 	return r;
+}
+
+/* The service answered a question of auth_clnt_verify_start. */
+static int
+auth_clnt_reply(struct ipc_rec *rep, const char *err, void *arg)
+{
+	struct auth_clnt_req *h = arg;
+	struct auth_clnt *ac = h->ac;
+	struct auth_user au;
+	const char *why;
+	char *bad = NULL;
+	int r;
+
+	TAILQ_REMOVE(&ac->pending, h, entry);
+	memset(&au, 0, sizeof(au));
+	if (rep == NULL)
+		h->fn(AUTH_STAT_TEMP, NULL, err, h->arg);
+	else if ((r = auth_clnt_answer(rep, &au, &why)) < 0) {
+		bad = xasprintf("%s: protocol error: %s",
+		    ipc_clnt_path(ac->ipc), why != NULL ? why :
+		    ipc_rec_error(rep));
+		h->fn(AUTH_STAT_TEMP, NULL, bad, h->arg);
+	} else
+		h->fn(r, r == AUTH_STAT_OK ? &au : NULL, NULL, h->arg);
+	explicit_bzero(&au, sizeof(au));
+	free(h);
+	r = bad != NULL ? -1 : 0;	/* a bad answer: ipc_clnt closes */
+	free(bad);
+	return r;
+}
+
+int
+auth_clnt_verify_start(struct auth_clnt *ac, const struct auth_query *q,
+    auth_clnt_fn fn, void *arg, struct auth_clnt_req **req_r)
+{
+	struct auth_clnt_req *h;
+	struct ipc_rec *req;
+	int r;
+
+	*req_r = NULL;
+	if ((r = auth_clnt_check(q, NULL)) != 0)
+		return r;
+	h = xcalloc(1, sizeof(*h));
+	h->ac = ac;
+	h->fn = fn;
+	h->arg = arg;
+	TAILQ_INSERT_TAIL(&ac->pending, h, entry);
+	req = auth_clnt_request(q);
+	h->ipc = ipc_clnt_start(ac->ipc, req, IPC_CLNT_SECRET,
+	    auth_clnt_reply, h);
+	ipc_rec_wipe(&req);
+	*req_r = h;
+	return AUTH_CLNT_PENDING;
+}
+
+void
+auth_clnt_verify_cancel(struct auth_clnt_req *h)
+{
+	if (h == NULL)
+		return;
+	ipc_clnt_cancel(h->ipc);
+	TAILQ_REMOVE(&h->ac->pending, h, entry);
+	free(h);
 }

@@ -9,14 +9,15 @@
  *	question: are these a user name and password, from this client,
  *	for this service? The client half is lib/auth_clnt.
  *
- *	Transport: lib/ipc records on the UNIX socket AUTH_SOCKET,
- *	relative to queue_directory (the same path inside and outside
- *	smtpd's chroot). The server speaks first:
+ *	Transport: lib/ipc records on the UNIX socket private/auth
+ *	(auth_proto), relative to queue_directory (the same path inside
+ *	and outside smtpd's chroot). The server speaks first:
  *
  *		proto=auth/1.0
  *
  *	Then any number of requests on the connection, each answered in
- *	order (the client in lib/auth_clnt asks one and hangs up):
+ *	order (lib/auth_clnt's blocking client asks one and hangs up;
+ *	on an event loop it keeps the connection for many):
  *
  *		req=verify		AUTH_REQ_VERIFY
  *		service=smtpd		[a-z0-9_-], at most AUTH_SERVICE_MAX
@@ -83,11 +84,10 @@
 #ifndef POSTERN_AUTH_PROTO_H
 #define POSTERN_AUTH_PROTO_H
 
-#define AUTH_PROTO		"auth"
-#define AUTH_PROTO_MAJOR	1
-#define AUTH_PROTO_MINOR	0
-/* The service's socket, relative to queue_directory. */
-#define AUTH_SOCKET		"private/auth"
+#include "ipc.h"
+
+/* Name, version, socket (private/auth), bounds: both ends use it. */
+extern const struct ipc_proto auth_proto;
 
 #define AUTH_REQ_VERIFY		"verify"
 

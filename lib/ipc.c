@@ -204,6 +204,23 @@ ipc_rec_free(struct ipc_rec **rp)
 	*rp = NULL;
 }
 
+void
+ipc_rec_wipe(struct ipc_rec **rp)
+{
+	struct ipc_rec *r = *rp;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	if (r->frame != NULL)
+		explicit_bzero(r->frame->data, r->frame->cap);
+	for (i = 0; i < r->nattrs; i++)
+		/* UNSAFE: each value lies in store, NUL-terminated at len */
+		explicit_bzero((char *)(uintptr_t)r->attrs[i].value,
+		    r->attrs[i].len);
+	ipc_rec_free(rp);
+}
+
 int
 ipc_add_data(struct ipc_rec *r, const char *name, const void *value,
     size_t len)
@@ -718,19 +735,27 @@ ipc_proto_name_ok(const char *s, size_t len)
 	return 1;
 }
 
+struct ipc_rec *
+ipc_hello_new(const char *name, unsigned major, unsigned minor)
+{
+	struct ipc_rec *r;
+	char buf[64];
+
+	if (!ipc_proto_name_ok(name, strlen(name)))
+		log_panic("ipc_hello_new: bad protocol name \"%s\"", name);
+	snprintf(buf, sizeof(buf), "%s/%u.%u", name, major, minor);
+	r = ipc_rec_new();
+	ipc_add_str(r, "proto", buf);
+	return r;
+}
+
 int
 ipc_hello_send(struct ipc_chan *ch, const char *name, unsigned major,
     unsigned minor)
 {
-	struct ipc_rec *r;
-	char buf[64];
+	struct ipc_rec *r = ipc_hello_new(name, major, minor);
 	int ret;
 
-	if (!ipc_proto_name_ok(name, strlen(name)))
-		log_panic("ipc_hello_send: bad protocol name \"%s\"", name);
-	snprintf(buf, sizeof(buf), "%s/%u.%u", name, major, minor);
-	r = ipc_rec_new();
-	ipc_add_str(r, "proto", buf);
 	ret = ipc_send(ch, r);
 	ipc_rec_free(&r);
 	return ret;

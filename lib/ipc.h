@@ -72,6 +72,22 @@ struct ipc_chan {
 
 struct ipc_rec;
 
+/*
+ * What both ends of an internal service agree on; each protocol
+ * header declares one (anvil_clnt.h: anvil_proto, auth_proto.h:
+ * auth_proto, qmgr_proto.h: qmgr_ctl_proto), for lib/ipc_clnt (the
+ * client end) and lib/ipc_conn (the server end).
+ */
+struct ipc_proto {
+	const char	*name;		/* announced: proto=NAME/MAJOR.MINOR */
+	unsigned	 major;
+	unsigned	 minor;
+	const char	*socket;	/* relative to queue_directory */
+	const char	*client;	/* who asks, in logs: "auth client" */
+	size_t		 rec_max;	/* largest record either way */
+	int		 timeout_ms;	/* a client call's default bound */
+};
+
 /* Set up ch for fd with the defaults; peer names the other end in logs. */
 void	ipc_chan_init(struct ipc_chan *ch, int fd, const char *peer);
 
@@ -95,6 +111,12 @@ void	ipc_log_rec_error(const struct ipc_chan *ch, const struct ipc_rec *r);
  */
 struct ipc_rec *ipc_rec_new(void);
 void	ipc_rec_free(struct ipc_rec **rp);
+/*
+ * ipc_rec_free for a record that holds a secret (a password): every
+ * byte it holds is wiped first. A built record's frame is never
+ * reallocated once the secret is its last attribute (add it last).
+ */
+void	ipc_rec_wipe(struct ipc_rec **rp);
 int	ipc_add_str(struct ipc_rec *r, const char *name, const char *value);
 int	ipc_add_data(struct ipc_rec *r, const char *name, const void *value,
 	    size_t len);
@@ -188,6 +210,9 @@ const char *ipc_rec_error(const struct ipc_rec *r);
  */
 int	ipc_hello_send(struct ipc_chan *ch, const char *name,
 	    unsigned major, unsigned minor);
+/* The announcement record, for a server that queues its own output. */
+struct ipc_rec *ipc_hello_new(const char *name, unsigned major,
+	    unsigned minor);
 int	ipc_hello_recv(struct ipc_chan *ch, const char *name, unsigned major,
 	    unsigned *minor_r);
 int	ipc_hello_check(struct ipc_rec *r, const char *name, unsigned major,

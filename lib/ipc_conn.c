@@ -221,13 +221,40 @@ void
 ipc_conn_start(struct ipc_conn *c, const char *name, unsigned major,
     unsigned minor)
 {
-	struct ipc_rec *r;
-	char proto[64];
+	struct ipc_rec *r = ipc_hello_new(name, major, minor);
 
-	snprintf(proto, sizeof(proto), "%s/%u.%u", name, major, minor);
-	r = ipc_rec_new();
-	ipc_add_str(r, "proto", proto);
 	(void)ipc_conn_reply(c, r);
 	ipc_rec_free(&r);
-	ipc_conn_event(c->fd, 0, c);
+	/* written when the socket is writable: c stays valid for the caller */
+	ipc_conn_watch(c);
+}
+
+struct ipc_conn *
+ipc_conn_serve(int fd, const struct ipc_proto *proto,
+    const struct ipc_conn_params *p)
+{
+	struct ipc_conn_params pp = *p;
+	struct ipc_conn *c;
+
+	pp.rec_max = proto->rec_max;
+	c = ipc_conn_new(fd, proto->client, &pp);
+	ipc_conn_start(c, proto->name, proto->major, proto->minor);
+	return c;
+}
+
+int
+ipc_conn_verb(struct ipc_conn *c, struct ipc_rec *r, const char *const *verbs)
+{
+	const char *verb;
+	int i;
+
+	if (ipc_get_str(r, "req", &verb) < 0) {
+		ipc_log_rec_error(&c->ch, r);
+		return -1;
+	}
+	for (i = 0; verbs[i] != NULL; i++)
+		if (strcmp(verb, verbs[i]) == 0)
+			return i;
+	log_warn("%s: unknown request \"%.32s\"", c->ch.peer, verb);
+	return -2;
 }

@@ -9,10 +9,14 @@
  *	them when the socket takes them, and close on end of file, I/O
  *	error or protocol error. Requests are answered in order.
  *
- *	The service creates the connection with ipc_conn_new (which names
- *	the peer from SO_PEERCRED: "<what> pid N"), then calls
- *	ipc_conn_start, which queues the protocol announcement
- *	(proto=NAME/MAJOR.MINOR) and starts watching the descriptor.
+ *	The service hands each accepted descriptor to ipc_conn_serve with
+ *	its protocol (struct ipc_proto, the same one its clients use): the
+ *	connection names the peer from SO_PEERCRED ("auth client pid N"),
+ *	queues the protocol announcement (proto=NAME/MAJOR.MINOR) and
+ *	starts watching the descriptor. (ipc_conn_new and ipc_conn_start
+ *	are its two halves, for tests.) The request callback takes the
+ *	verb with ipc_conn_verb, which answers the two ways a verb can be
+ *	wrong the same way in every service.
  *
  *	The request callback reads the record (it is freed afterwards) and
  *	queues any reply with ipc_conn_reply. It returns 0 to go on, or -1
@@ -60,7 +64,7 @@ typedef void	(*ipc_conn_close_fn)(struct ipc_conn *, void *arg);
 
 struct ipc_conn_params {
 	struct event_loop	*loop;
-	size_t			 rec_max;	/* largest record, payload */
+	size_t			 rec_max;	/* largest record (serve: proto's) */
 	size_t			 out_max;	/* unwritten replies, bytes */
 	int			 flags;		/* IPC_CONN_* */
 	ipc_conn_request_fn	 request;
@@ -78,6 +82,22 @@ struct ipc_conn {
 };
 
 /*
+ * Serve proto on the non-blocking descriptor fd: ipc_conn_new with
+ * proto->client and proto->rec_max, then ipc_conn_start. Nothing runs
+ * before the loop does: the connection is valid on return.
+ */
+struct ipc_conn *ipc_conn_serve(int fd, const struct ipc_proto *proto,
+	    const struct ipc_conn_params *p);
+/*
+ * The request's verb (its first attribute, "req"), one of verbs (a
+ * NULL-terminated list): its index. -1 when the record has no verb (a
+ * protocol error, logged: return -1 to close); -2 for a verb not in
+ * the list (logged: a newer client; answer with the protocol's
+ * "refused" status and keep the connection).
+ */
+int	ipc_conn_verb(struct ipc_conn *c, struct ipc_rec *r,
+	    const char *const *verbs);
+/*
  * A connection on the non-blocking descriptor fd; what names the peer
  * in logs ("anvil client"), with " pid N" added when the kernel knows
  * it. Nothing is watched before ipc_conn_start. Never NULL.
@@ -85,8 +105,8 @@ struct ipc_conn {
 struct ipc_conn *ipc_conn_new(int fd, const char *what,
 	    const struct ipc_conn_params *p);
 /*
- * Queue proto=NAME/MAJOR.MINOR, write what the socket takes and watch
- * the descriptor. The connection may be closed on return.
+ * Queue proto=NAME/MAJOR.MINOR and watch the descriptor; the
+ * announcement goes out from the loop, so c is valid on return.
  */
 void	ipc_conn_start(struct ipc_conn *c, const char *name, unsigned major,
 	    unsigned minor);

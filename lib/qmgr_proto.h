@@ -3,7 +3,7 @@
  * queue`, `flush`, `hold`, `release`, `delete` and `requeue` say to qmgr.
  *
  * DESCRIPTION
- *	Transport: the UNIX stream socket QMGR_CTL_SOCKET under
+ *	Transport: the UNIX stream socket private/qmgr-ctl under
  *	queue_directory (private/ is mode 0700 and owned by mail_owner;
  *	the socket itself is 0600 and owned by mail_owner), so only root
  *	and mail_owner can connect; qmgr also checks SO_PEERCRED and
@@ -53,10 +53,11 @@
 #ifndef POSTERN_QMGR_PROTO_H
 #define POSTERN_QMGR_PROTO_H
 
-#define QMGR_PROTO_NAME		"qmgr"
-#define QMGR_PROTO_MAJOR	1
-#define QMGR_PROTO_MINOR	0
-#define QMGR_CTL_SOCKET		"private/qmgr-ctl"
+#include "ipc.h"
+
+/* Name, version, socket (private/qmgr-ctl): both ends use it. */
+extern const struct ipc_proto qmgr_ctl_proto;
+
 #define QMGR_PROTO_IDS_MAX	10000
 #define QMGR_PROTO_TEXT_MAX	4096
 #define QMGR_PROTO_ADDR_MAX	1024

@@ -458,6 +458,28 @@ fail:
 }
 
 int
+sock_connect_unix_nowait(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, saved;
+
+	if (sock_unix_addr(&sun, path) < 0)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
+		return -1;
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno == EINTR)
+			continue;
+		saved = errno;
+		close(fd);
+		errno = saved == EWOULDBLOCK ? EAGAIN : saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
 sock_peercred(int fd, uid_t *uid_r, gid_t *gid_r, pid_t *pid_r)
 {
 	struct ucred uc;

@@ -48,6 +48,12 @@ int	sock_listen_unix(const char *path, int mode, int backlog, char **err_r);
  * otherwise.
  */
 int	sock_connect_unix(const char *path, int timeout);
+/*
+ * Connect without waiting, for an event loop: the fd (non-blocking),
+ * or -1 and errno; EAGAIN when the listener's queue is full (a UNIX
+ * stream connect never goes "in progress").
+ */
+int	sock_connect_unix_nowait(const char *path);
 int	sock_connect_inet(const char *host, const char *port, int timeout);
 int	sock_set_nonblock(int fd, int on);
 int	sock_set_cloexec(int fd, int on);

@@ -77,14 +77,14 @@ qmgr_ctl_listen(void)
 	const char *err;
 	char *e = NULL;
 
-	if ((qmgr_ctl_lfd = sock_listen_unix(QMGR_CTL_SOCKET, 0600, 16,
+	if ((qmgr_ctl_lfd = sock_listen_unix(qmgr_ctl_proto.socket, 0600, 16,
 	    &e)) < 0)
-		log_fatal("control socket %s: %s", QMGR_CTL_SOCKET, e);
+		log_fatal("control socket %s: %s", qmgr_ctl_proto.socket, e);
 	if (geteuid() == 0) {
 		if (priv_lookup(var_mail_owner, &pu, &err) < 0)
 			log_fatal("mail_owner %s: %s", var_mail_owner, err);
-		if (chown(QMGR_CTL_SOCKET, pu.uid, pu.gid) < 0)
-			log_fatal("chown %s: %m", QMGR_CTL_SOCKET);
+		if (chown(qmgr_ctl_proto.socket, pu.uid, pu.gid) < 0)
+			log_fatal("chown %s: %m", qmgr_ctl_proto.socket);
 	}
 	sock_set_nonblock(qmgr_ctl_lfd, 1);
 }
@@ -464,7 +464,6 @@ qmgr_ctl_accept(int lfd, int events, void *arg)
 {
 	struct qmgr_ctl *c;
 	struct ipc_rec *r;
-	char hello[64];
 	uid_t uid = 0;
 	int fd;
 
@@ -485,10 +484,8 @@ qmgr_ctl_accept(int lfd, int events, void *arg)
 	c->in = vbuf_new(1024, IPC_MAX_LIMIT);
 	c->out = vbuf_new(4096, QMGR_CTL_OUT_MAX + IPC_MAX_LIMIT);
 	c->ch.max = IPC_MAX_LIMIT;
-	r = ipc_rec_new();
-	(void)snprintf(hello, sizeof(hello), "%s/%d.%d", QMGR_PROTO_NAME,
-	    QMGR_PROTO_MAJOR, QMGR_PROTO_MINOR);
-	ipc_add_str(r, "proto", hello);
+	r = ipc_hello_new(qmgr_ctl_proto.name, qmgr_ctl_proto.major,
+	    qmgr_ctl_proto.minor);
 	qmgr_ctl_put(c, r);
 	qmgr_ctl_event(fd, 0, c);
 }

@@ -56,6 +56,7 @@
 #include <strings.h>
 
 #include "auth_clnt.h"
+#include "err.h"
 #include "esmtp.h"
 #include "log.h"
 #include "params.h"
@@ -192,19 +193,20 @@ smtpd_auth_verify(struct smtpd_session *sess, const struct sasl_server *s)
 	const char *mech = sasl_mech_name(s->mech);
 	struct auth_query q;
 	struct auth_user au;
+	char *err = NULL;
 	int r;
 
 	if (smtpd_auth_clnt == NULL)
-		smtpd_auth_clnt = auth_clnt_new(AUTH_SOCKET,
+		smtpd_auth_clnt = auth_clnt_new(NULL,
 		    var_auth_request_timeout > 3600 ? 3600000 :
-		    (int)var_auth_request_timeout * 1000);
+		    (int)var_auth_request_timeout * 1000, NULL);
 	q.service = SMTPD_AUTH_SERVICE;
 	q.mech = mech;
 	q.client = sess->addr;
 	q.tls = (sess->flags & SMTPD_F_TLS) != 0;
 	q.user = s->user;
 	q.password = s->pass;
-	r = auth_clnt_verify(smtpd_auth_clnt, &q, &au);
+	r = auth_clnt_verify(smtpd_auth_clnt, &q, &au, &err);
 	switch (r) {
 	case AUTH_STAT_OK:
 		sess->flags |= SMTPD_F_AUTH;
@@ -221,9 +223,9 @@ smtpd_auth_verify(struct smtpd_session *sess, const struct sasl_server *s)
 		    "again later", "too many failed logins");
 	default:
 		log_warn("%s: SASL %s authentication failed: auth service: %s",
-		    sess->namaddr, mech, auth_clnt_error(smtpd_auth_clnt)[0] !=
-		    '\0' ? auth_clnt_error(smtpd_auth_clnt) :
+		    sess->namaddr, mech, err != NULL ? err :
 		    "temporary failure");
+		err_free(&err);
 		smtpd_reply(sess, 454, "4.7.0", "Temporary authentication "
 		    "failure");
 		return SMTPD_FAIL;

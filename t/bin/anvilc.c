@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "anvil_clnt.h"
+#include "err.h"
 #include "log.h"
 #include "sock.h"
 
@@ -31,7 +32,7 @@ main(int argc, char **argv)
 {
 	struct anvil_clnt *ac;
 	struct anvil_reply rep;
-	char line[1024], verb[32], svc[128], ip[128];
+	char line[1024], verb[32], svc[128], ip[128], *err = NULL;
 	int r, fd;
 
 	log_init("anvilc", LOG_TO_STDERR);
@@ -58,20 +59,21 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(verb, "connect") == 0) {
-			r = anvil_clnt_connect(ac, svc, ip, &rep);
+			r = anvil_clnt_connect(ac, svc, ip, &rep, &err);
 			if (r == 0)
 				printf("ok %lu %lu\n", rep.count, rep.rate);
 			else if (r == 1)
 				printf("full\n");
 			else
-				printf("error %s\n", anvil_clnt_error(ac));
+				printf("error %s\n", err);
 		} else if (strcmp(verb, "disconnect") == 0) {
-			if (anvil_clnt_disconnect(ac, svc, ip) == 0)
+			if (anvil_clnt_disconnect(ac, svc, ip, &err) == 0)
 				printf("ok\n");
 			else
-				printf("error %s\n", anvil_clnt_error(ac));
+				printf("error %s\n", err);
 		} else
 			printf("error unknown command\n");
+		err_free(&err);
 	}
 	anvil_clnt_free(&ac);
 	return 0;

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "auth_clnt.h"
+#include "event.h"
+#include "err.h"
 #include "ipc.h"
 #include "sock.h"
 #include "tap.h"
@@ -114,7 +116,7 @@ srv_run(int lfd, enum srv how)
 		ipc_hello_send(&ch, "anvil", 1, 0);
 		_exit(0);
 	}
-	if (ipc_hello_send(&ch, AUTH_PROTO, AUTH_PROTO_MAJOR, 0) < 0)
+	if (ipc_hello_send(&ch, auth_proto.name, auth_proto.major, 0) < 0)
 		_exit(11);
 	if (how == SRV_SILENT) {
 		sleep(5);
@@ -167,6 +169,16 @@ srv_wait(pid_t pid, int killit)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
 }
 
+/* auth_clnt_verify, its reason (if any) in verr */
+static char *verr;
+
+static int
+verify(struct auth_clnt *ac, const struct auth_query *q, struct auth_user *au)
+{
+	err_free(&verr);
+	return auth_clnt_verify(ac, q, au, &verr);
+}
+
 static const struct auth_query query = {
 	.service = "smtpd", .mech = "PLAIN", .client = "192.0.2.1",
 	.tls = 1, .user = "Alice@example.org", .password = "pass word",
@@ -175,7 +187,7 @@ static const struct auth_query query = {
 static const struct {
 	enum srv	 how;
 	int		 want;
-	const char	*err;		/* in auth_clnt_error, or NULL */
+	const char	*err;		/* in the reason, or NULL */
 	const char	*name;
 } cases[] = {
 	{ SRV_OK, AUTH_STAT_OK, NULL, "success" },
@@ -198,7 +210,7 @@ static const struct {
 static void
 test_answers(void)
 {
-	struct auth_clnt *ac = auth_clnt_new(sockpath, 5000);
+	struct auth_clnt *ac = auth_clnt_new(sockpath, 5000, NULL);
 	struct auth_user au;
 	size_t i;
 	pid_t pid;
@@ -206,13 +218,13 @@ test_answers(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		pid = srv_start(cases[i].how);
-		r = auth_clnt_verify(ac, &query, &au);
+		r = verify(ac, &query, &au);
 		is_int(srv_wait(pid, 0), 0, "%s: the request is as specified",
 		    cases[i].name);
 		is_int(r, cases[i].want, "%s: status %d", cases[i].name,
 		    cases[i].want);
 		if (cases[i].err != NULL)
-			like(auth_clnt_error(ac), cases[i].err,
+			like(verr != NULL ? verr : "", cases[i].err,
 			    "%s: the reason", cases[i].name);
 		if (r == AUTH_STAT_OK) {
 			is_str(au.user, "alice@example.org", "  user");
@@ -235,51 +247,52 @@ test_failures(void)
 	pid_t pid;
 
 	unlink(sockpath);
-	ac = auth_clnt_new(sockpath, 5000);
-	is_int(auth_clnt_verify(ac, &query, &au), AUTH_STAT_TEMP,
+	ac = auth_clnt_new(sockpath, 5000, NULL);
+	is_int(verify(ac, &query, &au), AUTH_STAT_TEMP,
 	    "no service: temporary failure");
-	like(auth_clnt_error(ac), "connect to", "  the reason");
+	like(verr != NULL ? verr : "", "connect to", "  the reason");
 	auth_clnt_free(&ac);
 
-	ac = auth_clnt_new(sockpath, 300);
+	ac = auth_clnt_new(sockpath, 300, NULL);
 	pid = srv_start(SRV_SILENT);
-	is_int(auth_clnt_verify(ac, &query, &au), AUTH_STAT_TEMP,
+	is_int(verify(ac, &query, &au), AUTH_STAT_TEMP,
 	    "a service that does not answer: temporary failure");
-	like(auth_clnt_error(ac), "timed out", "  the reason");
+	like(verr != NULL ? verr : "", "timed out", "  the reason");
 	srv_wait(pid, 1);
 	auth_clnt_free(&ac);
 
-	ac = auth_clnt_new(sockpath, 5000);
+	ac = auth_clnt_new(sockpath, 5000, NULL);
 	memset(longpw, 'x', sizeof(longpw) - 1);
 	longpw[sizeof(longpw) - 1] = '\0';
 	q.password = longpw;
-	is_int(auth_clnt_verify(ac, &q, &au), AUTH_STAT_FAIL,
+	is_int(verify(ac, &q, &au), AUTH_STAT_FAIL,
 	    "a password over AUTH_PASS_MAX cannot be right");
 	q = query;
 	q.user = "";
-	is_int(auth_clnt_verify(ac, &q, &au), AUTH_STAT_FAIL,
+	is_int(verify(ac, &q, &au), AUTH_STAT_FAIL,
 	    "an empty user name cannot be right");
 	q = query;
 	q.service = "SMTPD";
-	is_int(auth_clnt_verify(ac, &q, &au), AUTH_STAT_TEMP,
+	is_int(verify(ac, &q, &au), AUTH_STAT_TEMP,
 	    "a bad service name is our own error: temporary");
 	q = query;
 	q.client = "192.0.2.1 x";
-	is_int(auth_clnt_verify(ac, &q, &au), AUTH_STAT_TEMP,
+	is_int(verify(ac, &q, &au), AUTH_STAT_TEMP,
 	    "a bad client address: temporary");
 	auth_clnt_free(&ac);
 
 	/* a kept connection serves two questions */
-	ac = auth_clnt_new(sockpath, 5000);
+	ac = auth_clnt_new(sockpath, 5000, NULL);
 	pid = srv_start(SRV_TWO);
-	is_int(auth_clnt_open(ac), 0, "open a kept connection");
+	err_free(&verr);
+	is_int(auth_clnt_open(ac, &verr), 0, "open a kept connection");
 	unlink(sockpath);
-	is_int(auth_clnt_verify(ac, &query, &au), AUTH_STAT_OK,
+	is_int(verify(ac, &query, &au), AUTH_STAT_OK,
 	    "first question on it");
-	is_int(auth_clnt_verify(ac, &query, &au), AUTH_STAT_OK,
+	is_int(verify(ac, &query, &au), AUTH_STAT_OK,
 	    "second question on it (the socket path is gone)");
 	is_int(srv_wait(pid, 0), 0, "both requests as specified");
-	is_int(auth_clnt_verify(ac, &query, &au), AUTH_STAT_TEMP,
+	is_int(verify(ac, &query, &au), AUTH_STAT_TEMP,
 	    "the service gone: temporary failure");
 	auth_clnt_free(&ac);
 
@@ -293,6 +306,98 @@ test_failures(void)
 	    "client addresses");
 }
 
+/* --- on an event loop (a login process) ------------------------------- */
+
+struct answer {
+	int	 calls;
+	int	 status;
+	char	 user[AUTH_USER_MAX + 1];
+	char	 err[256];
+};
+
+static void
+on_answer(int status, const struct auth_user *au, const char *err, void *arg)
+{
+	struct answer *a = arg;
+
+	a->calls++;
+	a->status = status;
+	if (au != NULL)
+		strlcpy(a->user, au->user, sizeof(a->user));
+	if (err != NULL)
+		strlcpy(a->err, err, sizeof(a->err));
+}
+
+static void
+pump_until(struct event_loop *loop, struct answer *a, int n)
+{
+	int i, done, rounds;
+
+	for (rounds = 0; rounds < 1000; rounds++) {
+		for (i = done = 0; i < n; i++)
+			done += a[i].calls > 0;
+		if (done == n)
+			return;
+		event_run_once(loop, 10);
+	}
+}
+
+static void
+test_async(void)
+{
+	struct event_loop *loop = event_loop_new();
+	struct auth_clnt_req *h[2];
+	struct answer a[2];
+	struct auth_clnt *ac;
+	struct auth_query q = query;
+	pid_t pid;
+	int i;
+
+	if (loop == NULL)
+		bail_out("event_loop_new: %s", strerror(errno));
+	ac = auth_clnt_new(sockpath, 5000, loop);
+	memset(a, 0, sizeof(a));
+	pid = srv_start(SRV_TWO);
+	is_int(auth_clnt_verify_start(ac, &query, on_answer, &a[0], &h[0]),
+	    AUTH_CLNT_PENDING, "on a loop: a question is pending");
+	is_int(auth_clnt_verify_start(ac, &query, on_answer, &a[1], &h[1]),
+	    AUTH_CLNT_PENDING, "  a second one behind it");
+	ok(a[0].calls == 0 && a[1].calls == 0, "  nothing answered yet");
+	pump_until(loop, a, 2);
+	ok(a[0].calls == 1 && a[0].status == AUTH_STAT_OK &&
+	    strcmp(a[0].user, "alice@example.org") == 0,
+	    "  the first is answered with the user");
+	ok(a[1].calls == 1 && a[1].status == AUTH_STAT_OK,
+	    "  the second too, on the same connection");
+	is_int(srv_wait(pid, 0), 0, "  both requests as specified");
+
+	memset(a, 0, sizeof(a));
+	pump_until(loop, a, 0);
+	is_int(auth_clnt_verify_start(ac, &query, on_answer, &a[0], &h[0]),
+	    AUTH_CLNT_PENDING, "the service gone: still pending");
+	pump_until(loop, a, 1);
+	ok(a[0].calls == 1 && a[0].status == AUTH_STAT_TEMP,
+	    "  then a temporary failure");
+	like(a[0].err, "connect to", "  with the reason");
+
+	memset(a, 0, sizeof(a));
+	q.user = "";
+	is_int(auth_clnt_verify_start(ac, &q, on_answer, &a[0], &h[0]),
+	    AUTH_STAT_FAIL, "a query that cannot be right is answered at once");
+	ok(h[0] == NULL && a[0].calls == 0, "  and the callback never runs");
+
+	pid = srv_start(SRV_OK);
+	is_int(auth_clnt_verify_start(ac, &query, on_answer, &a[0], &h[0]),
+	    AUTH_CLNT_PENDING, "a question");
+	auth_clnt_verify_cancel(h[0]);
+	for (i = 0; i < 50; i++)
+		event_run_once(loop, 5);
+	is_int(a[0].calls, 0, "  cancelled: its callback does not run");
+	srv_wait(pid, 1);
+	auth_clnt_free(&ac);
+	event_loop_free(&loop);
+}
+
 int
 main(void)
 {
@@ -301,5 +406,7 @@ main(void)
 	snprintf(sockpath, sizeof(sockpath), "%s/auth", tap_tmpdir());
 	test_answers();
 	test_failures();
+	test_async();
+	err_free(&verr);
 	return done_testing();
 }

@@ -88,6 +88,9 @@ conn_open(int flags, struct ipc_chan *cl)
 	closed = 0;
 	seen[0] = '\0';
 	ipc_conn_start(c, "test", 1, 2);
+	/* the announcement goes out from the loop */
+	if (event_run_once(loop, 5) < 0)
+		bail_out("event_run_once: %s", strerror(errno));
 	if (ipc_recv(cl, &r) != 1)
 		bail_out("greeting: %s", cl->err);
 	if (ipc_hello_check(r, "test", 1, &minor) < 0 || minor != 2)

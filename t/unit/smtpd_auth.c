@@ -41,7 +41,7 @@ srv_one(int fd)
 	int tls;
 
 	ipc_chan_init(&ch, fd, "smtpd");
-	if (ipc_hello_send(&ch, AUTH_PROTO, AUTH_PROTO_MAJOR, 0) < 0 ||
+	if (ipc_hello_send(&ch, auth_proto.name, auth_proto.major, 0) < 0 ||
 	    ipc_recv(&ch, &r) != 1)
 		return;
 	if (ipc_get_str(r, "req", &v) < 0 || ipc_get_str(r, "service",
@@ -75,7 +75,7 @@ srv_start(void)
 	int lfd, fd;
 
 	mkdir("private", 0700);
-	if ((lfd = sock_listen_unix(AUTH_SOCKET, 0600, 16, &err)) < 0)
+	if ((lfd = sock_listen_unix(auth_proto.socket, 0600, 16, &err)) < 0)
 		bail_out("listen: %s", err);
 	if ((srv_pid = fork()) < 0)
 		bail_out("fork");
@@ -99,7 +99,7 @@ srv_stop(void)
 		waitpid(srv_pid, NULL, 0);
 	}
 	srv_pid = -1;
-	unlink(AUTH_SOCKET);
+	unlink(auth_proto.socket);
 }
 
 /* --- an in-memory session ----------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "anvil_clnt.h"
+#include "htable.h"
 
 struct server_info;
 
@@ -37,8 +38,7 @@ struct anvil_entry {
 	unsigned long	 rate;		/* sessions begun in this window */
 	long long	 window_start;
 	long long	 last;		/* last connect or disconnect */
-	uint64_t	 hash;
-	struct anvil_entry *next;	/* hash chain */
+	struct htable_node node;	/* in the table */
 	TAILQ_ENTRY(anvil_entry) idle;	/* on the idle list: count 0 */
 };
 

@@ -36,6 +36,7 @@
 #include "ipc.h"
 #include "ipc_conn.h"
 #include "log.h"
+#include "monotime.h"
 #include "params.h"
 #include "server.h"
 #include "xmalloc.h"
@@ -68,7 +69,7 @@ anvil_expire_fire(void *arg)
 	size_t n;
 
 	(void)arg;
-	n = anvil_table_expire(anvil_tab, event_now_ms());
+	n = anvil_table_expire(anvil_tab, monotime_ms());
 	if (n > 0)
 		log_debug("expired %zu idle client(s), %zu left", n,
 		    anvil_table_size(anvil_tab));
@@ -145,7 +146,7 @@ static void
 anvil_conn_close(struct ipc_conn *conn, void *arg)
 {
 	struct anvil_conn *c = arg;
-	long long now = event_now_ms();
+	long long now = monotime_ms();
 	size_t i;
 
 	for (i = 0; i < c->nholds; i++) {
@@ -180,7 +181,7 @@ anvil_do_connect(struct anvil_conn *c, const char *service,
 	const struct anvil_entry *e;
 	struct anvil_hold *h;
 	struct ipc_rec *r;
-	long long now = event_now_ms();
+	long long now = monotime_ms();
 	int ret;
 
 	if (c->nholds >= ANVIL_HOLD_MAX) {
@@ -232,7 +233,7 @@ anvil_do_disconnect(struct anvil_conn *c, const char *service,
 		    strcmp(h->ident, ident) != 0)
 			continue;
 		anvil_table_disconnect(anvil_tab, service, ident, h->gen,
-		    event_now_ms());
+		    monotime_ms());
 		free(h->service);
 		free(h->ident);
 		c->holds[i] = c->holds[--c->nholds];

@@ -4,7 +4,7 @@
  *	bounded memory; see anvil.h.
  *
  * DESCRIPTION
- *	A chained hash table keyed by service and client address, plus a
+ *	A hash table (lib/htable) keyed by service and client address, plus a
  *	list of the idle entries (no open session) in the order they went
  *	idle, which is the order in which they expire and are replaced.
  *	Every operation is O(1) on average except anvil_table_expire,
@@ -18,8 +18,8 @@
  * SECURITY
  *	Keys come from smtpd processes (the client's address, which a
  *	remote client chooses among the addresses it controls: an IPv6
- *	client can pick from 2^64). The hash is seeded at random so that
- *	nobody can aim many addresses at one chain, and the number of
+ *	client can pick from 2^64). The hash is seeded at random (htable)
+ *	so that nobody can aim many addresses at one chain, and the number of
  *	entries is capped; what is over the cap is not tracked rather than
  *	allowed to grow the process.
  */
@@ -33,17 +33,12 @@
 #include "anvil.h"
 #include "xmalloc.h"
 
-#define ANVIL_BUCKETS_MIN	64
-
 TAILQ_HEAD(anvil_idle_list, anvil_entry);
 
 struct anvil_table {
-	struct anvil_entry **buckets;
-	size_t		 nbuckets;	/* a power of two */
-	size_t		 n;
+	struct htable	 tab;
 	size_t		 limit;
 	long long	 window_ms;
-	uint64_t	 seed;
 	uint64_t	 next_gen;
 	struct anvil_idle_list idle;
 	struct anvil_stats stats;
@@ -56,9 +51,7 @@ anvil_table_new(size_t limit, long long window_ms)
 
 	t->limit = limit > 0 ? limit : 1;
 	t->window_ms = window_ms > 0 ? window_ms : 1;
-	t->nbuckets = ANVIL_BUCKETS_MIN;
-	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
-	arc4random_buf(&t->seed, sizeof(t->seed));
+	htable_init(&t->tab);
 	TAILQ_INIT(&t->idle);
 	return t;
 }
@@ -75,48 +68,41 @@ void
 anvil_table_free(struct anvil_table **tp)
 {
 	struct anvil_table *t = *tp;
-	struct anvil_entry *e, *next;
-	size_t i;
+	struct htable_iter it;
+	struct htable_node *n;
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nbuckets; i++)
-		for (e = t->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			anvil_entry_free(e);
-		}
-	free(t->buckets);
+	htable_iter_init(&it, &t->tab);
+	while ((n = htable_iter_next(&it)) != NULL)
+		anvil_entry_free(HTABLE_ENTRY(n, struct anvil_entry, node));
+	htable_release(&t->tab);
 	free(t);
 	*tp = NULL;
 }
 
-/* FNV-1a over service NUL ident, from a seeded basis. */
+/* The key is service NUL ident. */
 static uint64_t
 anvil_hash(const struct anvil_table *t, const char *service,
     const char *ident)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ t->seed;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)service; *p != '\0'; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	h = (h ^ 0) * 0x100000001b3ULL;
-	for (p = (const unsigned char *)ident; *p != '\0'; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	/* fold the high bits in: the bucket index takes the low ones */
-	return h ^ (h >> 29) ^ (h >> 47);
+	return htable_hash_more(htable_hash(&t->tab, service,
+	    strlen(service) + 1), ident, strlen(ident));
 }
 
 static struct anvil_entry *
 anvil_lookup(const struct anvil_table *t, const char *service,
     const char *ident, uint64_t h)
 {
+	struct htable_node *n;
 	struct anvil_entry *e;
 
-	for (e = t->buckets[h & (t->nbuckets - 1)]; e != NULL; e = e->next)
-		if (e->hash == h && strcmp(e->ident, ident) == 0 &&
+	for (n = htable_first(&t->tab, h); n != NULL; n = htable_next(n, h)) {
+		e = HTABLE_ENTRY(n, struct anvil_entry, node);
+		if (strcmp(e->ident, ident) == 0 &&
 		    strcmp(e->service, service) == 0)
 			return e;
+	}
 	return NULL;
 }
 
@@ -128,41 +114,13 @@ anvil_table_find(struct anvil_table *t, const char *service,
 	    anvil_hash(t, service, ident));
 }
 
-/* Double the buckets while the table has more entries than buckets. */
-static void
-anvil_grow(struct anvil_table *t)
-{
-	struct anvil_entry **nb, *e, *next;
-	size_t i, nn;
-
-	if (t->n <= t->nbuckets || t->nbuckets >= t->limit)
-		return;
-	nn = t->nbuckets * 2;
-	nb = xcalloc(nn, sizeof(*nb));
-	for (i = 0; i < t->nbuckets; i++)
-		for (e = t->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			e->next = nb[e->hash & (nn - 1)];
-			nb[e->hash & (nn - 1)] = e;
-		}
-	free(t->buckets);
-	t->buckets = nb;
-	t->nbuckets = nn;
-}
-
-/* Unlink e from its chain and the idle list, and free it. */
+/* Take e out of the table and the idle list, and free it. */
 static void
 anvil_remove(struct anvil_table *t, struct anvil_entry *e)
 {
-	struct anvil_entry **pp;
-
-	for (pp = &t->buckets[e->hash & (t->nbuckets - 1)]; *pp != e;
-	    pp = &(*pp)->next)
-		;
-	*pp = e->next;
+	htable_del(&t->tab, &e->node);
 	if (e->count == 0)
 		TAILQ_REMOVE(&t->idle, e, idle);
-	t->n--;
 	anvil_entry_free(e);
 }
 
@@ -187,7 +145,7 @@ anvil_table_connect(struct anvil_table *t, const char *service,
 	uint64_t h = anvil_hash(t, service, ident);
 
 	if ((e = anvil_lookup(t, service, ident, h)) == NULL) {
-		if (t->n >= t->limit) {
+		if (htable_count(&t->tab) >= t->limit) {
 			if ((victim = TAILQ_FIRST(&t->idle)) == NULL) {
 				t->stats.refused++;
 				return NULL;
@@ -199,12 +157,8 @@ anvil_table_connect(struct anvil_table *t, const char *service,
 		e->service = xstrdup(service);
 		e->ident = xstrdup(ident);
 		e->gen = ++t->next_gen;
-		e->hash = h;
 		e->window_start = now;
-		e->next = t->buckets[h & (t->nbuckets - 1)];
-		t->buckets[h & (t->nbuckets - 1)] = e;
-		t->n++;
-		anvil_grow(t);
+		htable_add(&t->tab, &e->node, h);
 	} else if (e->count == 0)
 		TAILQ_REMOVE(&t->idle, e, idle);
 	if (now - e->window_start >= t->window_ms) {
@@ -216,7 +170,8 @@ anvil_table_connect(struct anvil_table *t, const char *service,
 	e->last = now;
 	anvil_peak(&t->stats.count, e->count, e);
 	anvil_peak(&t->stats.rate, e->rate, e);
-	anvil_peak(&t->stats.size, (unsigned long)t->n, NULL);
+	anvil_peak(&t->stats.size, (unsigned long)htable_count(&t->tab),
+	    NULL);
 	return e;
 }
 
@@ -252,7 +207,7 @@ anvil_table_expire(struct anvil_table *t, long long now)
 size_t
 anvil_table_size(const struct anvil_table *t)
 {
-	return t->n;
+	return htable_count(&t->tab);
 }
 
 const struct anvil_stats *

@@ -52,6 +52,7 @@
 #include "auth.h"
 #include "log.h"
 #include "params.h"
+#include "printable.h"
 
 #define AUTH_SHOW_MAX	64	/* bytes of a raw user name in the log */
 
@@ -75,19 +76,8 @@ auth_request_free(void)
 static const char *
 auth_request_clean(const char *s, char *buf, size_t len)
 {
-	size_t i, n = 0;
-	unsigned char c;
-
-	for (i = 0; s[i] != '\0' && i < AUTH_SHOW_MAX && n + 1 < len; i++) {
-		c = (unsigned char)s[i];
-		buf[n++] = c > 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (s[i] != '\0' && n + 4 < len) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
+	return printable_copy(buf, len, s, strlen(s), PRINTABLE_NOSPACE |
+	    PRINTABLE_ELLIPSIS);
 }
 
 /* Is the key over its limit? Logs the throttled attempt when it is. */

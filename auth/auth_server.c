@@ -44,6 +44,7 @@
 #include "ipc.h"
 #include "ipc_conn.h"
 #include "log.h"
+#include "monotime.h"
 #include "params.h"
 #include "server.h"
 #include "xmalloc.h"
@@ -172,7 +173,7 @@ auth_conn_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 		goto out;
 	}
 	q.password = pw;
-	auth_request_run(&q, &a, event_now_ms());
+	auth_request_run(&q, &a, monotime_ms());
 	ret = auth_conn_answer(c, &a);
 	auth_entry_clear(&a.e);
 out:

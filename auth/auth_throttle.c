@@ -4,7 +4,7 @@
  *	bounded memory; see auth.h.
  *
  * DESCRIPTION
- *	A hash table of entries {key, count, window start}, plus one list
+ *	A hash table (lib/htable) of entries {key, count, window start}, plus one list
  *	of all entries in the order their windows opened (a window opens
  *	when an entry is made, or when a failure finds its old window
  *	passed: the entry then moves to the end). Expiry is therefore
@@ -15,9 +15,8 @@
  *	sends, and what is forgotten early is what was closest to being
  *	forgotten anyway.
  *
- *	The bucket array doubles as the table grows (up to about one
- *	bucket per entry). Keys are hashed with a per-process random seed,
- *	so a client cannot choose names that all land in one bucket.
+ *	Keys are hashed from a random basis (lib/htable), so a client
+ *	cannot choose names that all land in one bucket.
  *
  *	The auth service keys clients as "c:ADDRESS" (an IPv6 client by
  *	its /64: one host has all of those addresses) and user names as
@@ -39,14 +38,14 @@
 #include <string.h>
 
 #include "auth.h"
+#include "htable.h"
 #include "xmalloc.h"
 
 struct auth_thr_ent {
 	char		*key;
-	uint64_t	 hash;
 	unsigned long	 count;
 	long long	 start;		/* window opened, ms */
-	struct auth_thr_ent *next;	/* hash chain */
+	struct htable_node node;
 	TAILQ_ENTRY(auth_thr_ent) order;	/* by window start */
 };
 
@@ -55,26 +54,9 @@ TAILQ_HEAD(auth_thr_list, auth_thr_ent);
 struct auth_throttle {
 	size_t		 limit;
 	long long	 window;
-	uint64_t	 seed;
-	struct auth_thr_ent **buckets;
-	size_t		 nbuckets;	/* a power of two */
-	size_t		 n;
+	struct htable	 tab;
 	struct auth_thr_list order;
 };
-
-#define AUTH_THR_BUCKETS_MIN	64
-
-static uint64_t
-auth_thr_hash(const struct auth_throttle *t, const char *key)
-{
-	uint64_t h = 14695981039346656037ULL ^ t->seed;
-
-	for (; *key != '\0'; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
-}
 
 struct auth_throttle *
 auth_throttle_new(size_t limit, long long window_ms)
@@ -83,9 +65,7 @@ auth_throttle_new(size_t limit, long long window_ms)
 
 	t->limit = limit > 0 ? limit : 1;
 	t->window = window_ms > 0 ? window_ms : 1;
-	arc4random_buf(&t->seed, sizeof(t->seed));
-	t->nbuckets = AUTH_THR_BUCKETS_MIN;
-	t->buckets = xcalloc(t->nbuckets, sizeof(*t->buckets));
+	htable_init(&t->tab);
 	TAILQ_INIT(&t->order);
 	return t;
 }
@@ -93,14 +73,8 @@ auth_throttle_new(size_t limit, long long window_ms)
 static void
 auth_thr_unlink(struct auth_throttle *t, struct auth_thr_ent *e)
 {
-	struct auth_thr_ent **pp;
-
-	for (pp = &t->buckets[e->hash & (t->nbuckets - 1)]; *pp != e;
-	    pp = &(*pp)->next)
-		;
-	*pp = e->next;
+	htable_del(&t->tab, &e->node);
 	TAILQ_REMOVE(&t->order, e, order);
-	t->n--;
 	free(e->key);
 	free(e);
 }
@@ -115,7 +89,7 @@ auth_throttle_free(struct auth_throttle **tp)
 		return;
 	while ((e = TAILQ_FIRST(&t->order)) != NULL)
 		auth_thr_unlink(t, e);
-	free(t->buckets);
+	htable_release(&t->tab);
 	free(t);
 	*tp = NULL;
 }
@@ -123,7 +97,7 @@ auth_throttle_free(struct auth_throttle **tp)
 size_t
 auth_throttle_size(const struct auth_throttle *t)
 {
-	return t->n;
+	return htable_count(&t->tab);
 }
 
 /* Drop the entries whose window has passed (front of the list). */
@@ -143,35 +117,21 @@ auth_thr_find(struct auth_throttle *t, const char *key, uint64_t h,
     long long now)
 {
 	struct auth_thr_ent *e;
+	struct htable_node *n;
 
-	for (e = t->buckets[h & (t->nbuckets - 1)]; e != NULL; e = e->next)
-		if (e->hash == h && strcmp(e->key, key) == 0)
-			break;
-	/* expiry from the front is enough with a monotonic clock; this
-	   keeps every answer right whatever the times were */
-	if (e != NULL && now - e->start >= t->window) {
-		auth_thr_unlink(t, e);
-		e = NULL;
-	}
-	return e;
-}
-
-static void
-auth_thr_grow(struct auth_throttle *t)
-{
-	struct auth_thr_ent **nb, *e, *next;
-	size_t i, nn = t->nbuckets * 2;
-
-	nb = xcalloc(nn, sizeof(*nb));
-	for (i = 0; i < t->nbuckets; i++)
-		for (e = t->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			e->next = nb[e->hash & (nn - 1)];
-			nb[e->hash & (nn - 1)] = e;
+	for (n = htable_first(&t->tab, h); n != NULL; n = htable_next(n, h)) {
+		e = HTABLE_ENTRY(n, struct auth_thr_ent, node);
+		if (strcmp(e->key, key) != 0)
+			continue;
+		/* expiry from the front is enough with a monotonic clock;
+		   this keeps every answer right whatever the times were */
+		if (now - e->start >= t->window) {
+			auth_thr_unlink(t, e);
+			return NULL;
 		}
-	free(t->buckets);
-	t->buckets = nb;
-	t->nbuckets = nn;
+		return e;
+	}
+	return NULL;
 }
 
 unsigned long
@@ -180,7 +140,7 @@ auth_throttle_count(struct auth_throttle *t, const char *key, long long now)
 	struct auth_thr_ent *e;
 
 	auth_thr_expire(t, now);
-	e = auth_thr_find(t, key, auth_thr_hash(t, key), now);
+	e = auth_thr_find(t, key, htable_hash_str(&t->tab, key), now);
 	return e != NULL ? e->count : 0;
 }
 
@@ -190,33 +150,27 @@ auth_throttle_until(struct auth_throttle *t, const char *key, long long now)
 	struct auth_thr_ent *e;
 
 	auth_thr_expire(t, now);
-	e = auth_thr_find(t, key, auth_thr_hash(t, key), now);
+	e = auth_thr_find(t, key, htable_hash_str(&t->tab, key), now);
 	return e != NULL ? e->start + t->window : 0;
 }
 
 unsigned long
 auth_throttle_fail(struct auth_throttle *t, const char *key, long long now)
 {
-	uint64_t h = auth_thr_hash(t, key);
+	uint64_t h = htable_hash_str(&t->tab, key);
 	struct auth_thr_ent *e;
 
 	auth_thr_expire(t, now);
 	if ((e = auth_thr_find(t, key, h, now)) != NULL)
 		return ++e->count;
-	if (t->n >= t->limit)
+	if (htable_count(&t->tab) >= t->limit)
 		auth_thr_unlink(t, TAILQ_FIRST(&t->order));
-	if (t->n >= t->nbuckets && t->nbuckets < SIZE_MAX / 2 /
-	    sizeof(*t->buckets))
-		auth_thr_grow(t);
 	e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
-	e->hash = h;
 	e->count = 1;
 	e->start = now;
-	e->next = t->buckets[h & (t->nbuckets - 1)];
-	t->buckets[h & (t->nbuckets - 1)] = e;
+	htable_add(&t->tab, &e->node, h);
 	TAILQ_INSERT_TAIL(&t->order, e, order);
-	t->n++;
 	return 1;
 }
 

@@ -45,6 +45,7 @@
 #include "ctl.h"
 #include "ipc.h"
 #include "params.h"
+#include "printable.h"
 #include "qfile.h"
 #include "qid.h"
 #include "qmgr_clnt.h"
@@ -88,8 +89,7 @@ ctl_queue_open(void)
 static void
 ctl_queue_puts(const char *s)
 {
-	for (; *s != '\0'; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	printable_fputs(s, strlen(s), PRINTABLE_8BIT, stdout);
 }
 
 static void

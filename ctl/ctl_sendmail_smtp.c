@@ -37,6 +37,7 @@
 #include "ctl_sendmail.h"
 #include "esmtp.h"
 #include "params.h"
+#include "printable.h"
 #include "sock.h"
 #include "stream.h"
 #include "vbuf.h"
@@ -107,12 +108,8 @@ sendmail_reply_exit(int code, const char *text)
 static void
 sendmail_print_clean(const char *prefix, const char *s, size_t len)
 {
-	size_t i;
-
 	fputs(prefix, stderr);
-	for (i = 0; i < len; i++)
-		fputc((unsigned char)s[i] < ' ' || s[i] == 127 ? '?' : s[i],
-		    stderr);
+	printable_fputs(s, len, PRINTABLE_8BIT, stderr);
 	fputc('\n', stderr);
 }
 

@@ -52,6 +52,7 @@
 #include "maildir.h"
 #include "maps.h"
 #include "params.h"
+#include "printable.h"
 #include "pwhash.h"
 #include "xmalloc.h"
 
@@ -79,7 +80,6 @@ static int
 ctl_user_addr(const char *s, struct addr *a, char *key, size_t keylen)
 {
 	enum addr_err e;
-	const char *p;
 
 	if (addr_parse_mailbox(s, ADDR_F_SMTPUTF8, a, &e) < 0) {
 		fprintf(stderr, "postern user: %s: %s\n", s,
@@ -96,12 +96,11 @@ ctl_user_addr(const char *s, struct addr *a, char *key, size_t keylen)
 		    "with # cannot be a table key\n", s);
 		return -1;
 	}
-	for (p = a->local; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-			fprintf(stderr, "postern user: %s: white space in the "
-			    "local part cannot be used\n", s);
-			return -1;
-		}
+	if (!printable_ok(a->local, PRINTABLE_NOSPACE | PRINTABLE_8BIT)) {
+		fprintf(stderr, "postern user: %s: white space in the local "
+		    "part cannot be used\n", s);
+		return -1;
+	}
 	if (addr_key(a, key, keylen) < 0) {
 		fprintf(stderr, "postern user: %s: too long\n", s);
 		return -1;

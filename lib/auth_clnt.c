@@ -30,6 +30,7 @@
 #include "ipc.h"
 #include "ipc_clnt.h"
 #include "maildir.h"
+#include "printable.h"
 #include "xmalloc.h"
 
 const struct ipc_proto auth_proto = {
@@ -126,15 +127,6 @@ auth_clnt_open(struct auth_clnt *ac, char **err_r)
 	return ipc_clnt_open(ac->ipc, err_r);
 }
 
-static int
-auth_clnt_printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 /*
  * The answer: AUTH_STAT_*, or -1 with *why_r (a protocol error: the
  * getters' reason, or ours).
@@ -156,7 +148,7 @@ auth_clnt_answer(struct ipc_rec *r, struct auth_user *user_r,
 	    ipc_get_uint(r, "quota", 0, AUTH_QUOTA_MAX, &quota) < 0 ||
 	    ipc_end(r) < 0)
 		return -1;
-	if (*user == '\0' || !auth_clnt_printable(user) ||
+	if (*user == '\0' || !printable_ok(user, PRINTABLE_NOSPACE | PRINTABLE_8BIT) ||
 	    !maildir_path_ok(maildir)) {
 		*why_r = "bad user or maildir in the answer";
 		return -1;

@@ -38,6 +38,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "monotime.h"
 #include "xmalloc.h"
 
 #define EVENT_MAXEVENTS	64
@@ -50,7 +51,7 @@ struct event_fdwatch {
 };
 
 struct event_timer {
-	long long	 when;		/* event_now_ms() deadline */
+	long long	 when;		/* monotime_ms() deadline */
 	unsigned long long seq;		/* creation order */
 	event_timer_fn	 fn;
 	void		*arg;
@@ -73,16 +74,6 @@ struct event_loop {
 
 	int		 exit;
 };
-
-long long
-event_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		log_panic("clock_gettime(CLOCK_MONOTONIC): %m");
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct event_loop *
 event_loop_new(void)
@@ -277,7 +268,7 @@ event_add_timer(struct event_loop *loop, long long msec, event_timer_fn fn,
     void *arg)
 {
 	struct event_timer *t;
-	long long now = event_now_ms();
+	long long now = monotime_ms();
 
 	if (msec < 0)
 		msec = 0;
@@ -394,7 +385,7 @@ event_run_once(struct event_loop *loop, int timeout_ms)
 	long long now, deadline = -1;
 	int n, ran, wait, twait;
 
-	now = event_now_ms();
+	now = monotime_ms();
 	if (timeout_ms >= 0)
 		deadline = now + timeout_ms;
 	for (;;) {
@@ -412,7 +403,7 @@ event_run_once(struct event_loop *loop, int timeout_ms)
 			return -1;
 		}
 		round_seq = loop->seq;
-		now = event_now_ms();
+		now = monotime_ms();
 		ran = event_dispatch(loop, evs, n);
 		ran += event_run_timers(loop, now, round_seq);
 		if (ran > 0 || n > 0)

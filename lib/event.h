@@ -59,7 +59,7 @@ struct event_timer *event_add_timer(struct event_loop *, long long msec,
  * is running (it is released when the callback returns), are fine.
  */
 void	event_del_timer(struct event_loop *, struct event_timer *);
-/* When the timer is due, on the event_now_ms() clock. */
+/* When the timer is due, on the monotime_ms() clock (lib/monotime). */
 long long event_timer_when(const struct event_timer *);
 /*
  * Run one round: wait at most timeout_ms (-1: until an event or timer),
@@ -72,7 +72,5 @@ int	event_run_once(struct event_loop *, int timeout_ms);
 void	event_run(struct event_loop *);
 /* Make event_run return after the current round. */
 void	event_loop_exit(struct event_loop *);
-/* Monotonic clock in milliseconds. */
-long long event_now_ms(void);
 
 #endif

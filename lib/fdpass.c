@@ -31,24 +31,15 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "monotime.h"
 
 /* Room for this many descriptors, so that extras arrive and are closed. */
 #define FDPASS_MAXFDS	8
 
-/* Monotonic milliseconds. */
-static long long
-fdpass_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long long
 fdpass_deadline(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : fdpass_now() + timeout_ms;
+	return timeout_ms < 0 ? -1 : monotime_ms() + timeout_ms;
 }
 
 /* Wait until sock is ready for events or the deadline passes (-1: never). */
@@ -62,7 +53,7 @@ fdpass_wait(int sock, short events, long long deadline)
 	for (;;) {
 		ms = -1;
 		if (deadline >= 0) {
-			left = deadline - fdpass_now();
+			left = deadline - monotime_ms();
 			if (left <= 0) {
 				errno = ETIMEDOUT;
 				return -1;

@@ -15,7 +15,7 @@
  *	Peers are untrusted. Lengths are checked against what is actually
  *	there before they are used, a frame length against the channel's
  *	maximum before any allocation; text taken from a peer is cleaned
- *	(ipc_clean) before it goes into an error message.
+ *	(lib/printable) before it goes into an error message.
  *
  * UNSAFE: the decoder walks the payload with byte offsets; every read is
  * preceded by a check against the bytes remaining.
@@ -34,11 +34,14 @@
 #include "fdpass.h"
 #include "ipc.h"
 #include "log.h"
+#include "monotime.h"
+#include "printable.h"
 #include "vbuf.h"
 #include "xmalloc.h"
 
 #define IPC_HDR		4	/* frame length bytes */
 #define IPC_CLEAN_MAX	40	/* peer text quoted in an error, bytes */
+#define IPC_CLEAN	(PRINTABLE_NOQUOTE | PRINTABLE_ELLIPSIS)
 
 struct ipc_attr {
 	const char	*name;
@@ -75,35 +78,6 @@ ipc_put32(unsigned char *p, uint32_t v)
 	p[1] = (unsigned char)(v >> 16);
 	p[2] = (unsigned char)(v >> 8);
 	p[3] = (unsigned char)v;
-}
-
-static long long
-ipc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Copy at most IPC_CLEAN_MAX bytes of peer text, printable ASCII only. */
-static const char *
-ipc_clean(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	size_t i, n = 0;
-	unsigned char c;
-
-	for (i = 0; i < srclen && i < IPC_CLEAN_MAX && n + 1 < dstlen; i++) {
-		c = (unsigned char)src[i];
-		dst[n++] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ?
-		    (char)c : '?';
-	}
-	if (i < srclen && n + 3 < dstlen) {
-		memcpy(dst + n, "...", 3);
-		n += 3;
-	}
-	dst[n] = '\0';
-	return dst;
 }
 
 static int
@@ -303,7 +277,7 @@ static int
 ipc_decode(struct ipc_chan *ch, const unsigned char *p, size_t len,
     struct ipc_rec **rec_r)
 {
-	char clean[IPC_CLEAN_MAX + 8];
+	char clean[IPC_CLEAN_MAX + 4];
 	struct ipc_rec *r;
 	const unsigned char *nul;
 	size_t pos, namelen, n, i, room;
@@ -325,8 +299,8 @@ ipc_decode(struct ipc_chan *ch, const unsigned char *p, size_t len,
 		namelen = (size_t)(nul - (p + pos));
 		if (!ipc_name_ok((const char *)p + pos, namelen)) {
 			ipc_chan_err(ch, 1, "attribute %zu: bad name \"%s\"",
-			    n + 1, ipc_clean(clean, sizeof(clean),
-			    (const char *)p + pos, namelen));
+			    n + 1, printable_copy(clean, sizeof(clean),
+			    (const char *)p + pos, namelen, IPC_CLEAN));
 			return -1;
 		}
 		pos += namelen + 1;
@@ -458,7 +432,7 @@ static int
 ipc_recv_common(struct ipc_chan *ch, struct ipc_rec **rec_r, int *fd_r)
 {
 	unsigned char hdr[IPC_HDR], *payload = NULL;
-	long long start = ipc_now_ms(), left;
+	long long start = monotime_ms(), left;
 	int fd = -1, timeout = ch->timeout_ms;
 	uint32_t plen;
 	ssize_t n;
@@ -484,7 +458,7 @@ ipc_recv_common(struct ipc_chan *ch, struct ipc_rec **rec_r, int *fd_r)
 		goto fail;
 	}
 	if (timeout >= 0) {
-		left = timeout - (ipc_now_ms() - start);
+		left = timeout - (monotime_ms() - start);
 		timeout = left < 0 ? 0 : (int)left;
 	}
 	payload = xmalloc(plen);
@@ -617,7 +591,7 @@ int
 ipc_get_uint(struct ipc_rec *r, const char *name, uint64_t min, uint64_t max,
     uint64_t *value_r)
 {
-	char clean[IPC_CLEAN_MAX + 8];
+	char clean[IPC_CLEAN_MAX + 4];
 	const struct ipc_attr *a;
 	uint64_t v;
 
@@ -625,8 +599,8 @@ ipc_get_uint(struct ipc_rec *r, const char *name, uint64_t min, uint64_t max,
 		return -1;
 	if (ipc_decimal(a->value, a->len, &v) < 0)
 		return ipc_rec_err(r, "attribute \"%s\": \"%s\" is not an "
-		    "unsigned number", name,
-		    ipc_clean(clean, sizeof(clean), a->value, a->len));
+		    "unsigned number", name, printable_copy(clean,
+		    sizeof(clean), a->value, a->len, IPC_CLEAN));
 	if (v < min || v > max)
 		return ipc_rec_err(r, "attribute \"%s\": %" PRIu64 " out of "
 		    "range %" PRIu64 "..%" PRIu64, name, v, min, max);
@@ -638,7 +612,7 @@ int
 ipc_get_int(struct ipc_rec *r, const char *name, int64_t min, int64_t max,
     int64_t *value_r)
 {
-	char clean[IPC_CLEAN_MAX + 8];
+	char clean[IPC_CLEAN_MAX + 4];
 	const struct ipc_attr *a;
 	uint64_t mag;
 	int64_t v;
@@ -651,8 +625,8 @@ ipc_get_int(struct ipc_rec *r, const char *name, int64_t min, int64_t max,
 	    (neg && mag == 0) ||
 	    mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
 		return ipc_rec_err(r, "attribute \"%s\": \"%s\" is not a "
-		    "number", name,
-		    ipc_clean(clean, sizeof(clean), a->value, a->len));
+		    "number", name, printable_copy(clean, sizeof(clean),
+		    a->value, a->len, IPC_CLEAN));
 	if (!neg)
 		v = (int64_t)mag;
 	else if (mag == (uint64_t)INT64_MAX + 1)
@@ -669,14 +643,15 @@ ipc_get_int(struct ipc_rec *r, const char *name, int64_t min, int64_t max,
 int
 ipc_get_bool(struct ipc_rec *r, const char *name, int *value_r)
 {
-	char clean[IPC_CLEAN_MAX + 8];
+	char clean[IPC_CLEAN_MAX + 4];
 	const struct ipc_attr *a;
 
 	if ((a = ipc_take(r, name)) == NULL)
 		return -1;
 	if (a->len != 1 || (a->value[0] != '0' && a->value[0] != '1'))
 		return ipc_rec_err(r, "attribute \"%s\": \"%s\" is not 0 or 1",
-		    name, ipc_clean(clean, sizeof(clean), a->value, a->len));
+		    name, printable_copy(clean, sizeof(clean), a->value,
+		    a->len, IPC_CLEAN));
 	*value_r = a->value[0] == '1';
 	return 0;
 }
@@ -777,7 +752,7 @@ int
 ipc_hello_check(struct ipc_rec *r, const char *name, unsigned major,
     unsigned *minor_r)
 {
-	char clean[IPC_CLEAN_MAX + 8];
+	char clean[IPC_CLEAN_MAX + 4];
 	const char *v, *slash, *dot;
 	unsigned got_major, got_minor;
 
@@ -789,7 +764,8 @@ ipc_hello_check(struct ipc_rec *r, const char *name, unsigned major,
 	    ipc_version(slash + 1, (size_t)(dot - slash - 1), &got_major) < 0 ||
 	    ipc_version(dot + 1, strlen(dot + 1), &got_minor) < 0)
 		return ipc_rec_err(r, "bad protocol announcement \"%s\"",
-		    ipc_clean(clean, sizeof(clean), v, strlen(v)));
+		    printable_copy(clean, sizeof(clean), v, strlen(v),
+		    IPC_CLEAN));
 	if (strlen(name) != (size_t)(slash - v) ||
 	    strncmp(v, name, (size_t)(slash - v)) != 0 || got_major != major)
 		return ipc_rec_err(r, "wrong protocol: expected %s/%u.x, got "

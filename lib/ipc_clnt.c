@@ -43,6 +43,7 @@
 #include "ipc.h"
 #include "ipc_clnt.h"
 #include "log.h"
+#include "monotime.h"
 #include "sock.h"
 #include "vbuf.h"
 #include "xmalloc.h"
@@ -241,7 +242,7 @@ ipc_clnt_free(struct ipc_clnt **cp)
 static int
 ipc_clnt_left(long long deadline)
 {
-	long long left = deadline - event_now_ms();
+	long long left = deadline - monotime_ms();
 
 	return left < 1 ? 1 : (int)left;
 }
@@ -279,14 +280,14 @@ ipc_clnt_open_by(struct ipc_clnt *c, long long deadline, char **err_r)
 int
 ipc_clnt_open(struct ipc_clnt *c, char **err_r)
 {
-	return ipc_clnt_open_by(c, event_now_ms() + c->timeout_ms, err_r);
+	return ipc_clnt_open_by(c, monotime_ms() + c->timeout_ms, err_r);
 }
 
 int
 ipc_clnt_call(struct ipc_clnt *c, const struct ipc_rec *req, int flags,
     struct ipc_rec **rep_r, char **err_r)
 {
-	long long deadline = event_now_ms() + c->timeout_ms;
+	long long deadline = monotime_ms() + c->timeout_ms;
 	int fresh, r;
 
 	*rep_r = NULL;
@@ -306,7 +307,7 @@ ipc_clnt_call(struct ipc_clnt *c, const struct ipc_rec *req, int flags,
 			    "closed by the service before it answered");
 		/* a kept connection may simply have outlived its server */
 		if (fresh || (flags & IPC_CLNT_RETRY) == 0 ||
-		    c->ch.err_proto || deadline - event_now_ms() <= 0)
+		    c->ch.err_proto || deadline - monotime_ms() <= 0)
 			return ipc_clnt_chan_fail(c, err_r);
 		ipc_clnt_hangup(c);
 		flags &= ~IPC_CLNT_RETRY;
@@ -316,7 +317,7 @@ ipc_clnt_call(struct ipc_clnt *c, const struct ipc_rec *req, int flags,
 int
 ipc_clnt_send(struct ipc_clnt *c, const struct ipc_rec *req, char **err_r)
 {
-	long long deadline = event_now_ms() + c->timeout_ms;
+	long long deadline = monotime_ms() + c->timeout_ms;
 
 	if (ipc_clnt_open_by(c, deadline, err_r) < 0)
 		return -1;

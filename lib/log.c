@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "printable.h"
 
 #define LOG_LINE_MAX	2048
 
@@ -98,15 +99,6 @@ log_set_hook(int (*fn)(enum log_level, const char *))
 	log_hook = fn;
 }
 
-/* Replace control characters so one event is always one line. */
-static void
-log_sanitize(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 void
 log_vlog(enum log_level level, const char *fmt, va_list ap)
 {
@@ -119,7 +111,8 @@ log_vlog(enum log_level level, const char *fmt, va_list ap)
 	}
 	errno = saved;		/* for %m */
 	vsnprintf(text, sizeof(text), fmt, ap);
-	log_sanitize(text);
+	/* no control characters: one event is always one line */
+	printable_fix(text, PRINTABLE_8BIT);
 	if (log_hook != NULL && log_hook(level, text)) {
 		errno = saved;
 		return;

@@ -356,7 +356,7 @@ maps_hash_write(const char *tmp, const struct maps_text *tab, char *err,
 		return -1;
 	}
 	for (i = 0; i < tab->n; i++) {
-		e = &tab->ent[i];
+		e = tab->ent[i];
 		memset(&k, 0, sizeof(k));
 		memset(&v, 0, sizeof(v));
 		k.data = e->key;

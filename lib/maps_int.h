@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 
+#include "htable.h"
 #include "maps.h"
 #include "vbuf.h"
 
@@ -78,20 +79,20 @@ void	maps_errf(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /*
- * struct maps_text: entries in insertion order plus a hash index.
- * Keys are stored as given (callers fold them first).
+ * struct maps_text: entries in insertion order plus a hash index
+ * (lib/htable). Keys are stored as given (callers fold them first).
  */
 struct maps_text_entry {
 	char	*key;
 	char	*value;
 	int	 line;		/* where it was defined (0 if no file) */
+	struct htable_node node;
 };
 
 struct maps_text {
-	struct maps_text_entry *ent;
+	struct maps_text_entry **ent;	/* in insertion order */
 	size_t	 n, cap;
-	size_t	*slot;		/* entry index + 1; 0 is an empty slot */
-	size_t	 nslot;		/* a power of two, > 2 * n */
+	struct htable index;
 };
 
 struct maps_text *maps_text_new(void);

@@ -4,8 +4,8 @@
  *
  * DESCRIPTION
  *	struct maps_text keeps entries in the order they were added (the
- *	hash compiler writes them in that order) with an open-addressing
- *	index over them. maps_text_read is the one reader of the text table
+ *	hash compiler writes them in that order) with a hash index
+ *	(lib/htable) over them. maps_text_read is the one reader of the text table
  *	format, shared by texthash: and by `postern map`, so both accept and
  *	reject exactly the same files. Format and case folding: maps.h.
  *
@@ -28,87 +28,60 @@
 #include "maps_int.h"
 #include "xmalloc.h"
 
-/* FNV-1a: fast, and the keys are not chosen by an attacker. */
-static size_t
-maps_text_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
 struct maps_text *
 maps_text_new(void)
 {
 	struct maps_text *tab = xcalloc(1, sizeof(*tab));
 
-	tab->nslot = 16;
-	tab->slot = xcalloc(tab->nslot, sizeof(*tab->slot));
+	htable_init(&tab->index);
 	return tab;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static size_t
+static struct maps_text_entry *
 maps_text_find(const struct maps_text *tab, const char *key)
 {
-	size_t mask = tab->nslot - 1, i = maps_text_hash(key) & mask;
+	uint64_t h = htable_hash_str(&tab->index, key);
+	struct maps_text_entry *e;
+	struct htable_node *n;
 
-	while (tab->slot[i] != 0 &&
-	    strcmp(tab->ent[tab->slot[i] - 1].key, key) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void
-maps_text_grow(struct maps_text *tab)
-{
-	size_t i, j;
-
-	free(tab->slot);
-	tab->nslot *= 2;
-	tab->slot = xcalloc(tab->nslot, sizeof(*tab->slot));
-	for (i = 0; i < tab->n; i++) {
-		j = maps_text_find(tab, tab->ent[i].key);
-		tab->slot[j] = i + 1;
+	for (n = htable_first(&tab->index, h); n != NULL;
+	    n = htable_next(n, h)) {
+		e = HTABLE_ENTRY(n, struct maps_text_entry, node);
+		if (strcmp(e->key, key) == 0)
+			return e;
 	}
+	return NULL;
 }
 
 int
 maps_text_add(struct maps_text *tab, const char *key, const char *value,
     int line, int *first_line_r)
 {
-	size_t i = maps_text_find(tab, key);
 	struct maps_text_entry *e;
 
-	if (tab->slot[i] != 0) {
-		*first_line_r = tab->ent[tab->slot[i] - 1].line;
+	if ((e = maps_text_find(tab, key)) != NULL) {
+		*first_line_r = e->line;
 		return 1;
 	}
 	if (tab->n == tab->cap) {
 		tab->cap = tab->cap ? tab->cap * 2 : 16;
 		tab->ent = xreallocarray(tab->ent, tab->cap, sizeof(*tab->ent));
 	}
-	e = &tab->ent[tab->n];
+	e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
 	e->value = xstrdup(value);
 	e->line = line;
-	tab->slot[i] = ++tab->n;
-	/* keep the load under one half so probes stay short */
-	if (tab->n * 2 >= tab->nslot)
-		maps_text_grow(tab);
+	htable_add(&tab->index, &e->node, htable_hash_str(&tab->index, key));
+	tab->ent[tab->n++] = e;
 	return 0;
 }
 
 const char *
 maps_text_get(const struct maps_text *tab, const char *key)
 {
-	size_t i = maps_text_find(tab, key);
+	const struct maps_text_entry *e = maps_text_find(tab, key);
 
-	return tab->slot[i] != 0 ? tab->ent[tab->slot[i] - 1].value : NULL;
+	return e != NULL ? e->value : NULL;
 }
 
 void
@@ -120,11 +93,12 @@ maps_text_free(struct maps_text **tabp)
 	if (tab == NULL)
 		return;
 	for (i = 0; i < tab->n; i++) {
-		free(tab->ent[i].key);
-		free(tab->ent[i].value);
+		free(tab->ent[i]->key);
+		free(tab->ent[i]->value);
+		free(tab->ent[i]);
 	}
 	free(tab->ent);
-	free(tab->slot);
+	htable_release(&tab->index);
 	free(tab);
 	*tabp = NULL;
 }

@@ -22,6 +22,7 @@
 
 #include "cfline.h"
 #include "mastercf.h"
+#include "printable.h"
 #include "xmalloc.h"
 
 #define MASTERCF_FIELDS		8	/* up to and including command */
@@ -145,15 +146,6 @@ fail:
 	while (n > 0)
 		free(tok[--n]);
 	return mastercf_fail(ctx, "%s", why);
-}
-
-static int
-mastercf_has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
 }
 
 /* y, n or '-' (then def); -1 when none. */
@@ -461,7 +453,7 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 
 		ctx.line = cf.lineno;
 		memset(&e, 0, sizeof(e));
-		if (mastercf_has_ctl(line)) {
+		if (!printable_ok(line, PRINTABLE_8BIT)) {
 			mastercf_fail(&ctx, "control character in line");
 			break;
 		}

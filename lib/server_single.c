@@ -35,9 +35,9 @@
 #include <limits.h>
 #include <unistd.h>
 
-#include "event.h"
 #include "log.h"
 #include "maps.h"
+#include "monotime.h"
 #include "server.h"
 #include "server_private.h"
 
@@ -100,7 +100,7 @@ single_watch_listen(struct single_watch *w, int excl)
 	}
 	w->excl = excl;
 	w->woken = w->lost = 0;
-	w->since = excl ? event_now_ms() : 0;
+	w->since = excl ? monotime_ms() : 0;
 }
 
 /* After a listen wakeup: lost is 1 when another process took the client. */
@@ -108,7 +108,7 @@ static void
 single_watch_count(struct single_watch *w, int lost)
 {
 	if (w->excl) {
-		if (event_now_ms() - w->since >= SINGLE_EXCL_MS)
+		if (monotime_ms() - w->since >= SINGLE_EXCL_MS)
 			single_watch_listen(w, 0);	/* look again */
 		return;
 	}

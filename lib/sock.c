@@ -36,7 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event.h"
+#include "monotime.h"
 #include "sock.h"
 #include "xmalloc.h"
 
@@ -327,11 +327,11 @@ sock_connect_wait(int fd, int timeout)
 	int r, soerr;
 
 	if (timeout > 0)
-		deadline = event_now_ms() + (long long)timeout * 1000;
+		deadline = monotime_ms() + (long long)timeout * 1000;
 	for (;;) {
 		left = -1;
 		if (deadline >= 0) {
-			left = deadline - event_now_ms();
+			left = deadline - monotime_ms();
 			if (left < 0)
 				left = 0;
 		}
@@ -420,10 +420,10 @@ sock_connect_unix(const char *path, int timeout)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (timeout > 0)
-		deadline = event_now_ms() + (long long)timeout * 1000;
+		deadline = monotime_ms() + (long long)timeout * 1000;
 	for (;;) {
 		if (deadline >= 0) {
-			left = deadline - event_now_ms();
+			left = deadline - monotime_ms();
 			if (left <= 0) {
 				errno = ETIMEDOUT;
 				goto fail;

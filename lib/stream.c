@@ -40,6 +40,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "monotime.h"
 #include "stream.h"
 #include "xmalloc.h"
 
@@ -69,7 +70,7 @@ struct stream {
 	struct vbuf	 obuf;
 
 	int		 read_ms, write_ms;
-	long long	 deadline;	/* event_now_ms() value, 0: none */
+	long long	 deadline;	/* monotime_ms() value, 0: none */
 	long long	 rwait, wwait;	/* non-blocking wait began; 0 */
 
 	enum stream_err	 err;
@@ -228,7 +229,7 @@ stream_set_deadline(struct stream *s, long long msec)
 		s->deadline = 0;
 		return;
 	}
-	now = event_now_ms();
+	now = monotime_ms();
 	s->deadline = msec > LLONG_MAX - now ? LLONG_MAX : now + msec;
 }
 
@@ -321,7 +322,7 @@ stream_check_deadline(struct stream *s, long long now)
 static int
 stream_nb_waiting(struct stream *s, long long *since, int timeout_ms)
 {
-	long long now = event_now_ms();
+	long long now = monotime_ms();
 
 	if (stream_check_deadline(s, now) < 0)
 		return -1;
@@ -339,7 +340,7 @@ stream_nb_waiting(struct stream *s, long long *since, int timeout_ms)
 long long
 stream_timeout_left(const struct stream *s)
 {
-	long long now = event_now_ms(), left = -1, t;
+	long long now = monotime_ms(), left = -1, t;
 
 	if (s->rwait != 0 && s->read_ms > 0)
 		left = s->rwait + s->read_ms - now;
@@ -374,7 +375,7 @@ stream_wait(struct stream *s, int want, int timeout_ms)
 		/* A memory stream ran dry and nothing will ever come. */
 		return stream_fail(s, STREAM_ERR_TIMEOUT, ETIMEDOUT);
 	}
-	start = now = event_now_ms();
+	start = now = monotime_ms();
 	for (;;) {
 		left = -1;
 		why = STREAM_ERR_TIMEOUT;
@@ -406,7 +407,7 @@ stream_wait(struct stream *s, int want, int timeout_ms)
 			return 0;	/* ready, or HUP/ERR: the layer says */
 		if (r < 0 && errno != EINTR)
 			return stream_fail(s, STREAM_ERR_IO, errno);
-		now = event_now_ms();
+		now = monotime_ms();
 		if (r == 0 && !capped)
 			return stream_fail(s, why, ETIMEDOUT);
 	}
@@ -436,7 +437,7 @@ stream_fill(struct stream *s)
 	if (s->ilen == s->icap)
 		log_panic("stream: input buffer full (%zu bytes)", s->icap);
 	for (;;) {
-		if (stream_check_deadline(s, event_now_ms()) < 0)
+		if (stream_check_deadline(s, monotime_ms()) < 0)
 			return -1;
 		want = STREAM_WANT_READ;
 		/* UNSAFE: read into the free tail, icap - ilen bytes */
@@ -644,7 +645,7 @@ stream_send(struct stream *s, const char *p, size_t len, size_t *done_r)
 	while (*done_r < len) {
 		if (s->werrno != 0)
 			return stream_fail(s, STREAM_ERR_IO, s->werrno);
-		if (stream_check_deadline(s, event_now_ms()) < 0)
+		if (stream_check_deadline(s, monotime_ms()) < 0)
 			return -1;
 		want = STREAM_WANT_WRITE;
 		/* UNSAFE: p + *done_r stays within len */

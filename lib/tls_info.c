@@ -24,20 +24,16 @@
 #include <openssl/x509.h>
 
 #include "log.h"
+#include "printable.h"
 #include "tls_int.h"
 
 /* Copy peer text, printable ASCII only. */
 static void
 tls_info_copy(char *dst, size_t len, const char *src)
 {
-	size_t i;
-
-	if (len == 0)
-		return;
-	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < len; i++)
-		dst[i] = (unsigned char)src[i] >= 0x20 &&
-		    (unsigned char)src[i] < 0x7f ? src[i] : '?';
-	dst[i] = '\0';
+	if (len > 0)
+		printable_copy(dst, len, src != NULL ? src : "",
+		    src != NULL ? strlen(src) : 0, 0);
 }
 
 static void

@@ -66,7 +66,7 @@ struct master_service {
 	int		 failures;	/* abnormal exits before any client */
 	int		 throttled;
 	int		 saturated;	/* at maxproc with clients waiting */
-	long long	 limit_warned;	/* event_now_ms of the last warning */
+	long long	 limit_warned;	/* monotime_ms of the last warning */
 	struct event_timer *throttle_timer;
 	struct event_timer *wakeup_timer;
 	TAILQ_ENTRY(master_service) entry;

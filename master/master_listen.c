@@ -34,6 +34,7 @@
 #include "event.h"
 #include "log.h"
 #include "master.h"
+#include "monotime.h"
 #include "params.h"
 #include "priv.h"
 #include "server.h"
@@ -292,7 +293,7 @@ master_listen_event(int fd, int events, void *arg)
 		return;
 	}
 	if (svc->maxproc > 0 && svc->total >= svc->maxproc) {
-		now = event_now_ms();
+		now = monotime_ms();
 		if (svc->maxproc > 1 && (svc->limit_warned < 0 ||
 		    now - svc->limit_warned >= MASTER_LIMIT_WARN_MS)) {
 			log_warn("service \"%s\" (%s) has reached its process "

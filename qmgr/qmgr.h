@@ -43,6 +43,7 @@
 #include "bounce.h"
 #include "deliver_proto.h"
 #include "dsn.h"
+#include "htable.h"
 #include "ipc.h"
 #include "qfile.h"
 #include "qid.h"
@@ -147,8 +148,7 @@ struct qmgr_dest {
 	char			*dead_reason;
 	int			 on_ready;
 	TAILQ_ENTRY(qmgr_dest)	 ready_entry;
-	LIST_ENTRY(qmgr_dest)	 hash_entry;
-	unsigned		 hash;
+	struct htable_node	 node;		/* in the destination table */
 };
 
 struct qmgr_job {

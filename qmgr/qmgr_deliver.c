@@ -42,6 +42,7 @@
 #include "event.h"
 #include "ipc.h"
 #include "log.h"
+#include "monotime.h"
 #include "params.h"
 #include "qmgr.h"
 #include "server.h"
@@ -182,7 +183,7 @@ qmgr_job_requeue(struct qmgr_job *job)
 		d->ntodo++;
 	}
 	job->n = 0;
-	d->tr->pause_until = event_now_ms() + QMGR_PAUSE_MS;
+	d->tr->pause_until = monotime_ms() + QMGR_PAUSE_MS;
 	qmgr_sched_job_done(job);
 	event_add_timer(server_loop(), QMGR_PAUSE_MS + 1, qmgr_unpause, NULL);
 }
@@ -344,7 +345,7 @@ qmgr_conn_idle(struct qmgr_conn *c)
 {
 	c->job = NULL;
 	if (c->tr->nidle >= QMGR_IDLE_CONN_MAX ||
-	    c->tr->dead_until > event_now_ms()) {
+	    c->tr->dead_until > monotime_ms()) {
 		qmgr_conn_close(c, NULL);
 		return;
 	}

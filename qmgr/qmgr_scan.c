@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "htable.h"
 #include "log.h"
 #include "params.h"
 #include "qmgr.h"
@@ -185,17 +186,13 @@ qmgr_scan_busy(void)
 static void
 qmgr_scan_odd(const char *dir, char sub, const char *name)
 {
-	static uint32_t seen[64];
-	uint32_t h = 2166136261u;
-	const char *p;
+	static uint64_t seen[64];
+	uint64_t h;
 	size_t i;
 
-	for (p = dir; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h = (h ^ (unsigned char)sub) * 16777619u;
-	for (p = name; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h |= 1;
+	h = htable_hash_more(HTABLE_FNV_BASIS, dir, strlen(dir));
+	h = htable_hash_more(h, &sub, 1);
+	h = htable_hash_more(h, name, strlen(name)) | 1;
 	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++) {
 		if (seen[i] == h)
 			return;

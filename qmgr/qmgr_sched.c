@@ -38,6 +38,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "monotime.h"
 #include "params.h"
 #include "qmgr.h"
 #include "server.h"
@@ -45,8 +46,12 @@
 
 static LIST_HEAD(, qmgr_transport) qmgr_transports =
     LIST_HEAD_INITIALIZER(qmgr_transports);
-static LIST_HEAD(qmgr_dbucket, qmgr_dest) *qmgr_dhash;
-static size_t qmgr_dhash_size, qmgr_ndest;
+static struct htable qmgr_dests;	/* by transport and name */
+
+/* Every destination; the one at hand may be freed. */
+#define QMGR_DEST_FOREACH(d, it)					\
+	for (htable_iter_init((it), &qmgr_dests);			\
+	    ((d) = qmgr_dest_iter_next(it)) != NULL;)
 static struct event_timer *qmgr_kick_timer;
 
 struct qmgr_transport *
@@ -75,60 +80,46 @@ qmgr_transport_get(const char *name)
 	return tr;
 }
 
-static unsigned
-qmgr_dest_hash(const struct qmgr_transport *tr, const char *name)
+static struct qmgr_dest *
+qmgr_dest_iter_next(struct htable_iter *it)
 {
-	uint32_t h = 2166136261u;
+	struct htable_node *n = htable_iter_next(it);
 
-	for (; *name != '\0'; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h ^ (uint32_t)(uintptr_t)tr;
+	return n != NULL ? HTABLE_ENTRY(n, struct qmgr_dest, node) : NULL;
 }
 
-static void
-qmgr_dhash_grow(void)
+/* The key is the transport's name, NUL, the destination's name. */
+static uint64_t
+qmgr_dest_hash(const struct qmgr_transport *tr, const char *name)
 {
-	struct qmgr_dbucket *old = qmgr_dhash;
-	size_t oldsize = qmgr_dhash_size, i;
-	struct qmgr_dest *d;
-
-	qmgr_dhash_size = oldsize == 0 ? 256 : oldsize * 2;
-	qmgr_dhash = xcalloc(qmgr_dhash_size, sizeof(*qmgr_dhash));
-	for (i = 0; i < oldsize; i++)
-		while ((d = LIST_FIRST(&old[i])) != NULL) {
-			LIST_REMOVE(d, hash_entry);
-			LIST_INSERT_HEAD(&qmgr_dhash[d->hash &
-			    (qmgr_dhash_size - 1)], d, hash_entry);
-		}
-	free(old);
+	if (qmgr_dests.bucket == NULL)
+		htable_init(&qmgr_dests);
+	return htable_hash_more(htable_hash(&qmgr_dests, tr->name,
+	    strlen(tr->name) + 1), name, strlen(name));
 }
 
 struct qmgr_dest *
 qmgr_dest_get(struct qmgr_transport *tr, const char *name, const char *nexthop)
 {
-	unsigned h = qmgr_dest_hash(tr, name);
+	uint64_t h = qmgr_dest_hash(tr, name);
+	struct htable_node *n;
 	struct qmgr_dest *d;
 
-	if (qmgr_dhash_size > 0)
-		LIST_FOREACH(d, &qmgr_dhash[h & (qmgr_dhash_size - 1)],
-		    hash_entry)
-			if (d->tr == tr && d->hash == h &&
-			    strcmp(d->name, name) == 0)
-				return d;
-	if (qmgr_ndest >= qmgr_dhash_size)
-		qmgr_dhash_grow();
+	for (n = htable_first(&qmgr_dests, h); n != NULL;
+	    n = htable_next(n, h)) {
+		d = HTABLE_ENTRY(n, struct qmgr_dest, node);
+		if (d->tr == tr && strcmp(d->name, name) == 0)
+			return d;
+	}
 	d = xcalloc(1, sizeof(*d));
 	d->tr = tr;
 	d->name = xstrdup(name);
 	d->nexthop = xstrdup(nexthop);
-	d->hash = h;
 	d->window = (double)var_initial_destination_concurrency;
 	if (d->window > tr->dest_limit)
 		d->window = tr->dest_limit;
 	TAILQ_INIT(&d->todo);
-	LIST_INSERT_HEAD(&qmgr_dhash[h & (qmgr_dhash_size - 1)], d,
-	    hash_entry);
-	qmgr_ndest++;
+	htable_add(&qmgr_dests, &d->node, h);
 	return d;
 }
 
@@ -137,12 +128,11 @@ void
 qmgr_sched_maybe_free(struct qmgr_dest *d)
 {
 	if (d->ntodo > 0 || d->active > 0 ||
-	    d->dead_until > event_now_ms())
+	    d->dead_until > monotime_ms())
 		return;
 	if (d->on_ready)
 		TAILQ_REMOVE(&d->tr->ready, d, ready_entry);
-	LIST_REMOVE(d, hash_entry);
-	qmgr_ndest--;
+	htable_del(&qmgr_dests, &d->node);
 	free(d->dead_reason);
 	free(d->nexthop);
 	free(d->name);
@@ -153,7 +143,7 @@ static void
 qmgr_dest_update_ready(struct qmgr_dest *d)
 {
 	int ready = d->ntodo > 0 && d->active < (int)d->window &&
-	    d->dead_until <= event_now_ms();
+	    d->dead_until <= monotime_ms();
 
 	if (ready && !d->on_ready) {
 		TAILQ_INSERT_TAIL(&d->tr->ready, d, ready_entry);
@@ -183,7 +173,7 @@ qmgr_defer_rcpt(struct qmgr_rcpt *r, const char *dsn, const char *reason)
 void
 qmgr_dest_add(struct qmgr_dest *d, struct qmgr_rcpt *r)
 {
-	long long now = event_now_ms();
+	long long now = monotime_ms();
 
 	r->dest = d;
 	if (d->tr->dead_until > now) {
@@ -209,7 +199,7 @@ qmgr_dest_defer_all(struct qmgr_dest *d)
 	while ((r = TAILQ_FIRST(&d->todo)) != NULL) {
 		TAILQ_REMOVE(&d->todo, r, entry);
 		d->ntodo--;
-		if (d->tr->dead_until > event_now_ms()) {
+		if (d->tr->dead_until > monotime_ms()) {
 			dsn = "4.3.0";
 			why = d->tr->dead_reason;
 		} else {
@@ -224,38 +214,33 @@ qmgr_dest_defer_all(struct qmgr_dest *d)
 void
 qmgr_transport_dead(struct qmgr_transport *tr, const char *reason)
 {
-	struct qmgr_dest *d, *next;
-	size_t i;
+	struct htable_iter it;
+	struct qmgr_dest *d;
 
 	log_warn("connect to transport private/%s: %s", tr->name, reason);
-	tr->dead_until = event_now_ms() + var_transport_retry_time * 1000;
+	tr->dead_until = monotime_ms() + var_transport_retry_time * 1000;
 	free(tr->dead_reason);
 	tr->dead_reason = xstrdup(reason);
-	for (i = 0; i < qmgr_dhash_size; i++)
-		for (d = LIST_FIRST(&qmgr_dhash[i]); d != NULL; d = next) {
-			next = LIST_NEXT(d, hash_entry);
-			if (d->tr == tr)
-				qmgr_dest_defer_all(d);
-		}
+	QMGR_DEST_FOREACH(d, &it)
+		if (d->tr == tr)
+			qmgr_dest_defer_all(d);
 }
 
 void
 qmgr_sched_unthrottle_all(void)
 {
 	struct qmgr_transport *tr;
-	struct qmgr_dest *d, *next;
-	size_t i;
+	struct htable_iter it;
+	struct qmgr_dest *d;
 
 	LIST_FOREACH(tr, &qmgr_transports, entry)
 		tr->dead_until = 0;
-	for (i = 0; i < qmgr_dhash_size; i++)
-		for (d = LIST_FIRST(&qmgr_dhash[i]); d != NULL; d = next) {
-			next = LIST_NEXT(d, hash_entry);
-			d->dead_until = 0;
-			d->failures = 0;
-			qmgr_dest_update_ready(d);
-			qmgr_sched_maybe_free(d);
-		}
+	QMGR_DEST_FOREACH(d, &it) {
+		d->dead_until = 0;
+		d->failures = 0;
+		qmgr_dest_update_ready(d);
+		qmgr_sched_maybe_free(d);
+	}
 }
 
 static void
@@ -304,7 +289,7 @@ qmgr_sched_run(void)
 	if (qmgr_stopping)
 		return;
 	LIST_FOREACH(tr, &qmgr_transports, entry) {
-		if (tr->pause_until > event_now_ms())
+		if (tr->pause_until > monotime_ms())
 			continue;
 		while (tr->active < tr->limit &&
 		    (d = TAILQ_FIRST(&tr->ready)) != NULL) {
@@ -347,13 +332,13 @@ qmgr_sched_job_done(struct qmgr_job *job)
 			d->window += 1.0 / d->window;
 		if (d->window > tr->dest_limit)
 			d->window = tr->dest_limit;
-	} else if (job->failed && tr->dead_until <= event_now_ms()) {
+	} else if (job->failed && tr->dead_until <= monotime_ms()) {
 		d->failures++;
 		if (d->window > 1)
 			d->window -= 1;
 		if (d->failures >= (int)d->window &&
-		    d->dead_until <= event_now_ms()) {
-			d->dead_until = event_now_ms() +
+		    d->dead_until <= monotime_ms()) {
+			d->dead_until = monotime_ms() +
 			    var_minimal_backoff_time * 1000;
 			strlcpy(d->dead_dsn, job->last_dsn,
 			    sizeof(d->dead_dsn));
@@ -379,12 +364,9 @@ qmgr_sched_job_done(struct qmgr_job *job)
 void
 qmgr_sched_sweep(void)
 {
-	struct qmgr_dest *d, *next;
-	size_t i;
+	struct htable_iter it;
+	struct qmgr_dest *d;
 
-	for (i = 0; i < qmgr_dhash_size; i++)
-		for (d = LIST_FIRST(&qmgr_dhash[i]); d != NULL; d = next) {
-			next = LIST_NEXT(d, hash_entry);
-			qmgr_sched_maybe_free(d);
-		}
+	QMGR_DEST_FOREACH(d, &it)
+		qmgr_sched_maybe_free(d);
 }

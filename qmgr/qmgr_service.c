@@ -38,6 +38,7 @@
 #include "event.h"
 #include "log.h"
 #include "maps.h"
+#include "monotime.h"
 #include "params.h"
 #include "priv.h"
 #include "qfile_spare.h"
@@ -156,13 +157,13 @@ qmgr_on_exit(void)
 	long long deadline, now;
 
 	qmgr_stopping = 1;
-	now = event_now_ms();
+	now = monotime_ms();
 	deadline = now + (var_master_stop_timeout > 1 ?
 	    var_master_stop_timeout * 500 : 500);
 	while (qmgr_sched_inflight() > 0 && now < deadline) {
 		if (event_run_once(server_loop(), (int)(deadline - now)) < 0)
 			break;
-		now = event_now_ms();
+		now = monotime_ms();
 	}
 	if (qmgr_sched_inflight() > 0)
 		log_info("stopping with %d deliveries in flight",

@@ -30,8 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event.h"
 #include "log.h"
+#include "monotime.h"
 #include "params.h"
 #include "qfile_spare.h"
 #include "qmgr.h"
@@ -41,7 +41,7 @@
 #define QMGR_SPARE_RECOUNT_MS	100
 
 static long qmgr_spares = -1;		/* counted, plus parked since */
-static long long qmgr_spares_counted;	/* when, event_now_ms */
+static long long qmgr_spares_counted;	/* when, monotime_ms */
 static char (*qmgr_spare_names)[QID_SIZE];	/* not given out yet */
 static size_t qmgr_spare_n, qmgr_spare_cap;
 
@@ -62,7 +62,7 @@ qmgr_spare_push(const char *name, void *arg)
 void
 qmgr_spare_recount(void)
 {
-	qmgr_spares_counted = event_now_ms();
+	qmgr_spares_counted = monotime_ms();
 	qmgr_spare_n = 0;
 	qmgr_spares = qfile_spare_scan(".", var_queue_file_spare_limit,
 	    qmgr_spare_push, NULL);
@@ -78,7 +78,7 @@ qmgr_spare_room(void)
 	if (qmgr_spares >= 0 && qmgr_spares < var_queue_file_spare_limit)
 		return 1;
 	if (qmgr_spares >= 0 &&
-	    event_now_ms() - qmgr_spares_counted < QMGR_SPARE_RECOUNT_MS)
+	    monotime_ms() - qmgr_spares_counted < QMGR_SPARE_RECOUNT_MS)
 		return 0;
 	qmgr_spare_recount();
 	return qmgr_spares >= 0 && qmgr_spares < var_queue_file_spare_limit;

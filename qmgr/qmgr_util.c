@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "printable.h"
 #include "qmgr.h"
 #include "xmalloc.h"
 
@@ -53,13 +54,7 @@ qmgr_status_ok(const char *s)
 char *
 qmgr_clean(const char *s, size_t max)
 {
-	size_t n = strnlen(s, max), i;
-	char *c = xstrndup(s, n);
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
-			c[i] = '?';
-	return c;
+	return printable_fix(xstrndup(s, strnlen(s, max)), PRINTABLE_8BIT);
 }
 
 void

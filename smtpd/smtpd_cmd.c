@@ -38,6 +38,7 @@
 #include "addr.h"
 #include "log.h"
 #include "params.h"
+#include "printable.h"
 #include "smtpd.h"
 
 #define SMTPD_S_HELO_ON	(SMTPD_S(SMTPD_STATE_HELO) | \
@@ -136,12 +137,8 @@ smtpd_cmd_dispatch(struct smtpd_session *sess, const char *line, size_t len)
 static void
 smtpd_cmd_keep_helo(struct smtpd_session *sess, const char *arg)
 {
-	size_t i;
-
-	for (i = 0; arg[i] != '\0' && i < SMTPD_HELO_MAX; i++)
-		sess->helo[i] = (unsigned char)arg[i] > 0x20 &&
-		    (unsigned char)arg[i] < 0x7f ? arg[i] : '?';
-	sess->helo[i] = '\0';
+	printable_copy(sess->helo, sizeof(sess->helo), arg, strlen(arg),
+	    PRINTABLE_NOSPACE);
 }
 
 static int

@@ -40,6 +40,7 @@
 
 #include "hdr.h"
 #include "params.h"
+#include "printable.h"
 #include "smtpd.h"
 #include "vbuf.h"
 #include "xmalloc.h"
@@ -68,7 +69,6 @@ smtpd_content_field(void *arg, const char *name, const char *value,
     size_t len, int truncated)
 {
 	struct smtpd_content *c = arg;
-	size_t i, n;
 
 	(void)truncated;
 	if (hdr_name_is(name, "Received"))
@@ -77,11 +77,7 @@ smtpd_content_field(void *arg, const char *name, const char *value,
 		c->have_date = 1;
 	else if (hdr_name_is(name, "Message-ID") && !c->have_msgid) {
 		c->have_msgid = 1;
-		n = len < SMTPD_MSGID_LOG_MAX ? len : SMTPD_MSGID_LOG_MAX;
-		for (i = 0; i < n; i++)
-			c->msgid[i] = (unsigned char)value[i] >= 0x20 &&
-			    (unsigned char)value[i] < 0x7f ? value[i] : '?';
-		c->msgid[n] = '\0';
+		printable_copy(c->msgid, sizeof(c->msgid), value, len, 0);
 	}
 	return 0;
 }

@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "params.h"
+#include "printable.h"
 #include "smtpd.h"
 #include "stream.h"
 #include "vbuf.h"
@@ -43,8 +44,7 @@ smtpd_reply_format(struct vbuf *out, int code, const char *enh,
     const char *text)
 {
 	const char *p = text, *nl;
-	size_t len, i;
-	int c;
+	size_t len;
 
 	do {
 		nl = strchr(p, '\n');
@@ -54,10 +54,7 @@ smtpd_reply_format(struct vbuf *out, int code, const char *enh,
 		vbuf_appendf(out, "%03d%c", code, nl != NULL ? '-' : ' ');
 		if (enh != NULL)
 			vbuf_appendf(out, "%s ", enh);
-		for (i = 0; i < len; i++) {
-			c = (unsigned char)p[i];
-			vbuf_appendc(out, c < 0x20 || c == 0x7f ? '?' : c);
-		}
+		printable_append(out, p, len, PRINTABLE_8BIT);
 		vbuf_append(out, "\r\n", 2);
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL);

@@ -39,8 +39,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event.h"
 #include "log.h"
+#include "monotime.h"
 #include "params.h"
 #include "server.h"
 #include "smtpd.h"
@@ -141,7 +141,7 @@ smtpd_session_lost(struct smtpd_session *sess)
 static void
 smtpd_session_linger(struct smtpd_session *sess)
 {
-	long long end = event_now_ms() + SMTPD_LINGER_MS, left;
+	long long end = monotime_ms() + SMTPD_LINGER_MS, left;
 	struct pollfd pfd;
 	size_t total = 0;
 	char buf[4096];
@@ -152,7 +152,7 @@ smtpd_session_linger(struct smtpd_session *sess)
 	pfd.fd = sess->fd;
 	pfd.events = POLLIN;
 	while (total < SMTPD_LINGER_BYTES &&
-	    (left = end - event_now_ms()) > 0) {
+	    (left = end - monotime_ms()) > 0) {
 		if (poll(&pfd, 1, (int)left) <= 0)
 			break;
 		if ((n = read(sess->fd, buf, sizeof(buf))) <= 0) {

@@ -48,6 +48,7 @@
 #include "log.h"
 #include "maps.h"
 #include "params.h"
+#include "printable.h"
 #include "xmalloc.h"
 
 #define LOCAL_TIME_MAX	((uint64_t)1 << 40)	/* seconds, a sanity bound */
@@ -61,7 +62,6 @@ local_status_set(struct local_status *st, const char *dsn, const char *fmt,
     ...)
 {
 	va_list ap;
-	char *p;
 
 	strlcpy(st->dsn, dsn, sizeof(st->dsn));
 	st->action = dsn[0] == '2' ? "delivered" : dsn[0] == '4' ? "delayed" :
@@ -69,19 +69,7 @@ local_status_set(struct local_status *st, const char *dsn, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(st->text, sizeof(st->text), fmt, ap);
 	va_end(ap);
-	for (p = st->text; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-}
-
-/* No control characters: the value goes into a header line. */
-static int
-local_printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	printable_fix(st->text, PRINTABLE_8BIT);
 }
 
 int
@@ -125,8 +113,10 @@ local_request_parse(struct ipc_rec *r, struct local_req *req,
 			*err_r = ipc_rec_error(r);
 			return -1;
 		}
-		if (*rc[i].addr == '\0' || !local_printable(rc[i].addr) ||
-		    !local_printable(rc[i].orig)) {
+		/* no control characters: the values go into headers */
+		if (*rc[i].addr == '\0' ||
+		    !printable_ok(rc[i].addr, PRINTABLE_8BIT) ||
+		    !printable_ok(rc[i].orig, PRINTABLE_8BIT)) {
 			*err_r = "recipient with a control character";
 			return -1;
 		}
@@ -140,7 +130,7 @@ local_request_parse(struct ipc_rec *r, struct local_req *req,
 		return -1;
 	}
 	strlcpy(req->queue_id, qid, sizeof(req->queue_id));
-	if (!local_printable(req->sender)) {
+	if (!printable_ok(req->sender, PRINTABLE_8BIT)) {
 		*err_r = "sender with a control character";
 		return -1;
 	}

@@ -47,6 +47,7 @@
 #include "params.h"
 #include "printable.h"
 #include "qfile.h"
+#include "qfile_path.h"
 #include "qid.h"
 #include "qmgr_clnt.h"
 #include "xmalloc.h"
@@ -253,11 +254,12 @@ ctl_queue_find(const char *qid, char **path_r)
 	static const char *const dirs[] = { QDIR_INCOMING, QDIR_ACTIVE,
 	    QDIR_DEFERRED, QDIR_HOLD, NULL };
 	int fd, i, denied = 0;
-	char *path;
+	char *path, *state;
 
 	for (i = 0; dirs[i] != NULL; i++) {
-		path = xasprintf("%s/%s/%c/%s", var_queue_directory, dirs[i],
-		    qid_hash(qid), qid);
+		state = xasprintf("%s/%s", var_queue_directory, dirs[i]);
+		path = qfile_path(state, qid);
+		free(state);
 		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 			*path_r = path;
 			return fd;

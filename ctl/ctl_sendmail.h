@@ -12,9 +12,6 @@
 
 /* The local submission socket, relative to queue_directory. */
 #define SENDMAIL_SOCKET		"public/submit"
-/* The queue manager's wakeup socket, and what -q writes to it. */
-#define SENDMAIL_QMGR_SOCKET	"public/qmgr"
-#define SENDMAIL_QMGR_FLUSH	"F"
 #define SENDMAIL_TIMEOUT	300	/* seconds: any wait for smtpd */
 #define SENDMAIL_LINE_MAX	4096	/* an SMTP reply line */
 #define SENDMAIL_RCPT_MAX	10000	/* recipients of one message */

@@ -16,8 +16,8 @@
  *	time and the sender, then the recipients still to be delivered,
  *	and a total at the end.
  *
- *	-q writes SENDMAIL_QMGR_FLUSH to the queue manager's wakeup socket
- *	(public/qmgr): "deliver what is deferred now".
+ *	-q writes QMGR_TRIGGER_FLUSH to the queue manager's wakeup socket
+ *	(public/qmgr, lib/qmgr_trigger): "deliver what is deferred now".
  *
  * SECURITY
  *	Queue files are read with lib/qfile, which validates every
@@ -27,7 +27,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,9 +40,12 @@
 #include "ctl_sendmail.h"
 #include "ipc.h"
 #include "params.h"
+#include "qfile_path.h"
 #include "qmgr_clnt.h"
 #include "qfile.h"
 #include "qid.h"
+#include "qmgr_proto.h"
+#include "qmgr_trigger.h"
 #include "xmalloc.h"
 
 struct sendmail_qent {
@@ -67,47 +69,31 @@ static const struct {
 	{ QDIR_HOLD, '!' },
 };
 
-/* Add the queue files of one hashed subdirectory. */
+/* Add the queue files of one queue directory (all its subdirectories). */
 static int
-sendmail_scan_sub(struct sendmail_qlist *l, const char *dir, char mark)
+sendmail_scan(struct sendmail_qlist *l, const char *top, char mark)
 {
-	struct dirent *de;
-	DIR *d;
+	struct qfile_walk w;
+	char qid[QID_SIZE];
+	int r;
 
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-	while ((de = readdir(d)) != NULL) {
-		if (!qid_valid(de->d_name))
+	qfile_walk_start(&w, top);
+	while ((r = qfile_walk_next(&w, qid, NULL)) != 0) {
+		if (r < 0 && errno == ENOTDIR)
 			continue;
+		if (r < 0)
+			break;
 		if (l->n == l->cap) {
 			l->cap = l->cap == 0 ? 64 : l->cap * 2;
 			l->e = xreallocarray(l->e, l->cap, sizeof(*l->e));
 		}
-		strlcpy(l->e[l->n].qid, de->d_name, QID_SIZE);
+		strlcpy(l->e[l->n].qid, qid, QID_SIZE);
 		l->e[l->n].mark = mark;
-		l->e[l->n].path = xasprintf("%s/%s", dir, de->d_name);
+		l->e[l->n].path = qfile_path(top, qid);
 		l->n++;
 	}
-	closedir(d);
-	return 0;
-}
-
-/* One queue directory: its hashed subdirectories 0-9, A-F. */
-static int
-sendmail_scan(struct sendmail_qlist *l, const char *top, char mark)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *sub;
-	int i, r = 0;
-
-	if (access(top, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	for (i = 0; hex[i] != '\0' && r == 0; i++) {
-		sub = xasprintf("%s/%c", top, hex[i]);
-		r = sendmail_scan_sub(l, sub, mark);
-		free(sub);
-	}
-	return r;
+	qfile_walk_end(&w);
+	return r < 0 ? -1 : 0;
 }
 
 static int
@@ -208,18 +194,15 @@ sendmail_bp(const struct sendmail_opts *opts)
 int
 sendmail_flush(const struct sendmail_opts *opts)
 {
-	int fd;
+	char *path, *err = NULL;
+	int r;
 
 	(void)opts;
-	if ((fd = sendmail_connect(SENDMAIL_QMGR_SOCKET,
-	    "the queue manager is not running")) < 0)
-		return EX_TEMPFAIL;
-	if (write(fd, SENDMAIL_QMGR_FLUSH, strlen(SENDMAIL_QMGR_FLUSH)) < 0) {
-		sendmail_warn("writing to the queue manager: %s",
-		    strerror(errno));
-		close(fd);
-		return EX_TEMPFAIL;
+	path = xasprintf("%s/%s", var_queue_directory, QMGR_TRIGGER_SOCKET);
+	if ((r = qmgr_trigger_send(path, QMGR_TRIGGER_FLUSH, &err)) < 0) {
+		sendmail_warn("the queue manager is not running: %s", err);
+		free(err);
 	}
-	close(fd);
-	return 0;
+	free(path);
+	return r < 0 ? EX_TEMPFAIL : 0;
 }

@@ -15,6 +15,7 @@
 
 #include "fsutil.h"
 #include "qfile.h"
+#include "qfile_path.h"
 #include "qfile_spare.h"
 #include "xmalloc.h"
 
@@ -246,26 +247,12 @@ qfile_id(const struct qfile_writer *w, char qid_r[QID_SIZE])
 	qid_make(qid_r, &w->arrival, w->ino);
 }
 
-/* rename without replacing: renameat2 where the filesystem has it */
-static int
-qfile_rename_noreplace(const char *from, const char *to)
-{
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	if (link(from, to) < 0)
-		return -1;
-	(void)unlink(from);
-	return 0;
-}
-
 int
 qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 {
 	unsigned char hdr[QFILE_HDR_SIZE];
 	unsigned char end[5] = { QREC_END, 0, 0, 0, 0 };
-	char *dir, *path;
+	char *dir;
 	int r;
 
 	if (!w->in_content) {
@@ -304,15 +291,9 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 	if (fdatasync(w->fd) < 0)
 		return -1;
 	qid_make(qid_r, &w->arrival, w->ino);
-	dir = xasprintf("%s/%s/%c", w->queue_dir, QDIR_INCOMING, qid_hash(qid_r));
-	path = xasprintf("%s/%s", dir, qid_r);
-	/* another process may make the hash directory at the same time */
-	if ((r = qfile_rename_noreplace(w->tmp_path, path)) < 0 &&
-	    errno == ENOENT && (mkdir(dir, 0700) == 0 || errno == EEXIST))
-		r = qfile_rename_noreplace(w->tmp_path, path);
-	if (r == 0 && dir_sync)
-		r = fsutil_fsync_dir(dir);
-	free(path);
+	dir = xasprintf("%s/%s", w->queue_dir, QDIR_INCOMING);
+	r = qfile_move_path(w->tmp_path, dir, qid_r, QFILE_MOVE_NOREPLACE |
+	    (dir_sync ? QFILE_MOVE_SYNC : 0));
 	free(dir);
 	if (r == 0) {
 		/* the file is safe under its final name: nothing to remove */

@@ -1,8 +1,30 @@
 /*
- * qmgr_proto - the queue manager's control protocol: what `postern
- * queue`, `flush`, `hold`, `release`, `delete` and `requeue` say to qmgr.
+ * qmgr_proto - the queue manager's two protocols: the wakeup socket
+ * (smtpd, the sendmail command, the master's timer) and the control
+ * socket (`postern queue`, `flush`, `hold`, `release`, `delete` and
+ * `requeue`).
  *
- * DESCRIPTION
+ * WAKEUP
+ *	Transport: the UNIX stream socket public/qmgr (QMGR_TRIGGER_SOCKET)
+ *	under queue_directory, open to every local user; the master hands
+ *	what arrives to qmgr (SERVER_TRIGGER skeleton). A request is bytes,
+ *	each a verb on its own:
+ *	  I	new mail in incoming/: scan it (QMGR_TRIGGER_SCAN)
+ *	  F	flush: deferred mail now, dead destinations forgotten
+ *		(QMGR_TRIGGER_FLUSH; sendmail -q, ETRN)
+ *	  W	the master's wakeup timer: scan incoming/
+ *		(QMGR_TRIGGER_WAKEUP)
+ *	other bytes are ignored, as Postfix's qmgr does. Or a request is
+ *	  QQID	one new message in incoming/ (QMGR_TRIGGER_QUEUED): qmgr
+ *		takes that file at once instead of reading sixteen
+ *		directories for it. The whole request, or lines "QQID\n"
+ *		on a connection that mail_owner's smtpd keeps open.
+ *	To mail_owner only, qmgr answers each "Q" line with
+ *	  SNAME\n	the name of a spare queue file (QMGR_TRIGGER_SPARE,
+ *		lib/qfile_spare) for smtpd's next message.
+ *	Nothing else is ever answered. lib/qmgr_trigger is the client.
+ *
+ * CONTROL
  *	Transport: the UNIX stream socket private/qmgr-ctl under
  *	queue_directory (private/ is mode 0700 and owned by mail_owner;
  *	the socket itself is 0600 and owned by mail_owner), so only root
@@ -54,6 +76,13 @@
 #define POSTERN_QMGR_PROTO_H
 
 #include "ipc.h"
+
+#define QMGR_TRIGGER_SOCKET	"public/qmgr"
+#define QMGR_TRIGGER_SCAN	'I'
+#define QMGR_TRIGGER_FLUSH	'F'
+#define QMGR_TRIGGER_WAKEUP	'W'
+#define QMGR_TRIGGER_QUEUED	'Q'
+#define QMGR_TRIGGER_SPARE	'S'
 
 /* Name, version, socket (private/qmgr-ctl): both ends use it. */
 extern const struct ipc_proto qmgr_ctl_proto;

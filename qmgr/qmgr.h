@@ -46,6 +46,7 @@
 #include "htable.h"
 #include "ipc.h"
 #include "qfile.h"
+#include "qfile_path.h"
 #include "qid.h"
 #include "resolve.h"
 #include "server.h"
@@ -191,8 +192,6 @@ void	qmgr_scan_deferred(int all);
 void	qmgr_scan_feed(void);
 int	qmgr_scan_busy(void);
 void	qmgr_scan_tmp_cleanup(void);
-char	*qmgr_path(const char *dir, const char *qid);
-int	qmgr_move(const char *from, const char *to, const char *qid);
 
 /* qmgr_message.c: the active queue */
 extern struct qmgr_msg_list qmgr_active;

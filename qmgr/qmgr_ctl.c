@@ -28,7 +28,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,8 +61,7 @@ struct qmgr_ctl {
 	int		 listing;
 	int		 closing;	/* close when out is drained */
 	int		 q;		/* index in qmgr_ctl_queues */
-	int		 sub;		/* hashed subdirectory */
-	DIR		*d;
+	struct qfile_walk walk;		/* over qmgr_ctl_queues[q] */
 	uint64_t	 total;
 	struct event_timer *timer;
 };
@@ -96,8 +94,7 @@ qmgr_ctl_free(struct qmgr_ctl *c)
 		event_del_timer(server_loop(), c->timer);
 	event_del_fd(server_loop(), c->fd);
 	close(c->fd);
-	if (c->d != NULL)
-		closedir(c->d);
+	qfile_walk_end(&c->walk);
 	vbuf_free(&c->in);
 	vbuf_free(&c->out);
 	free(c);
@@ -157,7 +154,7 @@ qmgr_ctl_entry(struct qmgr_ctl *c, const char *q, const char *qid)
 	struct qfile_env env;
 	struct ipc_rec *r;
 	const char *err, *reason;
-	char *path = qmgr_path(q, qid);
+	char *path = qfile_path(q, qid);
 	size_t i, j, n = 0;
 	int fd;
 
@@ -201,35 +198,21 @@ qmgr_ctl_entry(struct qmgr_ctl *c, const char *q, const char *qid)
 static void
 qmgr_ctl_list_more(struct qmgr_ctl *c)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	struct dirent *de;
+	char qid[QID_SIZE];
 	struct ipc_rec *r;
-	char sub[64];
-	int n = 0;
+	int n = 0, got;
 
 	while (n < QMGR_CTL_BATCH && qmgr_ctl_queues[c->q] != NULL) {
-		if (c->d == NULL) {
-			if (c->sub == 16) {
-				c->sub = 0;
-				c->q++;
-				continue;
-			}
-			snprintf(sub, sizeof(sub), "%s/%c",
-			    qmgr_ctl_queues[c->q], hex[c->sub]);
-			if ((c->d = opendir(sub)) == NULL) {
-				c->sub++;
-				continue;
-			}
-		}
-		if ((de = readdir(c->d)) == NULL) {
-			closedir(c->d);
-			c->d = NULL;
-			c->sub++;
+		if ((got = qfile_walk_next(&c->walk, qid, NULL)) < 0)
+			continue;
+		if (got == 0) {
+			qfile_walk_end(&c->walk);
+			if (qmgr_ctl_queues[++c->q] != NULL)
+				qfile_walk_start(&c->walk,
+				    qmgr_ctl_queues[c->q]);
 			continue;
 		}
-		if (!qid_valid(de->d_name))
-			continue;
-		qmgr_ctl_entry(c, qmgr_ctl_queues[c->q], de->d_name);
+		qmgr_ctl_entry(c, qmgr_ctl_queues[c->q], qid);
 		n++;
 	}
 	if (qmgr_ctl_queues[c->q] == NULL) {
@@ -253,21 +236,21 @@ qmgr_ctl_one(const char *verb, const char *qid)
 	if (strcmp(verb, "hold") == 0) {
 		if (m != NULL) {
 			m->flags |= QMGR_MSG_HOLD;
-		} else if (qmgr_move(QDIR_INCOMING, QDIR_HOLD, qid) < 0 &&
-		    qmgr_move(QDIR_DEFERRED, QDIR_HOLD, qid) < 0)
+		} else if (qfile_move(QDIR_INCOMING, QDIR_HOLD, qid) < 0 &&
+		    qfile_move(QDIR_DEFERRED, QDIR_HOLD, qid) < 0)
 			return 0;
 		log_info("%s: placed on hold", qid);
 		return 1;
 	}
 	if (strcmp(verb, "release") == 0) {
-		if (qmgr_move(QDIR_HOLD, QDIR_INCOMING, qid) < 0)
+		if (qfile_move(QDIR_HOLD, QDIR_INCOMING, qid) < 0)
 			return 0;
 		log_info("%s: released from hold", qid);
 		return 1;
 	}
 	if (strcmp(verb, "requeue") == 0) {
-		if (qmgr_move(QDIR_DEFERRED, QDIR_INCOMING, qid) < 0 &&
-		    qmgr_move(QDIR_HOLD, QDIR_INCOMING, qid) < 0)
+		if (qfile_move(QDIR_DEFERRED, QDIR_INCOMING, qid) < 0 &&
+		    qfile_move(QDIR_HOLD, QDIR_INCOMING, qid) < 0)
 			return 0;
 		log_info("%s: requeued", qid);
 		return 1;
@@ -280,7 +263,7 @@ qmgr_ctl_one(const char *verb, const char *qid)
 	for (i = 0; qmgr_ctl_queues[i] != NULL; i++) {
 		if (strcmp(qmgr_ctl_queues[i], QDIR_ACTIVE) == 0)
 			continue;
-		path = qmgr_path(qmgr_ctl_queues[i], qid);
+		path = qfile_path(qmgr_ctl_queues[i], qid);
 		if (unlink(path) == 0) {
 			free(path);
 			qmgr_defer_remove(qid);
@@ -301,14 +284,12 @@ qmgr_ctl_one(const char *verb, const char *qid)
 static uint64_t
 qmgr_ctl_all(const char *verb)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const char *qs[4] = { NULL };
+	struct qfile_walk w;
 	struct qmgr_msg *m;
-	struct dirent *de;
-	char sub[64];
+	char qid[QID_SIZE];
 	uint64_t done = 0;
-	int i, k;
-	DIR *d;
+	int k, got;
 
 	if (strcmp(verb, "hold") == 0 || strcmp(verb, "delete") == 0) {
 		TAILQ_FOREACH(m, &qmgr_active, entry)
@@ -321,16 +302,13 @@ qmgr_ctl_all(const char *verb)
 		qs[0] = QDIR_HOLD;
 	else
 		qs[0] = QDIR_DEFERRED;
-	for (k = 0; qs[k] != NULL; k++)
-		for (i = 0; i < 16; i++) {
-			snprintf(sub, sizeof(sub), "%s/%c", qs[k], hex[i]);
-			if ((d = opendir(sub)) == NULL)
-				continue;
-			while ((de = readdir(d)) != NULL)
-				if (qid_valid(de->d_name))
-					done += qmgr_ctl_one(verb, de->d_name);
-			closedir(d);
-		}
+	for (k = 0; qs[k] != NULL; k++) {
+		qfile_walk_start(&w, qs[k]);
+		while ((got = qfile_walk_next(&w, qid, NULL)) != 0)
+			if (got > 0)
+				done += qmgr_ctl_one(verb, qid);
+		qfile_walk_end(&w);
+	}
 	return done;
 }
 
@@ -353,6 +331,7 @@ qmgr_ctl_request(struct qmgr_ctl *c, struct ipc_rec *r)
 		}
 		if (verb[0] == 'l') {
 			c->listing = 1;
+			qfile_walk_start(&c->walk, qmgr_ctl_queues[0]);
 			qmgr_ctl_list_more(c);
 			return;
 		}

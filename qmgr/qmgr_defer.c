@@ -68,7 +68,7 @@ qmgr_expired(const struct qmgr_msg *m, time_t now)
 int
 qmgr_defer_write(const struct qmgr_msg *m, int warned)
 {
-	char *path = qmgr_path(QMGR_DEFER_DIR, m->qid), *tmp, *sub;
+	char *path = qfile_path(QMGR_DEFER_DIR, m->qid), *tmp;
 	struct vbuf *b = vbuf_new(256, QMGR_DEFER_MAX);
 	const struct qmgr_qr *qr;
 	size_t i;
@@ -87,12 +87,9 @@ qmgr_defer_write(const struct qmgr_msg *m, int warned)
 			break;
 	}
 	tmp = xasprintf("%s.tmp", path);
-	if ((fp = fopen(tmp, "w")) == NULL && errno == ENOENT) {
-		sub = xasprintf("%s/%c", QMGR_DEFER_DIR, qid_hash(m->qid));
-		(void)mkdir(sub, 0700);
-		free(sub);
+	if ((fp = fopen(tmp, "w")) == NULL && errno == ENOENT &&
+	    qfile_mksubdir(QMGR_DEFER_DIR, m->qid) == 0)
 		fp = fopen(tmp, "w");
-	}
 	if (fp != NULL) {
 		if (fwrite(vbuf_str(b), 1, vbuf_len(b), fp) == vbuf_len(b) &&
 		    fclose(fp) == 0 && rename(tmp, path) == 0)
@@ -111,7 +108,7 @@ qmgr_defer_write(const struct qmgr_msg *m, int warned)
 int
 qmgr_defer_read(const char *qid, struct qmgr_defer_info *info)
 {
-	char *path = qmgr_path(QMGR_DEFER_DIR, qid), *line = NULL, *tab;
+	char *path = qfile_path(QMGR_DEFER_DIR, qid), *line = NULL, *tab;
 	size_t cap = 0;
 	ssize_t len;
 	FILE *fp;
@@ -162,7 +159,7 @@ qmgr_defer_info_free(struct qmgr_defer_info *info)
 void
 qmgr_defer_remove(const char *qid)
 {
-	char *path = qmgr_path(QMGR_DEFER_DIR, qid);
+	char *path = qfile_path(QMGR_DEFER_DIR, qid);
 
 	if (unlink(path) < 0 && errno != ENOENT)
 		log_error("%s: unlink %s: %m", qid, path);

@@ -149,7 +149,7 @@ qmgr_finish_defer(struct qmgr_msg *m, int warned, time_t now)
 		log_error("%s: set the retry time: %m", m->qid);
 	if (m->flags & QMGR_MSG_HOLD)
 		to = QDIR_HOLD;
-	if (qmgr_move(QDIR_ACTIVE, to, m->qid) < 0)
+	if (qfile_move(QDIR_ACTIVE, to, m->qid) < 0)
 		log_error("%s: move to %s: %m", m->qid, to);
 }
 

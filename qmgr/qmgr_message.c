@@ -201,7 +201,7 @@ qmgr_message_resolve(struct qmgr_msg *m, struct qmgr_qr *qr, size_t *budget)
 static void
 qmgr_message_corrupt(const char *qid, const char *why)
 {
-	char *src = qmgr_path(QDIR_ACTIVE, qid);
+	char *src = qfile_path(QDIR_ACTIVE, qid);
 	char *dst = xasprintf("%s/%s", QDIR_CORRUPT, qid);
 
 	if (rename(src, dst) < 0)
@@ -223,20 +223,20 @@ qmgr_message_load(const char *dir, const char *qid)
 	char *path;
 	int fd;
 
-	if (qmgr_move(dir, QDIR_ACTIVE, qid) < 0) {
+	if (qfile_move(dir, QDIR_ACTIVE, qid) < 0) {
 		if (errno != ENOENT)
 			log_error("%s: move from %s to %s: %m", qid, dir,
 			    QDIR_ACTIVE);
 		return -1;
 	}
-	path = qmgr_path(QDIR_ACTIVE, qid);
+	path = qfile_path(QDIR_ACTIVE, qid);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
 	if (fd < 0 && errno != ELOOP) {
 		/* out of descriptors or memory: nothing wrong with the file */
 		log_warn("%s: open in %s: %m; back to %s", qid, QDIR_ACTIVE,
 		    QDIR_INCOMING);
-		if (qmgr_move(QDIR_ACTIVE, QDIR_INCOMING, qid) < 0)
+		if (qfile_move(QDIR_ACTIVE, QDIR_INCOMING, qid) < 0)
 			log_error("%s: move to %s: %m", qid, QDIR_INCOMING);
 		return -1;
 	}
@@ -255,7 +255,7 @@ qmgr_message_load(const char *dir, const char *qid)
 			qmgr_message_corrupt(qid, err);
 		else {
 			log_error("%s: read: %s: %m", qid, err);
-			if (qmgr_move(QDIR_ACTIVE, QDIR_DEFERRED, qid) < 0)
+			if (qfile_move(QDIR_ACTIVE, QDIR_DEFERRED, qid) < 0)
 				log_error("%s: move to %s: %m", qid,
 				    QDIR_DEFERRED);
 		}

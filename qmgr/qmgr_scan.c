@@ -53,67 +53,32 @@ struct qmgr_scanner {
 	int		 again;		/* start over when done */
 	int		 all;		/* deferred: ignore the retry time */
 	int		 want_all;	/* ... in the next scan */
-	int		 sub;		/* 0..15: hashed subdirectory */
-	DIR		*d;
+	struct qfile_walk walk;
 };
 
-static struct qmgr_scanner qmgr_in = { QDIR_INCOMING, 0, 0, 0, 0, 0, NULL };
-static struct qmgr_scanner qmgr_def = { QDIR_DEFERRED, 0, 0, 0, 0, 0, NULL };
-
-char *
-qmgr_path(const char *dir, const char *qid)
-{
-	return xasprintf("%s/%c/%s", dir, qid_hash(qid), qid);
-}
-
-int
-qmgr_move(const char *from, const char *to, const char *qid)
-{
-	char *src = qmgr_path(from, qid), *dst = qmgr_path(to, qid);
-	char *sub;
-	int r;
-
-	if ((r = rename(src, dst)) < 0 && errno == ENOENT &&
-	    access(src, F_OK) == 0) {
-		sub = xasprintf("%s/%c", to, qid_hash(qid));
-		if (mkdir(sub, 0700) < 0 && errno != EEXIST)
-			log_error("mkdir %s: %m", sub);
-		free(sub);
-		r = rename(src, dst);
-	}
-	free(src);
-	free(dst);
-	return r;
-}
+static struct qmgr_scanner qmgr_in = { .dir = QDIR_INCOMING };
+static struct qmgr_scanner qmgr_def = { .dir = QDIR_DEFERRED };
 
 /* Move every file of active/ back to incoming/. */
 void
 qmgr_scan_recover(void)
 {
-	char sub[sizeof(QDIR_ACTIVE) + 3];
-	struct dirent *de;
-	const char *hex = "0123456789ABCDEF";
+	struct qfile_walk w;
+	char qid[QID_SIZE];
 	size_t n = 0;
-	DIR *d;
-	int i;
+	int r;
 
-	for (i = 0; i < 16; i++) {
-		snprintf(sub, sizeof(sub), "%s/%c", QDIR_ACTIVE, hex[i]);
-		if ((d = opendir(sub)) == NULL)
+	qfile_walk_start(&w, QDIR_ACTIVE);
+	while ((r = qfile_walk_next(&w, qid, NULL)) != 0) {
+		if (r < 0)
 			continue;
-		while ((de = readdir(d)) != NULL) {
-			if (!qid_valid(de->d_name) ||
-			    qid_hash(de->d_name) != hex[i])
-				continue;
-			if (qmgr_move(QDIR_ACTIVE, QDIR_INCOMING,
-			    de->d_name) < 0)
-				log_error("%s: move %s to %s: %m", de->d_name,
-				    QDIR_ACTIVE, QDIR_INCOMING);
-			else
-				n++;
-		}
-		closedir(d);
+		if (qfile_move(QDIR_ACTIVE, QDIR_INCOMING, qid) < 0)
+			log_error("%s: move %s to %s: %m", qid, QDIR_ACTIVE,
+			    QDIR_INCOMING);
+		else
+			n++;
 	}
+	qfile_walk_end(&w);
 	if (n > 0)
 		log_info("recovered %zu message(s) from %s/ after a restart",
 		    n, QDIR_ACTIVE);
@@ -157,8 +122,7 @@ qmgr_scan_start(struct qmgr_scanner *s)
 	s->again = 0;
 	s->all = s->want_all;
 	s->want_all = 0;
-	s->sub = 0;
-	s->d = NULL;
+	qfile_walk_start(&s->walk, s->dir);
 	qmgr_sched_kick();
 }
 
@@ -209,45 +173,18 @@ qmgr_scan_odd(const char *dir, char sub, const char *name)
 static int
 qmgr_scan_next(struct qmgr_scanner *s, char qid[QID_SIZE])
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char sub[32];
-	struct dirent *de;
+	int r;
 
-	while (s->sub < 16) {
-		if (s->d == NULL) {
-			snprintf(sub, sizeof(sub), "%s/%c", s->dir,
-			    hex[s->sub]);
-			if ((s->d = opendir(sub)) == NULL) {
-				if (errno != ENOENT)
-					log_error("opendir %s: %m", sub);
-				s->sub++;
-				continue;
-			}
-		}
-		while ((de = readdir(s->d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (!qid_valid(de->d_name) ||
-			    qid_hash(de->d_name) != hex[s->sub]) {
-				qmgr_scan_odd(s->dir, hex[s->sub], de->d_name);
-				continue;
-			}
-			strlcpy(qid, de->d_name, QID_SIZE);
-			return 1;
-		}
-		closedir(s->d);
-		s->d = NULL;
-		s->sub++;
-	}
-	return 0;
+	while ((r = qfile_walk_next(&s->walk, qid, qmgr_scan_odd)) < 0)
+		log_error("opendir %s/%c: %m", s->dir,
+		    QFILE_SUBDIRS[s->walk.sub - 1]);
+	return r;
 }
 
 static void
 qmgr_scan_end(struct qmgr_scanner *s)
 {
-	if (s->d != NULL)
-		closedir(s->d);
-	s->d = NULL;
+	qfile_walk_end(&s->walk);
 	s->running = 0;
 	s->all = 0;
 	if (s->again)
@@ -264,7 +201,7 @@ qmgr_scan_due(const char *qid)
 
 	if (qmgr_def.all)
 		return 1;
-	path = qmgr_path(QDIR_DEFERRED, qid);
+	path = qfile_path(QDIR_DEFERRED, qid);
 	r = stat(path, &st) == 0 && st.st_mtime <= time(NULL);
 	free(path);
 	return r;

@@ -10,13 +10,9 @@
  *	crash left in active/, removes stale incoming/tmp.* files, and
  *	starts the first scans and the deferred queue timer.
  *
- *	Wakeups: "I" scan incoming/, "F" flush (deferred mail now, dead
- *	destinations forgotten), "W" the master's timer (scan incoming/);
- *	other bytes are ignored, as Postfix's qmgr does. "Q" followed by a
- *	queue ID (the whole request, or one line of it) names one new
- *	message in incoming/: smtpd sends it after each 250, and qmgr takes
- *	that file at once instead of reading sixteen directories for it,
- *	and answers with "S" and the name of a spare queue file
+ *	Wakeups (the grammar is in lib/qmgr_proto.h): "I" scan incoming/,
+ *	"F" flush, "W" the master's timer; "Q" and a queue ID, after each
+ *	250, for one new message, answered with a spare queue file
  *	(qmgr_spare) for smtpd's next message. An smtpd (mail_owner) that
  *	ends its "Q" lines with a newline keeps its connection open for
  *	the next ones (server_trigger_keep): no connection per message.
@@ -43,6 +39,7 @@
 #include "priv.h"
 #include "qfile_spare.h"
 #include "qmgr.h"
+#include "qmgr_proto.h"
 #include "server.h"
 
 static struct event_timer *qmgr_deferred_timer;
@@ -200,14 +197,14 @@ qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
 	int owner;
 	size_t i;
 
-	if (len > 1 && buf[0] == 'Q') {
+	if (len > 1 && buf[0] == QMGR_TRIGGER_QUEUED) {
 		/*
 		 * "QQID", or lines "QQID\n" from an smtpd that stays
 		 * connected. Spare names and kept connections only for our
 		 * own smtpd: public/qmgr is open to every local user.
 		 */
 		owner = qmgr_peer_owner(info->reply_fd);
-		while (p < end && *p == 'Q') {
+		while (p < end && *p == QMGR_TRIGGER_QUEUED) {
 			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 				nl = end;
 			qmgr_trigger_qid(p + 1, (size_t)(nl - p - 1),
@@ -222,11 +219,11 @@ qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
 	}
 	for (i = 0; i < len; i++) {
 		switch (buf[i]) {
-		case 'I':
-		case 'W':
+		case QMGR_TRIGGER_SCAN:
+		case QMGR_TRIGGER_WAKEUP:
 			qmgr_scan_incoming();
 			break;
-		case 'F':
+		case QMGR_TRIGGER_FLUSH:
 			qmgr_sched_unthrottle_all();
 			qmgr_scan_incoming();
 			qmgr_scan_deferred(1);

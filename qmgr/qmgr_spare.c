@@ -35,6 +35,7 @@
 #include "params.h"
 #include "qfile_spare.h"
 #include "qmgr.h"
+#include "qmgr_proto.h"
 #include "server.h"
 #include "xmalloc.h"
 
@@ -88,7 +89,7 @@ qmgr_spare_room(void)
 int
 qmgr_spare_remove(struct qmgr_msg *m)
 {
-	char *path = qmgr_path(QDIR_ACTIVE, m->qid);
+	char *path = qfile_path(QDIR_ACTIVE, m->qid);
 	int r;
 
 	/* what the admin deletes is gone, not kept */
@@ -125,7 +126,7 @@ qmgr_spare_give(int fd)
 
 	if (fd < 0 || qmgr_spare_n == 0)
 		return;
-	len = snprintf(buf, sizeof(buf), "S%s\n",
+	len = snprintf(buf, sizeof(buf), "%c%s\n", QMGR_TRIGGER_SPARE,
 	    qmgr_spare_names[--qmgr_spare_n]);
 	/*
 	 * The answer fits in the connection's buffer, or is lost (smtpd

@@ -322,8 +322,10 @@ int	smtpd_queue_add_rcpt(struct smtpd_session *, const char *addr,
 int	smtpd_queue_write(void *sess, const void *, size_t);
 /* Commit: 0 and the file is safe, or -1 (the caller replies 451). */
 int	smtpd_queue_commit(struct smtpd_session *);
-/* Tell qmgr: "I" (new mail in incoming/) or "F" (flush). Best effort. */
-int	smtpd_queue_trigger(const char *req);
+/* Tell qmgr the committed message qid is in incoming/. Best effort. */
+void	smtpd_queue_wake(const char *qid);
+/* Ask qmgr to flush the deferred queue (ETRN): 0, or -1 (not there). */
+int	smtpd_queue_flush(void);
 /* Before the jail: make sure incoming/ exists and is mail_owner's. */
 void	smtpd_queue_prepare(void);
 

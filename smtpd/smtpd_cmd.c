@@ -300,7 +300,7 @@ smtpd_cmd_etrn(struct smtpd_session *sess, char *arg)
 		    "allowed: not a relay domain of this server", domain);
 		return SMTPD_ERR;
 	}
-	if (smtpd_queue_trigger("F") < 0) {
+	if (smtpd_queue_flush() < 0) {
 		smtpd_reply(sess, 458, "4.3.0", "Unable to queue messages "
 		    "for %s", domain);
 		return SMTPD_FAIL;

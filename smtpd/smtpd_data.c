@@ -106,7 +106,7 @@ smtpd_data_finish(struct smtpd_session *sess, unsigned long long bare_lf,
 	enum smtpd_content_status st;
 	const char *msgid;
 	unsigned long long size;
-	char qid[QID_SIZE], req[QID_SIZE + 1];
+	char qid[QID_SIZE];
 
 	st = smtpd_content_end(x->content);
 	size = smtpd_content_size(x->content);
@@ -159,8 +159,7 @@ smtpd_data_finish(struct smtpd_session *sess, unsigned long long bare_lf,
 	 */
 	if (stream_buffered(sess->io.s) == 0)
 		(void)smtpd_reply_flush(sess);
-	snprintf(req, sizeof(req), "Q%s", qid);
-	(void)smtpd_queue_trigger(req);
+	smtpd_queue_wake(qid);
 	return SMTPD_OK;
 
 refused:

@@ -19,17 +19,16 @@
  *	leaves nothing behind (and a crash leaves only a tmp.* file that
  *	qmgr removes, or a spare file that stays one, see qfile.h).
  *
- *	qmgr is woken through public/qmgr (relative to the queue
- *	directory, our working directory in or out of the jail): "Q" and
- *	the queue ID of a new message, one line each on a connection that
- *	this process keeps open (made again when qmgr has gone), or "F"
- *	flush the deferred queue (ETRN) on a connection of its own. The
- *	master's SERVER_TRIGGER skeleton hands the bytes to qmgr. Failure
- *	is ignored for new mail: qmgr scans incoming/ on its own wakeup
- *	timer anyway. qmgr answers a "Q" with the name of a spare queue
- *	file ("S" and the name, lib/qfile_spare) on the same connection;
- *	the next queue file made reads the answers that have come, without
- *	waiting, and writes over such a file.
+ *	qmgr is woken through public/qmgr (lib/qmgr_trigger, relative to
+ *	the queue directory, our working directory in or out of the jail):
+ *	"Q" and the queue ID of a new message, one line each on a
+ *	connection that this process keeps open, or "F" flush the deferred
+ *	queue (ETRN) on a connection of its own. Failure is ignored for
+ *	new mail: qmgr scans incoming/ on its own wakeup timer anyway.
+ *	qmgr answers a "Q" with the name of a spare queue file
+ *	(lib/qfile_spare) on the same connection; the next queue file made
+ *	takes the answers that have come, without waiting, and writes over
+ *	such a file.
  *
  * SECURITY
  *	Runs as mail_owner in the queue directory. Envelope text has been
@@ -37,7 +36,6 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -45,16 +43,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "log.h"
 #include "params.h"
 #include "priv.h"
 #include "qfile.h"
 #include "qfile_spare.h"
+#include "qmgr_proto.h"
+#include "qmgr_trigger.h"
 #include "smtpd.h"
-#include "sock.h"
-
-#define SMTPD_QMGR_PATH		"public/qmgr"
-#define SMTPD_QMGR_TIMEOUT	2	/* seconds */
 
 void
 smtpd_queue_prepare(void)
@@ -106,86 +103,15 @@ smtpd_queue_attrs(struct smtpd_session *sess)
 	return 0;
 }
 
-/*
- * The wakeup connection to qmgr, kept open: "Q" lines go out, "S" lines
- * (spare file names) come back whenever qmgr gets to them, and are read
- * when the next queue file is made.
- */
-static int smtpd_qmgr_fd = -1;
-static char smtpd_qmgr_in[256];
-static size_t smtpd_qmgr_inlen;
+/* The wakeup connection to qmgr, kept open (lib/qmgr_trigger). */
+static struct qmgr_trigger *smtpd_qmgr;
 
-static void
-smtpd_queue_hangup(void)
+static struct qmgr_trigger *
+smtpd_queue_qmgr(void)
 {
-	if (smtpd_qmgr_fd >= 0)
-		close(smtpd_qmgr_fd);
-	smtpd_qmgr_fd = -1;
-	smtpd_qmgr_inlen = 0;
-}
-
-/* Take the answers that have come, without waiting. */
-static void
-smtpd_queue_answers(void)
-{
-	char *p, *nl, *end;
-	ssize_t n;
-
-	while (smtpd_qmgr_fd >= 0) {
-		n = recv(smtpd_qmgr_fd, smtpd_qmgr_in + smtpd_qmgr_inlen,
-		    sizeof(smtpd_qmgr_in) - 1 - smtpd_qmgr_inlen, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			smtpd_queue_hangup();	/* qmgr went: a new one later */
-			return;
-		}
-		smtpd_qmgr_inlen += (size_t)n;
-		end = smtpd_qmgr_in + smtpd_qmgr_inlen;
-		for (p = smtpd_qmgr_in; (nl = memchr(p, '\n',
-		    (size_t)(end - p))) != NULL; p = nl + 1) {
-			*nl = '\0';
-			if (p[0] == 'S')
-				qfile_spare_offer(p + 1);
-		}
-		smtpd_qmgr_inlen = (size_t)(end - p);
-		memmove(smtpd_qmgr_in, p, smtpd_qmgr_inlen);
-		if (smtpd_qmgr_inlen == sizeof(smtpd_qmgr_in) - 1)
-			smtpd_qmgr_inlen = 0;	/* no line: not qmgr's */
-	}
-}
-
-/* "Q" and a queue ID, on the kept connection (made again if qmgr went). */
-static int
-smtpd_queue_wake(const char *req)
-{
-	char line[QID_SIZE + 3];
-	ssize_t n;
-	int len, tries;
-
-	len = snprintf(line, sizeof(line), "%s\n", req);
-	if (len < 0 || (size_t)len >= sizeof(line))
-		return -1;
-	for (tries = 0; tries < 2; tries++) {
-		if (smtpd_qmgr_fd < 0 && (smtpd_qmgr_fd = sock_connect_unix(
-		    SMTPD_QMGR_PATH, SMTPD_QMGR_TIMEOUT)) < 0) {
-			log_debug("trigger %s: connect %s: %m", req,
-			    SMTPD_QMGR_PATH);
-			return -1;
-		}
-		do
-			n = send(smtpd_qmgr_fd, line, (size_t)len,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-		if (n == len)
-			return 0;
-		if (n < 0 && errno == EAGAIN)
-			return -1;	/* qmgr is behind: its scan finds it */
-		smtpd_queue_hangup();	/* qmgr went since: try a new one */
-	}
-	return -1;
+	if (smtpd_qmgr == NULL)
+		smtpd_qmgr = qmgr_trigger_new(QMGR_TRIGGER_SOCKET);
+	return smtpd_qmgr;
 }
 
 int
@@ -193,7 +119,7 @@ smtpd_queue_open(struct smtpd_session *sess)
 {
 	struct smtpd_xact *x = &sess->xact;
 
-	smtpd_queue_answers();
+	qmgr_trigger_spares(smtpd_queue_qmgr(), qfile_spare_offer);
 	if ((x->qf = qfile_create(".")) == NULL) {
 		log_error("cannot create a queue file in %s/%s: %m",
 		    var_queue_directory, QDIR_INCOMING);
@@ -250,22 +176,22 @@ smtpd_queue_commit(struct smtpd_session *sess)
 	return 0;
 }
 
-int
-smtpd_queue_trigger(const char *req)
+void
+smtpd_queue_wake(const char *qid)
 {
-	ssize_t n;
-	int fd;
+	(void)qmgr_trigger_queued(smtpd_queue_qmgr(), qid);
+}
 
-	if (req[0] == 'Q')
-		return smtpd_queue_wake(req);
-	if ((fd = sock_connect_unix(SMTPD_QMGR_PATH,
-	    SMTPD_QMGR_TIMEOUT)) < 0) {
-		log_debug("trigger %s: connect %s: %m", req, SMTPD_QMGR_PATH);
+int
+smtpd_queue_flush(void)
+{
+	char *err = NULL;
+
+	if (qmgr_trigger_send(QMGR_TRIGGER_SOCKET, QMGR_TRIGGER_FLUSH,
+	    &err) < 0) {
+		log_debug("flush: %s", err);
+		err_free(&err);
 		return -1;
 	}
-	do
-		n = write(fd, req, strlen(req));
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	return n == (ssize_t)strlen(req) ? 0 : -1;
+	return 0;
 }

@@ -1,0 +1,143 @@
+/*
+ * NAME
+ *	qfile_path - queue file paths, moves and walks; see qfile_path.h.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "qfile_path.h"
+#include "qid.h"
+#include "xmalloc.h"
+
+char *
+qfile_path(const char *state, const char *qid)
+{
+	return xasprintf("%s/%c/%s", state, qid_hash(qid), qid);
+}
+
+int
+qfile_mksubdir(const char *state, const char *qid)
+{
+	char *sub = xasprintf("%s/%c", state, qid_hash(qid));
+	int r;
+
+	r = mkdir(sub, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	free(sub);
+	return r;
+}
+
+static int
+qfile_rename(const char *from, const char *to, int flags)
+{
+	if ((flags & QFILE_MOVE_NOREPLACE) == 0)
+		return rename(from, to);
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* a file system without RENAME_NOREPLACE */
+	if (link(from, to) < 0)
+		return -1;
+	(void)unlink(from);
+	return 0;
+}
+
+int
+qfile_move_path(const char *src, const char *state, const char *qid,
+    int flags)
+{
+	char *dst = qfile_path(state, qid), *sub;
+	int r, saved;
+
+	/* another process may make the subdirectory at the same time */
+	if ((r = qfile_rename(src, dst, flags)) < 0 && errno == ENOENT &&
+	    access(src, F_OK) == 0 && qfile_mksubdir(state, qid) == 0)
+		r = qfile_rename(src, dst, flags);
+	if (r == 0 && (flags & QFILE_MOVE_SYNC) != 0) {
+		sub = xasprintf("%s/%c", state, qid_hash(qid));
+		r = fsutil_fsync_dir(sub);
+		free(sub);
+	}
+	saved = errno;
+	free(dst);
+	errno = saved;
+	return r;
+}
+
+int
+qfile_move(const char *from, const char *to, const char *qid)
+{
+	char *src = qfile_path(from, qid);
+	int r, saved;
+
+	r = qfile_move_path(src, to, qid, 0);
+	saved = errno;
+	free(src);
+	errno = saved;
+	return r;
+}
+
+void
+qfile_walk_start(struct qfile_walk *w, const char *state)
+{
+	w->state = state;
+	w->sub = 0;
+	w->d = NULL;
+}
+
+void
+qfile_walk_end(struct qfile_walk *w)
+{
+	if (w->d != NULL)
+		closedir(w->d);
+	w->d = NULL;
+	w->sub = QFILE_NSUBDIRS;
+}
+
+int
+qfile_walk_next(struct qfile_walk *w, char qid_r[QID_SIZE],
+    qfile_walk_odd_fn odd)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	char h;
+
+	while (w->sub < QFILE_NSUBDIRS) {
+		h = QFILE_SUBDIRS[w->sub];
+		if (w->d == NULL) {
+			snprintf(sub, sizeof(sub), "%s/%c", w->state, h);
+			if ((w->d = opendir(sub)) == NULL) {
+				w->sub++;
+				if (errno == ENOENT)
+					continue;
+				return -1;
+			}
+		}
+		while ((de = readdir(w->d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (!qid_valid(de->d_name) ||
+			    qid_hash(de->d_name) != h) {
+				if (odd != NULL)
+					odd(w->state, h, de->d_name);
+				continue;
+			}
+			strlcpy(qid_r, de->d_name, QID_SIZE);
+			return 1;
+		}
+		closedir(w->d);
+		w->d = NULL;
+		w->sub++;
+	}
+	return 0;
+}

@@ -10,8 +10,9 @@
  * start of the next is one line end) and byte by byte: the queued
  * content (our Received: field, the held-back header, the body; unless
  * the message passed the size limit and is refused), the bare CR and
- * LF counts and the final status must be the same. In normalize mode the same message, dot-stuffed and ended
- * with CR LF . CR LF, goes through the DATA path (lib/smtp_data into
+ * LF counts and the final status must be the same. In normalize mode
+ * the same message, dot-stuffed and ended with CR LF . CR LF, goes
+ * through the DATA path (lib/smtp_data into
  * smtpd_content, as smtpd_cmd_data does): the queued content must be
  * the same bytes as BDAT's, where the message ends so that both can say
  * it the same way (in CR LF, or without any line end).
@@ -139,13 +140,6 @@ stuff(const char *p, size_t len, char *out)
 	return n;
 }
 
-static int
-same_bytes(const struct vbuf *a, const struct vbuf *b)
-{
-	return vbuf_len(a) == vbuf_len(b) && memcmp(vbuf_str(a), vbuf_str(b),
-	    vbuf_len(a)) == 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data_, size_t size)
 {
@@ -169,8 +163,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data_, size_t size)
 	FUZZ_CHECK(whole.st == chunked.st && whole.st == bytes.st);
 	/* past the size limit writing stops where a chunk ended: refused */
 	if (whole.st != SMTPD_CONTENT_TOO_BIG) {
-		FUZZ_CHECK(same_bytes(whole.queued, chunked.queued));
-		FUZZ_CHECK(same_bytes(whole.queued, bytes.queued));
+		FUZZ_CHECK(fuzz_same(whole.queued, chunked.queued));
+		FUZZ_CHECK(fuzz_same(whole.queued, bytes.queued));
 	}
 	FUZZ_CHECK(whole.bare_lf == chunked.bare_lf &&
 	    whole.bare_lf == bytes.bare_lf);
@@ -196,7 +190,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data_, size_t size)
 		    whole.bare_cr == viadata.bare_cr);
 		FUZZ_CHECK(whole.st == viadata.st);
 		if (whole.st != SMTPD_CONTENT_TOO_BIG)
-			FUZZ_CHECK(same_bytes(whole.queued, viadata.queued));
+			FUZZ_CHECK(fuzz_same(whole.queued, viadata.queued));
 		vbuf_free(&viadata.queued);
 		free(dp);
 	}

@@ -28,15 +28,6 @@
 #include "ipc.h"
 #include "qid.h"
 
-static int
-printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 static void
 check_entry(const char *value)
 {
@@ -74,13 +65,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(req.count >= 1 &&
 			    req.count <= DELIVER_RCPT_MAX);
 			FUZZ_CHECK(qid_valid(req.queue_id));
-			FUZZ_CHECK(printable(req.sender));
+			FUZZ_CHECK(fuzz_printable(req.sender));
 			FUZZ_CHECK(req.content_offset <= INT64_MAX -
 			    req.content_size);
 			for (i = 0; i < req.count; i++) {
 				FUZZ_CHECK(req.rcpts[i].addr[0] != '\0');
-				FUZZ_CHECK(printable(req.rcpts[i].addr));
-				FUZZ_CHECK(printable(req.rcpts[i].orig));
+				FUZZ_CHECK(fuzz_printable(req.rcpts[i].addr));
+				FUZZ_CHECK(fuzz_printable(req.rcpts[i].orig));
 				check_entry(req.rcpts[i].addr);
 			}
 			check_entry(req.sender);

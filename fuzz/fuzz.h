@@ -32,9 +32,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "vbuf.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -89,6 +91,24 @@ fuzz_tmpdir(const char *name)
 	}
 	atexit(fuzz_tmpdir_remove);
 	return fuzz_tmp;
+}
+
+/* 1 when s holds no control character (UTF-8 and other bytes pass). */
+static inline int
+fuzz_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* 1 when two buffers hold the same bytes. */
+static inline int
+fuzz_same(const struct vbuf *a, const struct vbuf *b)
+{
+	return vbuf_len(a) == vbuf_len(b) && memcmp(vbuf_str(a), vbuf_str(b),
+	    vbuf_len(a)) == 0;
 }
 
 struct fuzz_in {

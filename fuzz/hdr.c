@@ -151,13 +151,6 @@ model(const char *p, size_t len, unsigned stop, struct vbuf *log)
 	vbuf_free(&f);
 }
 
-static int
-same(const struct vbuf *a, const struct vbuf *b)
-{
-	return vbuf_len(a) == vbuf_len(b) && memcmp(vbuf_str(a), vbuf_str(b),
-	    vbuf_len(a)) == 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -181,9 +174,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scan(p, len, seed, 1 + seed % 61, stop, chunked);
 	scan(p, len, seed, 1, stop, bytes);
 	model(p, len, stop, ref);
-	FUZZ_CHECK(same(whole, chunked));
-	FUZZ_CHECK(same(whole, bytes));
-	FUZZ_CHECK(same(whole, ref));
+	FUZZ_CHECK(fuzz_same(whole, chunked));
+	FUZZ_CHECK(fuzz_same(whole, bytes));
+	FUZZ_CHECK(fuzz_same(whole, ref));
 	vbuf_free(&whole);
 	vbuf_free(&chunked);
 	vbuf_free(&bytes);

@@ -20,13 +20,6 @@
 #include "fuzz.h"
 #include "mastercf.h"
 
-static void
-check_text(const char *s)
-{
-	for (; *s != '\0'; s++)
-		FUZZ_CHECK((unsigned char)*s >= 0x20 && *s != 0x7f);
-}
-
 /* Has path a ".." component? */
 static int
 dotdot(const char *path)
@@ -64,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < mcf->n; i++) {
 		e = &mcf->entries[i];
 		FUZZ_CHECK(e->name != NULL && e->name[0] != '\0');
-		check_text(e->name);
+		FUZZ_CHECK(fuzz_printable(e->name));
 		FUZZ_CHECK(e->private == 0 || e->private == 1);
 		FUZZ_CHECK(e->unpriv == 0 || e->unpriv == 1);
 		FUZZ_CHECK(e->chroot == 0 || e->chroot == 1);
@@ -81,12 +74,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(!e->private);
 		}
 		FUZZ_CHECK(e->command != NULL && e->command[0] != '\0');
-		check_text(e->command);
+		FUZZ_CHECK(fuzz_printable(e->command));
 		FUZZ_CHECK(!dotdot(e->command));
 		for (a = e->args; *a != NULL; a++)
-			check_text(*a);
+			FUZZ_CHECK(fuzz_printable(*a));
 		for (a = e->overrides; *a != NULL; a++) {
-			check_text(*a);
+			FUZZ_CHECK(fuzz_printable(*a));
 			FUZZ_CHECK(strchr(*a, '=') != NULL && **a != '=');
 		}
 		FUZZ_CHECK(mastercf_find(mcf, e->name, e->type) != NULL);

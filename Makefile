@@ -19,7 +19,8 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
-DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd
+DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd \
+	postlogd/postlogd
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)

@@ -52,7 +52,11 @@
 
 #define CTL_INIT_PORT_BASE	2000
 
-/* A master.cf line of the template; port 0 means a unix service. */
+/*
+ * A master.cf line of the template; port 0 means a unix service,
+ * CTL_INIT_DGRAM the unix-dgram one (the log service).
+ */
+#define CTL_INIT_DGRAM	(-1)
 static const struct ctl_init_svc {
 	const char	*comment;
 	int		 port;		/* added to the port base */
@@ -97,6 +101,9 @@ static const struct ctl_init_svc {
 	{ "delivery to relay_domains (relay_transport)", 0, "relay",
 	    "- - n - -", "relay",
 	    { NULL } },
+	{ "the log service: writes maillog_file when it is set (runs as "
+	    "log_owner, jailed in an empty directory)", CTL_INIT_DGRAM,
+	    "postlog", "n n y - 1", "postlogd", { NULL } },
 };
 
 /*
@@ -137,6 +144,7 @@ static const struct {
 	{ "relay", "delivery/relay/relay" },
 	{ "pop3d", "pop3d/pop3d" },
 	{ "imapd", "imapd/imapd" },
+	{ "postlogd", "postlogd/postlogd" },
 };
 
 static int
@@ -251,6 +259,7 @@ ctl_init_main_cf(const char *dir, const char *domain, const char *user,
 		ctl_init_param(b, "mail_owner", user);
 		ctl_init_param(b, "vmail_owner", user);
 		ctl_init_param(b, "auth_owner", user);
+		ctl_init_param(b, "log_owner", user);
 	}
 	vbuf_appends(b, "\n# Identity and network\n");
 	ctl_init_param(b, "myhostname", "localhost");
@@ -310,7 +319,7 @@ ctl_init_master_cf(int base, const char *daemondir)
 	for (i = 0; i < sizeof(ctl_init_svcs) / sizeof(ctl_init_svcs[0]);
 	    i++) {
 		s = &ctl_init_svcs[i];
-		if (s->port != 0)
+		if (s->port > 0)
 			snprintf(name, sizeof(name), "%d", base + s->port);
 		else
 			strlcpy(name, s->name, sizeof(name));
@@ -325,7 +334,7 @@ ctl_init_master_cf(int base, const char *daemondir)
 			vbuf_appendf(b, "# %s%s", s->comment,
 			    built ? "" : " -- not built yet");
 		vbuf_appendf(b, "\n%s%-10s %-5s", built ? "" : "#", name,
-		    s->port != 0 ? "inet" : "unix");
+		    s->port > 0 ? "inet" : s->port == 0 ? "unix" : "unix-dgram");
 		ctl_init_columns(b, s->cols);
 		vbuf_appends(b, s->program);
 		for (j = 0; s->opts[j] != NULL; j++) {

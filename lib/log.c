@@ -1,10 +1,15 @@
 /*
- * log - syslog or stderr logging with the postern/PROGRAM[PID] prefix.
+ * log - syslog, stderr or maillog_file logging with the
+ * postern/PROGRAM[PID] prefix.
  *
- * Only this file formats the prefix. Text is cleaned of control characters
- * before it is written, so a peer's string can never forge a second line.
+ * Only this file (and, for maillog_file, lib/postlog.c) formats the
+ * prefix. Text is cleaned of control characters before it is written,
+ * so a peer's string can never forge a second line.
  */
 #include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "postlog.h"
 #include "printable.h"
 
 #define LOG_LINE_MAX	2048
@@ -24,6 +31,13 @@ static char log_ident[80] = "postern";
 static int log_where = LOG_TO_STDERR;
 static enum log_level log_min = LOG_LEVEL_INFO;
 static void (*log_cleanup)(void);
+/* LOG_TO_MAILLOG: log_set_maillog */
+static int log_ml_sock = -1;
+static int log_ml_file = -1;
+static char log_ml_host[POSTLOG_HOST_MAX + 1] = "localhost";
+static int log_ml_stalled;		/* the service did not read: no waits */
+static unsigned long log_ml_lost;	/* lines that did not reach it */
+static int log_ml_lost_errno;
 static int (*log_hook)(enum log_level, const char *);
 
 static const char *const log_label[] = {
@@ -100,6 +114,119 @@ log_set_hook(int (*fn)(enum log_level, const char *))
 }
 
 void
+log_set_maillog(int sock, int file, const char *host)
+{
+	log_ml_sock = sock;
+	log_ml_file = file;
+	strlcpy(log_ml_host, host != NULL && *host != '\0' ? host :
+	    "localhost", sizeof(log_ml_host));
+	log_ml_stalled = 0;
+}
+
+int
+log_syslog_reachable(void)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un sun;
+	size_t i;
+	int fd, ok = 0;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(sun.sun_path));
+	/* as syslog(3) does: a datagram socket, else a stream one */
+	for (i = 0; i < sizeof(types) / sizeof(types[0]) && !ok; i++) {
+		if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) < 0)
+			continue;
+		ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+		close(fd);
+	}
+	return ok;
+}
+
+static void
+log_stderr(enum log_level level, const char *text)
+{
+	if (log_pid == 0)
+		log_pid = getpid();
+	fprintf(stderr, "%s[%ld]: %s%s\n", log_ident, (long)log_pid,
+	    log_label[level], text);
+}
+
+/* Write one line into the log file ourselves. */
+static void
+log_maillog_write(long long now, enum log_level level, const char *text)
+{
+	char line[POSTLOG_LINE_MAX], both[POSTLOG_TEXT_MAX + 1];
+	struct span ident, span;
+	size_t n;
+	int r;
+
+	if (log_pid == 0)
+		log_pid = getpid();
+	r = snprintf(both, sizeof(both), "%s%s", log_label[level], text);
+	ident.ptr = log_ident;
+	ident.len = strlen(log_ident);
+	span.ptr = both;
+	span.len = r < 0 ? 0 : (size_t)r >= sizeof(both) ? sizeof(both) - 1 :
+	    (size_t)r;
+	n = postlog_line_format(line, sizeof(line), now, log_ml_host, ident,
+	    (long)log_pid, span);
+	/* O_APPEND: one write is one whole line beside postlogd's */
+	if (n == 0 || write(log_ml_file, line, n) != (ssize_t)n)
+		log_stderr(level, text);
+}
+
+/* Send a record: 0, or -1 when the log service did not take it. */
+static int
+log_maillog_send(const char *rec, size_t len)
+{
+	int flags = MSG_NOSIGNAL;
+
+	if (log_ml_file >= 0 || log_ml_stalled)
+		flags |= MSG_DONTWAIT;
+	if (send(log_ml_sock, rec, len, flags) == (ssize_t)len)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		log_ml_stalled = 1;	/* the timeout passed, or no wait */
+	return -1;
+}
+
+static void
+log_maillog(enum log_level level, const char *text)
+{
+	char rec[POSTLOG_RECORD_MAX + 1], note[128];
+	long long now = (long long)time(NULL);
+	size_t n;
+
+	if (log_ml_sock >= 0) {
+		n = postlog_record_format(rec, sizeof(rec), now, log_ident,
+		    log_label[level], text);
+		if (n > 0 && log_maillog_send(rec, n) == 0) {
+			log_ml_stalled = 0;
+			if (log_ml_lost == 0)
+				return;
+			snprintf(note, sizeof(note), "%lu earlier log line(s) "
+			    "did not reach the log service (%s) and went to "
+			    "stderr", log_ml_lost, strerror(log_ml_lost_errno));
+			log_ml_lost = 0;
+			n = postlog_record_format(rec, sizeof(rec), now,
+			    log_ident, log_label[LOG_LEVEL_WARN], note);
+			(void)log_maillog_send(rec, n);
+			return;
+		}
+		if (log_ml_file < 0) {
+			log_ml_lost++;
+			log_ml_lost_errno = errno;
+		}
+	}
+	if (log_ml_file >= 0)
+		log_maillog_write(now, level, text);
+	else
+		log_stderr(level, text);
+}
+
+void
 log_vlog(enum log_level level, const char *fmt, va_list ap)
 {
 	char text[LOG_LINE_MAX];
@@ -119,12 +246,10 @@ log_vlog(enum log_level level, const char *fmt, va_list ap)
 	}
 	if ((log_where & LOG_TO_SYSLOG) != 0)
 		syslog(log_prio[level], "%s%s", log_label[level], text);
-	if ((log_where & LOG_TO_STDERR) != 0) {
-		if (log_pid == 0)
-			log_pid = getpid();
-		fprintf(stderr, "%s[%ld]: %s%s\n", log_ident, (long)log_pid,
-		    log_label[level], text);
-	}
+	if ((log_where & LOG_TO_STDERR) != 0)
+		log_stderr(level, text);
+	if ((log_where & LOG_TO_MAILLOG) != 0)
+		log_maillog(level, text);
 	errno = saved;
 }
 

@@ -1,5 +1,6 @@
 /*
- * log - the one logger: syslog facility mail, or stderr in the foreground.
+ * log - the one logger: syslog facility mail, stderr in the foreground,
+ * or maillog_file through the log service (postlogd, lib/postlog.h).
  *
  * Every line is prefixed `postern/PROGRAM[PID]: ` (DESIGN). Messages are
  * printf-checked and %m expands to the errno saved on entry; errno is
@@ -25,9 +26,29 @@ enum log_level {
 
 #define LOG_TO_SYSLOG	0x1
 #define LOG_TO_STDERR	0x2
+#define LOG_TO_MAILLOG	0x4	/* see log_set_maillog */
+
+/* The socket syslog listens on. */
+#define LOG_SYSLOG_PATH	"/dev/log"
 
 /* Set the program name for the prefix and where lines go (LOG_TO_*). */
 void	log_init(const char *progname, int where);
+/*
+ * Where LOG_TO_MAILLOG lines go: as records to the log service through
+ * sock, the sending end of its datagram socket (-1: none), or straight
+ * into the log file file (-1: none) when the service cannot take them
+ * at once; host is myhostname, for the lines written here. A process
+ * with a file never waits for the service (the master; postlogd itself
+ * has only the file). One without waits at most POSTLOG_SEND_TIMEOUT
+ * (the socket's SO_SNDTIMEO); a line that cannot be sent goes to
+ * stderr, and the process stops waiting until a record goes through
+ * again, then logs how many lines did not reach the log service.
+ * The descriptors stay the caller's.
+ */
+void	log_set_maillog(int sock, int file, const char *host);
+/* Does a syslog daemon take messages on LOG_SYSLOG_PATH? 1 or 0. */
+int	log_syslog_reachable(void);
+
 /* Program name as set by log_init ("postern" before it). */
 const char *log_progname(void);
 /* Lines below this level are dropped (default LOG_LEVEL_INFO). */

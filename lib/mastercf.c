@@ -56,7 +56,15 @@ mastercf_fail(struct mastercf_ctx *ctx, const char *fmt, ...)
 const char *
 mastercf_type_name(enum mastercf_type type)
 {
-	return type == MASTERCF_INET ? "inet" : "unix";
+	switch (type) {
+	case MASTERCF_INET:
+		return "inet";
+	case MASTERCF_UNIX:
+		return "unix";
+	case MASTERCF_UNIX_DGRAM:
+		return "unix-dgram";
+	}
+	return "?";
 }
 
 /* Free a NULL-terminated vector of strings. */
@@ -374,16 +382,19 @@ mastercf_entry(struct mastercf_ctx *ctx, char **tok, int ntok,
 		e->type = MASTERCF_INET;
 	else if (strcmp(tok[1], "unix") == 0)
 		e->type = MASTERCF_UNIX;
+	else if (strcmp(tok[1], "unix-dgram") == 0)
+		e->type = MASTERCF_UNIX_DGRAM;
 	else
 		return mastercf_fail(ctx, "service \"%s\": unknown type "
-		    "\"%s\" (expected inet or unix)", tok[0], tok[1]);
+		    "\"%s\" (expected inet, unix or unix-dgram)", tok[0],
+		    tok[1]);
 	if (e->type == MASTERCF_INET) {
 		if (mastercf_inet_name(ctx, e) < 0)
 			return -1;
 	} else if (mastercf_unix_name(ctx, e->name) < 0)
 		return -1;
 
-	def_private = e->type == MASTERCF_UNIX;
+	def_private = e->type != MASTERCF_INET;
 	if ((e->private = mastercf_yesno(tok[2], def_private)) < 0)
 		return mastercf_fail(ctx, "private column: expected y, n or "
 		    "-, found \"%s\"", tok[2]);
@@ -417,7 +428,14 @@ mastercf_entry(struct mastercf_ctx *ctx, char **tok, int ntok,
 			    "is supported for unix services only", e->name);
 	}
 
-	if (strcmp(tok[6], "-") == 0)
+	if (e->type == MASTERCF_UNIX_DGRAM) {
+		/* one reader keeps the records in the order they were sent */
+		if (strcmp(tok[6], "-") != 0 && strcmp(tok[6], "1") != 0)
+			return mastercf_fail(ctx, "service \"%s\": a "
+			    "unix-dgram service runs one process: maxproc "
+			    "must be 1, found \"%s\"", e->name, tok[6]);
+		e->maxproc = 1;
+	} else if (strcmp(tok[6], "-") == 0)
 		e->maxproc = MASTERCF_MAXPROC_DEFAULT;
 	else if ((v = mastercf_number(tok[6], MASTERCF_MAXPROC)) < 0)
 		return mastercf_fail(ctx, "maxproc column: expected a number "

@@ -10,8 +10,11 @@
  *	  service type private unpriv chroot wakeup maxproc command [args]
  *
  *	service	 for inet: [host:]port (host may be [ipv6]); for unix: a
- *		 socket name under private/ or public/ (no '/').
- *	type	 inet or unix.
+ *		 socket name under private/ or public/ (no '/'); for
+ *		 unix-dgram: a name, as for unix.
+ *	type	 inet, unix, or unix-dgram: the log service (postlog), whose
+ *		 datagram socket is a socket pair the master makes, not a
+ *		 file (see master(8)); maxproc must be 1 (or '-').
  *	private	 y/n: unix socket under private/ (mail_owner only) or
  *		 public/ (anyone). inet services cannot be private.
  *		 '-' means y for unix, n for inet.
@@ -48,6 +51,7 @@
 enum mastercf_type {
 	MASTERCF_INET,
 	MASTERCF_UNIX,
+	MASTERCF_UNIX_DGRAM,
 };
 
 #define MASTERCF_MAXPROC_DEFAULT	(-1)	/* '-' in the maxproc column */
@@ -88,7 +92,7 @@ int	mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 /* Free the table and set *mcfp to NULL; NULL is fine. */
 void	mastercf_free(struct mastercf **mcfp);
 
-/* "inet" or "unix". */
+/* "inet", "unix" or "unix-dgram". */
 const char *mastercf_type_name(enum mastercf_type);
 /* Find a service by name and type, or NULL. */
 const struct mastercf_entry *mastercf_find(const struct mastercf *,

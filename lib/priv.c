@@ -12,7 +12,8 @@
  *	must not read a byte from the network.
  *
  *	Without root (development, tests, `make run`) nothing is changed
- *	and one info line says what was skipped (DESIGN).
+ *	and one debug line says what was skipped; the master says it once
+ *	at start (DESIGN).
  *
  * SECURITY
  *	Inputs are the configuration (user name, jail directory), trusted
@@ -88,7 +89,10 @@ priv_lookup(const char *user, struct priv_user *pu, const char **err_r)
 	return 0;
 }
 
-/* Development mode: say once per call what is not done, change nothing. */
+/*
+ * Development mode: change nothing, and say what is not done at debug
+ * level (the master says once at start that nothing runs as root).
+ */
 static void
 priv_note_unprivileged(const char *user, const char *chroot_dir)
 {
@@ -96,7 +100,7 @@ priv_note_unprivileged(const char *user, const char *chroot_dir)
 
 	if (user == NULL && !jail)
 		return;
-	log_info("not running as root: staying uid %lu%s%s%s%s",
+	log_debug("not running as root: staying uid %lu%s%s%s%s",
 	    (unsigned long)geteuid(), user != NULL ? ", not dropping to " : "",
 	    user != NULL ? user : "", jail ? ", not chrooting to " : "",
 	    jail ? chroot_dir : "");

@@ -7,7 +7,7 @@
  * setuid(0) now fails; PR_SET_NO_NEW_PRIVS. Any mismatch is fatal.
  *
  * When the process is not root (development, tests, `make run`) nothing
- * is changed and one info line says so.
+ * is changed and one debug line says so.
  */
 #ifndef POSTERN_PRIV_H
 #define POSTERN_PRIV_H

@@ -540,3 +540,12 @@ qfile_holds(int fd, const char *qid)
 	qid_make(id, &tv, st.st_ino);
 	return strcmp(id, qid) == 0;
 }
+
+size_t
+qfile_fd_room(unsigned long long nofile)
+{
+	if (nofile > 10000000)
+		nofile = 10000000;
+	return nofile > 2 * QFILE_FD_RESERVE ? (size_t)(nofile -
+	    QFILE_FD_RESERVE) : (size_t)nofile / 2;
+}

@@ -157,4 +157,15 @@ int	qfile_mark_done(int fd, int64_t offset);
  */
 int	qfile_holds(int fd, const char *qid);
 
+/* Descriptors a queue manager keeps for everything but queue files. */
+#define QFILE_FD_RESERVE	256
+/*
+ * How many queue files a process may hold open under a descriptor
+ * limit of nofile (RLIMIT_NOFILE; "unlimited" counts as ten million),
+ * keeping QFILE_FD_RESERVE for the rest. qmgr holds each active
+ * message's file open; the master says once at start when
+ * qmgr_message_active_limit is above this.
+ */
+size_t	qfile_fd_room(unsigned long long nofile);
+
 #endif

@@ -59,6 +59,12 @@ server_confdir(void)
 }
 
 int
+server_log_fd(void)
+{
+	return server_st.log_fd;
+}
+
+int
 server_notify(int fd, uint32_t gen, int state)
 {
 	struct server_status st;
@@ -164,7 +170,8 @@ server_watch_parent(void)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		log_fatal("prctl PR_SET_PDEATHSIG: %m");
-	if (server_status_eof()) {
+	/* a datagram service reads what is queued first (server_dgram.c) */
+	if (server_st.spec->kind != SERVER_DGRAM && server_status_eof()) {
 		log_debug("the master is gone; exiting");
 		exit(0);
 	}
@@ -190,7 +197,7 @@ server_options(int argc, char **argv, const struct server_spec *spec)
 	size_t nover = 0;
 	int ch;
 
-	snprintf(optstr, sizeof(optstr), "+n:t:c:s:g:uro:vd%s",
+	snprintf(optstr, sizeof(optstr), "+n:t:c:s:g:uro:vdl%s",
 	    spec->opts != NULL ? spec->opts : "");
 	over = xcalloc(1, sizeof(char *));
 	opterr = 0;
@@ -232,6 +239,9 @@ server_options(int argc, char **argv, const struct server_spec *spec)
 		case 'd':
 			server_st.to_stderr = 1;
 			break;
+		case 'l':
+			server_st.log_fd = 1;	/* where: once -s is known */
+			break;
 		case '?':
 		case ':':
 			log_fatal("bad or incomplete option -%c (this program "
@@ -248,6 +258,8 @@ server_options(int argc, char **argv, const struct server_spec *spec)
 	if (server_st.service == NULL || server_st.type == NULL)
 		log_fatal("missing -n service or -t type (this program is "
 		    "started by the master)");
+	if (server_st.log_fd > 0)
+		server_st.log_fd = SERVER_LISTEN_FD + server_st.nlisten;
 	return over;
 }
 
@@ -268,7 +280,40 @@ server_check_fds(void)
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 			log_fatal("fd %d: set non-blocking: %m", fd);
 	}
-	closefrom(SERVER_LISTEN_FD + server_st.nlisten);
+	if (server_st.log_fd >= 0) {
+		if (fstat(server_st.log_fd, &st) < 0)
+			log_fatal("fd %d is not the log descriptor -l says: %m",
+			    server_st.log_fd);
+		if ((server_st.spec->flags & SERVER_FLAG_LOG_FILE) == 0 &&
+		    !S_ISSOCK(st.st_mode))
+			log_fatal("fd %d is not the log service's socket",
+			    server_st.log_fd);
+		fd = server_st.log_fd + 1;
+	}
+	closefrom(fd);
+}
+
+/*
+ * Where this process logs: with -l, maillog_file (through the log
+ * service, or straight into the file for the log service itself);
+ * else stderr too, which is /dev/null under a detached master, so
+ * that whoever runs a daemon by hand sees why it will not start.
+ */
+static void
+server_log_setup(const char *host)
+{
+	const struct server_spec *spec = server_st.spec;
+
+	if (server_st.log_fd < 0) {
+		log_init(spec->name, server_st.to_stderr ? LOG_TO_STDERR :
+		    LOG_TO_SYSLOG | LOG_TO_STDERR);
+		return;
+	}
+	log_init(spec->name, LOG_TO_MAILLOG);
+	if ((spec->flags & SERVER_FLAG_LOG_FILE) != 0)
+		log_set_maillog(-1, server_st.log_fd, host);
+	else
+		log_set_maillog(server_st.log_fd, -1, host);
 }
 
 /* A string parameter by name (the spec's choice); def when empty. */
@@ -288,13 +333,15 @@ server_setup(char **overrides)
 {
 	const struct server_spec *spec = server_st.spec;
 	const char *user, *jail = NULL, *qdir;
-	char *err;
+	char *err, *empty = NULL;
 
 	if (server_st.confdir == NULL)
 		server_st.confdir = DEF_CONFIG_DIR;
 	if (params_load(server_st.confdir, (const char *const *)overrides,
 	    &err) < 0)
 		log_fatal("%s", err);
+	if (server_st.log_fd >= 0)
+		server_log_setup(var_myhostname);	/* for file lines */
 	server_st.max_use = var_max_use;
 	server_st.max_idle = var_max_idle;
 	if (spec->check != NULL)
@@ -307,14 +354,21 @@ server_setup(char **overrides)
 	if (spec->pre_jail != NULL)
 		spec->pre_jail();
 
+	if (server_st.unpriv && (spec->flags & SERVER_FLAG_OWN_USER) != 0)
+		log_fatal("service %s runs as %s, never as mail_owner: set "
+		    "the unpriv column of its master.cf line to n",
+		    server_st.service, spec->user_param);
 	if (server_st.unpriv || spec->user_param == NULL)
 		user = var_mail_owner;
 	else
 		user = server_param(spec->user_param, var_mail_owner);
-	if (server_st.chroot)
+	if (server_st.chroot && (spec->flags & SERVER_FLAG_JAIL_EMPTY) != 0)
+		jail = empty = xasprintf("%s/%s", qdir, SERVER_EMPTY_DIR);
+	else if (server_st.chroot)
 		jail = server_param(spec->chroot_param != NULL ?
 		    spec->chroot_param : "queue_directory", qdir);
 	priv_drop(user, jail);
+	free(empty);
 	if (jail == NULL && chdir(qdir) < 0)
 		log_fatal("chdir %s: %m", qdir);
 	/* a credential change clears the parent-death signal: set it again */
@@ -337,12 +391,10 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	priv_title_init(argc, argv);
 	server_sanitize();
 	server_st.spec = spec;
+	server_st.log_fd = -1;
 	log_init(spec->name, LOG_TO_STDERR);
 	overrides = server_options(argc, argv, spec);
-	/* stderr too: it is /dev/null under a detached master, and whoever
-	   runs a daemon by hand sees why it will not start */
-	log_init(spec->name, server_st.to_stderr ? LOG_TO_STDERR :
-	    LOG_TO_SYSLOG | LOG_TO_STDERR);
+	server_log_setup(NULL);
 	if (server_st.verbose > 0)
 		log_set_level(LOG_LEVEL_DEBUG);
 	server_check_fds();

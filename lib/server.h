@@ -26,8 +26,9 @@
  *	4. priv_drop: as mail_owner when the master.cf unpriv column is y,
  *	   else as the user named by the spec's user_param (mail_owner when
  *	   unset); chroot into the directory named by chroot_param
- *	   (queue_directory when unset) when the chroot column is y. Then
- *	   the post_jail hook;
+ *	   (queue_directory when unset; queue_directory/empty with
+ *	   SERVER_FLAG_JAIL_EMPTY) when the chroot column is y. Then the
+ *	   post_jail hook;
  *	5. the loop: accept, report busy/idle to the master, serve; exit
  *	   after max_use clients, after max_idle seconds without one, when
  *	   the master goes away or retires this process (end of file on the
@@ -42,6 +43,15 @@
  *			resolver). conn() gets a non-blocking fd and owns
  *			it: it watches it with server_loop() and, when done,
  *			removes its watches and calls server_disconnect().
+ *	SERVER_DGRAM	one process reading datagrams from its listen
+ *			socket (postlogd): dgram() gets each one (at most
+ *			SERVER_DGRAM_MAX bytes; a longer one is dropped with
+ *			a warning) with the sender's credentials (the
+ *			kernel's, SO_PASSCRED) and the one descriptor that
+ *			came with it, if any (the service closes it). When
+ *			the status channel ends, the process reads what is
+ *			queued (at most SERVER_DGRAM_DRAIN datagrams), then
+ *			exits.
  *	SERVER_TRIGGER	wakeups (qmgr): each connection's bytes (one read,
  *			at most SERVER_TRIGGER_MAX) go to trigger(), which
  *			may answer on info->reply_fd (non-blocking), and
@@ -60,11 +70,17 @@
  *	  -o name=value	a main.cf parameter for this service (repeatable)
  *	  -v		more verbose logging (repeatable)
  *	  -d		log to stderr (the master runs in the foreground)
+ *	  -l		log to maillog_file: the descriptor after the listen
+ *			sockets is the sending end of the log service's
+ *			socket, or, for the log service itself
+ *			(SERVER_FLAG_LOG_FILE), the log file; -d is then
+ *			ignored
  *	plus the spec's own options (spec->opts, handled by spec->opt).
  *
  *	Fixed descriptors (STYLE 2.2): fd 3 is this service's status
  *	channel (a SOCK_SEQPACKET socket shared by the service's processes);
- *	listen sockets start at fd 4.
+ *	listen sockets start at fd 4; with -l, the log descriptor follows
+ *	them (server_log_fd).
  *
  * SECURITY
  *	The status channel carries only struct server_status; the master
@@ -81,6 +97,10 @@
 #define SERVER_LISTEN_FD	4
 #define SERVER_LISTEN_MAX	64
 #define SERVER_TRIGGER_MAX	1024
+#define SERVER_DGRAM_MAX	8192
+#define SERVER_DGRAM_DRAIN	100000
+/* The empty directory SERVER_FLAG_JAIL_EMPTY services are jailed in. */
+#define SERVER_EMPTY_DIR	"empty"
 
 /* One status record, child to master. */
 struct server_status {
@@ -96,6 +116,7 @@ enum server_kind {
 	SERVER_SINGLE,
 	SERVER_MULTI,
 	SERVER_TRIGGER,
+	SERVER_DGRAM,
 };
 
 /* What a service callback may want to know about the connection. */
@@ -108,7 +129,16 @@ struct server_info {
 					 * non-blocking answer; else -1 */
 };
 
+/* DGRAM: who sent a datagram (the kernel's word); pid 0 when unknown. */
+struct server_dgram_peer {
+	pid_t		 pid;
+	uid_t		 uid;
+	gid_t		 gid;
+};
+
 typedef void (*server_conn_fn)(int fd, const struct server_info *);
+typedef void (*server_dgram_fn)(const char *buf, size_t len,
+	    const struct server_dgram_peer *, int fd);
 typedef void (*server_trigger_fn)(const char *buf, size_t len,
 	    const struct server_info *);
 typedef void (*server_hook_fn)(void);
@@ -117,12 +147,17 @@ typedef void (*server_opt_fn)(int ch, const char *optarg);
 #define SERVER_FLAG_NO_FORK	0x1	/* priv_no_fork after the jail */
 #define SERVER_FLAG_NO_IDLE	0x2	/* ignore max_idle (long-running) */
 #define SERVER_FLAG_NO_USE	0x4	/* ignore max_use */
+#define SERVER_FLAG_JAIL_EMPTY	0x8	/* chroot: queue_directory/empty */
+#define SERVER_FLAG_LOG_FILE	0x10	/* -l hands over the log file */
+#define SERVER_FLAG_OWN_USER	0x20	/* unpriv y is a configuration
+					   error: runs as user_param only */
 
 struct server_spec {
 	const char	*name;		/* program name for log lines */
 	enum server_kind kind;
 	server_conn_fn	 conn;		/* SINGLE and MULTI */
 	server_trigger_fn trigger;	/* TRIGGER */
+	server_dgram_fn	 dgram;		/* DGRAM */
 	server_hook_fn	 check;		/* after params load: validate */
 	server_hook_fn	 pre_jail;
 	server_hook_fn	 post_jail;
@@ -153,6 +188,8 @@ void	server_trigger_keep(void);
 /* The -n service name and -c confdir of this process. */
 const char *server_service(void);
 const char *server_confdir(void);
+/* With -l: the log descriptor (see above); else -1. */
+int	server_log_fd(void);
 
 /*
  * Send a status record on fd (used by the skeleton; exposed so that the

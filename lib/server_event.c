@@ -1,6 +1,7 @@
 /*
  * NAME
- *	server_event - the event-driven skeletons: multi and trigger.
+ *	server_event - the event-driven skeletons: multi and trigger (and
+ *	the loop of the datagram one, server_dgram.c).
  *
  * DESCRIPTION
  *	One process, the lib/event loop. MULTI hands each accepted client
@@ -134,6 +135,8 @@ server_status_event(int fd, int events, void *arg)
 	if (!server_status_eof())
 		return;
 	event_del_fd(server_ev, fd);
+	if (server_st.spec->kind == SERVER_DGRAM)
+		server_dgram_drain();
 	log_debug("status channel closed: finishing %lu client(s)",
 	    server_clients);
 	server_stop_accepting();
@@ -392,10 +395,13 @@ server_event_loop(void)
 	if (event_add_fd(server_ev, SERVER_STATUS_FD, EVENT_READ,
 	    server_status_event, NULL) < 0)
 		log_fatal("event_add_fd: %m");
-	for (i = 0; i < server_st.nlisten; i++)
-		if (event_add_fd(server_ev, SERVER_LISTEN_FD + i, EVENT_READ,
-		    server_accept_event, NULL) < 0)
-			log_fatal("event_add_fd: %m");
+	if (server_st.spec->kind == SERVER_DGRAM)
+		server_dgram_watch(server_ev);
+	else
+		for (i = 0; i < server_st.nlisten; i++)
+			if (event_add_fd(server_ev, SERVER_LISTEN_FD + i,
+			    EVENT_READ, server_accept_event, NULL) < 0)
+				log_fatal("event_add_fd: %m");
 	server_accepting = 1;
 	server_idle_update();
 	event_run(server_ev);

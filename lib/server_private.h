@@ -7,6 +7,8 @@
 
 #include "server.h"
 
+struct event_loop;
+
 struct server_state {
 	const struct server_spec *spec;
 	const char	*service;	/* -n */
@@ -18,6 +20,7 @@ struct server_state {
 	int		 chroot;	/* -r */
 	int		 verbose;	/* -v */
 	int		 to_stderr;	/* -d */
+	int		 log_fd;	/* -l: its descriptor, else -1 */
 	long long	 max_use;	/* 0: no limit */
 	long long	 max_idle;	/* seconds, 0: no limit */
 	unsigned long	 use_count;
@@ -38,5 +41,9 @@ void	server_single_loop(void) __attribute__((noreturn));
 
 /* server_event.c */
 void	server_event_loop(void) __attribute__((noreturn));
+
+/* server_dgram.c */
+void	server_dgram_watch(struct event_loop *);
+void	server_dgram_drain(void) __attribute__((noreturn));
 
 #endif

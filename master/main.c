@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -40,6 +41,7 @@
 #include "master.h"
 #include "params.h"
 #include "priv.h"
+#include "qfile.h"
 #include "xmalloc.h"
 
 struct event_loop *master_ev;
@@ -172,7 +174,7 @@ master_ready(int readyfd)
 		if (fd > 2)
 			close(fd);
 	}
-	log_init("master", LOG_TO_SYSLOG);
+	master_log_detached();
 	if (write(readyfd, "", 1) < 0)
 		log_warn("telling the parent we are ready: %m");
 	close(readyfd);
@@ -194,6 +196,40 @@ master_check_users(void)
 	if (pu.uid == 0)
 		log_fatal("mail_owner \"%s\" has uid 0: use an unprivileged "
 		    "user", var_mail_owner);
+}
+
+/*
+ * What is worth saying once per start, here rather than by each
+ * process: services that keep the master's uid, a log that goes
+ * nowhere, and a queue manager that cannot hold
+ * qmgr_message_active_limit files open.
+ */
+static void
+master_start_notes(void)
+{
+	struct rlimit rl;
+	size_t room;
+
+	if (geteuid() != 0)
+		log_info("not running as root: every service runs as uid %lu "
+		    "too, without a privilege drop or a chroot",
+		    (unsigned long)geteuid());
+	if (!master_foreground && !master_log_active() &&
+	    !log_syslog_reachable())
+		log_warn("nothing will keep the log: maillog_file is empty and "
+		    "no syslog daemon listens on %s; set maillog_file "
+		    "(postern.conf(5)), start a syslog daemon, or run postern "
+		    "start -f to see the log on the terminal",
+		    LOG_SYSLOG_PATH);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	/* qmgr raises its soft limit to the hard one */
+	room = qfile_fd_room(rl.rlim_max == RLIM_INFINITY ? ~0ULL :
+	    (unsigned long long)rl.rlim_max);
+	if (room < (size_t)var_qmgr_message_active_limit)
+		log_info("qmgr_message_active_limit is %d but the descriptor "
+		    "limit allows %zu active messages",
+		    (int)var_qmgr_message_active_limit, room);
 }
 
 int
@@ -255,9 +291,11 @@ main(int argc, char **argv)
 		log_fatal("event loop: %m");
 	master_signals();
 	master_listen_dirs();
-	if (master_apply(mcf, &err) < 0)
+	if (master_log_prepare(mcf, &err) < 0 || master_apply(mcf, &err) < 0)
 		log_fatal("%s", err);
 	mastercf_free(&mcf);
+	master_log_commit();
+	master_start_notes();
 	master_state_write();
 	priv_title("master");
 	log_info("daemon started -- version %s, configuration %s",

@@ -32,6 +32,7 @@ struct master_child {
 	int			 retired;
 	unsigned long		 uses;	/* TAKEN reports seen */
 	char			*path;	/* the program, for log lines */
+	int			 log;	/* of the log service */
 	TAILQ_ENTRY(master_child) entry;
 };
 TAILQ_HEAD(master_child_list, master_child);
@@ -123,6 +124,31 @@ void	master_kill_all(int sig);
 int	master_apply(struct mastercf *, char **err_r);
 void	master_reload(void);
 void	master_service_free(struct master_service *);
+
+/* master_log.c: maillog_file and the log service */
+/* After main.cf and master.cf are read: check, open the file. 0/-1. */
+int	master_log_prepare(const struct mastercf *, char **err_r);
+/* The table was installed: use what prepare opened (rotation). */
+void	master_log_commit(void);
+/* The table was refused: forget what prepare opened. */
+void	master_log_abort(void);
+/* The master has detached: no more stderr. */
+void	master_log_detached(void);
+/* Is maillog_file in use (after prepare)? */
+int	master_log_active(void);
+int	master_log_is_service(const struct master_service *);
+struct master_service *master_log_service(void);
+/* The log service's listen socket: the reading end of the pair. */
+int	master_log_listen(const struct mastercf_entry *,
+	    struct master_listener *);
+/* The -l descriptor for a process of svc, or -1. */
+int	master_log_fd_for(const struct master_service *svc);
+/* 0 while a retired log service process still runs. */
+int	master_log_may_spawn(const struct master_service *svc);
+/* A child was reaped: a retired log service may have made room. */
+void	master_log_reaped(const struct master_child *);
+/* Stopping, and only the log service is left: say so, retire it. */
+int	master_log_stop(void);
 
 /* master_lock.c */
 void	master_lock(void);

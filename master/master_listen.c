@@ -1,7 +1,8 @@
 /*
  * NAME
  *	master_listen - the listen sockets: inet on inet_interfaces, unix
- *	under queue_directory/private and public.
+ *	under queue_directory/private and public (and the log service's
+ *	socket pair, master_log.c).
  *
  * DESCRIPTION
  *	Each socket has a key ("inet:HOST:PORT", "unix:PATH"). On reload a
@@ -77,6 +78,8 @@ master_listen_dirs(void)
 {
 	master_listen_dir("private", 0700, 1);
 	master_listen_dir("public", 0755, 0);
+	/* the jail of SERVER_FLAG_JAIL_EMPTY services: nobody writes here */
+	master_listen_dir(SERVER_EMPTY_DIR, 0555, 0);
 }
 
 /* Find a socket with this key in the running table; -1 if none. */
@@ -183,6 +186,16 @@ master_listen_open(const struct mastercf_entry *e,
 	char **hosts;
 	int i, n = 0, r = 0;
 
+	if (e->type == MASTERCF_UNIX_DGRAM) {
+		/* the log service; without maillog_file it has no socket */
+		*n_r = master_log_active() ? 1 : 0;
+		*ls_r = NULL;
+		if (*n_r > 0) {
+			*ls_r = xcalloc(1, sizeof(**ls_r));
+			master_log_listen(e, *ls_r);
+		}
+		return 0;
+	}
 	hosts = e->type == MASTERCF_INET ? master_listen_hosts(e) : NULL;
 	if (hosts == NULL || hosts[0] == NULL)
 		n = 1;

@@ -13,8 +13,9 @@
  *	Stopping (SIGTERM/SIGINT): the listen sockets and the status
  *	channels are closed, so idle processes exit at once and busy ones
  *	after their current client; whatever still runs after
- *	master_stop_timeout is killed. The master exits when the last child
- *	is reaped, so no child outlives it.
+ *	master_stop_timeout is killed. The log service goes last, once the
+ *	others have exited (master_log.c). The master exits when the last
+ *	child is reaped, so no child outlives it.
  */
 #include "config.h"
 
@@ -31,10 +32,27 @@
 
 static struct event_timer *master_stop_timer;
 
+/*
+ * While stopping: when only the log service is left, it goes too (it
+ * writes the last lines, "stopped" among them); when nothing is left,
+ * the master exits.
+ */
 static void
-master_finish(void)
+master_stop_progress(void)
 {
-	log_info("stopped");
+	static int said;
+	struct master_child *child;
+
+	TAILQ_FOREACH(child, &master_children, entry)
+		if (!child->log)
+			return;
+	if (!said) {
+		said = 1;
+		if (!master_log_stop())
+			log_info("stopped");
+	}
+	if (!TAILQ_EMPTY(&master_children))
+		return;
 	master_unlock();
 	exit(0);
 }
@@ -88,6 +106,7 @@ master_reap_one(struct master_child *child, int status)
 		    (long)child->pid, WEXITSTATUS(status));
 
 	TAILQ_REMOVE(&master_children, child, entry);
+	master_log_reaped(child);
 	if (svc != NULL) {
 		svc->total--;
 		if (child->avail)
@@ -123,8 +142,8 @@ master_reap(void)
 		}
 		master_reap_one(child, status);
 	}
-	if (master_stopping && TAILQ_EMPTY(&master_children))
-		master_finish();
+	if (master_stopping)
+		master_stop_progress();
 }
 
 void
@@ -154,15 +173,18 @@ master_stop_expired(void *arg)
 void
 master_stop(void)
 {
-	struct master_service *svc;
+	struct master_service *svc, *next;
 
 	master_stopping = 1;
-	while ((svc = TAILQ_FIRST(&master_services)) != NULL) {
+	/* every service but the log service, which goes last */
+	for (svc = TAILQ_FIRST(&master_services); svc != NULL; svc = next) {
+		next = TAILQ_NEXT(svc, entry);
+		if (master_log_is_service(svc))
+			continue;
 		TAILQ_REMOVE(&master_services, svc, entry);
 		master_service_free(svc);
 	}
-	if (TAILQ_EMPTY(&master_children))
-		master_finish();
+	master_stop_progress();
 	master_stop_timer = event_add_timer(master_ev,
 	    var_master_stop_timeout * 1000, master_stop_expired, NULL);
 }

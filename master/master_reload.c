@@ -177,7 +177,9 @@ master_reload(void)
 
 	log_info("reload -- configuration %s", master_confdir);
 	if (master_conf_read(&mcf, &err) < 0 ||
+	    master_log_prepare(mcf, &err) < 0 ||
 	    master_apply(mcf, &err) < 0) {
+		master_log_abort();
 		if (mcf != NULL)
 			mastercf_free(&mcf);
 		log_error("%s; keeping the running configuration", err);
@@ -186,6 +188,7 @@ master_reload(void)
 		return;
 	}
 	mastercf_free(&mcf);
+	master_log_commit();	/* a new maillog_file from here on */
 	master_etc_update();
 	TAILQ_FOREACH(svc, &master_services, entry)
 		n++;

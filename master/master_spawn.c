@@ -10,8 +10,9 @@
  *	burst, up to maxproc.
  *
  *	The child gets the fixed descriptor layout of lib/server.h (status
- *	channel on 3, listen sockets from 4), the parent-death signal, and
- *	is exec'd with the options the skeleton expects.
+ *	channel on 3, listen sockets from 4, then the log descriptor when
+ *	maillog_file is set), the parent-death signal, and is exec'd with
+ *	the options the skeleton expects.
  *
  *	Wakeups: a unix service with a wakeup time gets a connection that
  *	writes "W" every so many seconds (the first one right at start,
@@ -57,7 +58,7 @@ master_service_update(struct master_service *svc)
 		svc->saturated = 0;
 	want = !master_stopping && !svc->throttled && svc->nlisten > 0 &&
 	    svc->avail == 0 && !(at_limit && (svc->maxproc == 1 ||
-	    svc->saturated));
+	    svc->saturated)) && master_log_may_spawn(svc);
 	master_listen_watch(svc, want);
 }
 
@@ -93,6 +94,8 @@ master_spawn_argv(struct master_service *svc)
 		master_spawn_argv_add(&v, &n, xstrdup("-r"));
 	if (master_foreground)
 		master_spawn_argv_add(&v, &n, xstrdup("-d"));
+	if (master_log_fd_for(svc) >= 0)
+		master_spawn_argv_add(&v, &n, xstrdup("-l"));
 	for (i = 0; i < master_verbose; i++)
 		master_spawn_argv_add(&v, &n, xstrdup("-v"));
 	for (i = 0; svc->args[i] != NULL; i++)
@@ -114,8 +117,8 @@ master_spawn_argv_free(char **v)
 static void __attribute__((noreturn))
 master_spawn_exec(struct master_service *svc, char **argv)
 {
-	int tmp[1 + SERVER_LISTEN_MAX], n = svc->nlisten, i;
-	int top = SERVER_LISTEN_FD + n;
+	int tmp[2 + SERVER_LISTEN_MAX], n = svc->nlisten, i, logfd;
+	int top = SERVER_LISTEN_FD + n + 1;
 	sigset_t none;
 
 	signal(SIGCHLD, SIG_DFL);
@@ -132,6 +135,9 @@ master_spawn_exec(struct master_service *svc, char **argv)
 	tmp[0] = fcntl(svc->status[1], F_DUPFD, top);
 	for (i = 0; i < n; i++)
 		tmp[1 + i] = fcntl(svc->listen[i].fd, F_DUPFD, top);
+	/* -l: the log descriptor right after the listen sockets */
+	if ((logfd = master_log_fd_for(svc)) >= 0)
+		tmp[1 + n++] = fcntl(logfd, F_DUPFD, top);
 	for (i = 0; i <= n; i++)
 		if (tmp[i] < 0 || dup2(tmp[i], SERVER_STATUS_FD + i) < 0) {
 			log_error("%s: set up descriptors: %m", svc->path);
@@ -168,6 +174,7 @@ master_spawn(struct master_service *svc)
 	child->gen = svc->gen;
 	child->avail = 1;
 	child->path = xstrdup(svc->path);
+	child->log = master_log_is_service(svc);
 	TAILQ_INSERT_TAIL(&master_children, child, entry);
 	svc->total++;
 	svc->avail++;

@@ -74,14 +74,14 @@ qmgr_mkdir(const char *dir, const struct priv_user *pu)
 		log_fatal("chown %s/%s: %m", var_queue_directory, dir);
 }
 
-#define QMGR_FD_RESERVE	256
-
 size_t qmgr_fd_room = 1000;
 
 /*
  * Each active message holds its queue file open: raise the soft limit
- * on descriptors to the hard one, and keep QMGR_FD_RESERVE of them for
- * agents, wakeups and the control socket.
+ * on descriptors to the hard one, and keep QFILE_FD_RESERVE of them for
+ * agents, wakeups and the control socket. The master says at start
+ * when that is fewer than qmgr_message_active_limit: once, not at
+ * every qmgr start.
  */
 static void
 qmgr_fd_limit(void)
@@ -95,12 +95,10 @@ qmgr_fd_limit(void)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 10000000)
-		rl.rlim_cur = 10000000;
-	qmgr_fd_room = rl.rlim_cur > 2 * QMGR_FD_RESERVE ?
-	    (size_t)(rl.rlim_cur - QMGR_FD_RESERVE) : (size_t)rl.rlim_cur / 2;
+	qmgr_fd_room = qfile_fd_room(rl.rlim_cur == RLIM_INFINITY ?
+	    ~0ULL : (unsigned long long)rl.rlim_cur);
 	if (qmgr_fd_room < (size_t)var_qmgr_message_active_limit)
-		log_info("qmgr_message_active_limit is %d but the descriptor "
+		log_debug("qmgr_message_active_limit is %d but the descriptor "
 		    "limit allows %zu active messages", (int)
 		    var_qmgr_message_active_limit, qmgr_fd_room);
 }

@@ -237,7 +237,8 @@ class Instance:
         extra = dict(main or {})
         if mode == "root":
             ensure_user(TEST_USER)
-            for k in ("mail_owner", "vmail_owner", "auth_owner"):
+            for k in ("mail_owner", "vmail_owner", "auth_owner",
+                      "log_owner"):
                 extra.setdefault(k, TEST_USER)
             # as an admin would: the mail root belongs to vmail_owner
             pw = pwd.getpwnam(extra["vmail_owner"])
@@ -246,7 +247,8 @@ class Instance:
             f.write("\n# test settings\n")
             for k, v in extra.items():
                 f.write("%s = %s\n" % (k, v))
-        self.write_master_cf(services)
+        if services is not None:  # None: the master.cf init wrote
+            self.write_master_cf(services)
 
     def write_master_cf(self, services):
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
@@ -377,7 +379,8 @@ class Instance:
 # What the unprivileged re-run needs: every program and test tool that is
 # built, and the Python helpers (one list, so no helper has to patch it).
 PROGRAMS = ("ctl/postern", "master/master", "smtpd/smtpd", "qmgr/qmgr",
-            "anvil/anvil", "auth/auth", "delivery/local/local")
+            "anvil/anvil", "auth/auth", "delivery/local/local",
+            "postlogd/postlogd")
 
 
 def _unprivileged_copy():

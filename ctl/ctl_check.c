@@ -12,8 +12,11 @@
  *	load as smtpd would load them (readable, PEM, the key matches the
  *	certificate), that no certificate has expired, and that a private
  *	key is not readable by every user; nor may the password tables
- *	(auth_users_maps) be. Each problem is one line, followed
- *	by a "fix:" line. Exit 1 if there was any, else 0.
+ *	(auth_users_maps) be; and where the log goes: maillog_file (its
+ *	name and directory, the log service in master.cf, log_owner), or
+ *	syslog. Each problem is one line, followed by a "fix:" line. Exit
+ *	1 if there was any, else 0. A warning (nothing receives the log)
+ *	has the same shape and does not change the exit status.
  *
  *	When run by root the expected owner of the configuration and queue
  *	directories is root and the services' users must exist; otherwise
@@ -28,6 +31,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "maillog.h"
 #include "maps.h"
 #include "mastercf.h"
 #include "params.h"
@@ -48,6 +53,22 @@ static int ctl_problems;
 
 static void ctl_problem(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+static void ctl_warning(const char *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Not a problem that keeps the system from running: not counted. */
+static void
+ctl_warning(const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("postern check: warning: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n    fix: %s\n", fix);
+}
 
 static void
 ctl_problem(const char *fix, const char *fmt, ...)
@@ -440,6 +461,65 @@ ctl_check_users_maps(void)
 	params_list_free(list);
 }
 
+/*
+ * Where the log goes: maillog_file, checked as the master will open it
+ * (without creating it), with its service; or syslog, which had better
+ * be there.
+ */
+static void
+ctl_check_log(void)
+{
+	struct mastercf *mcf;
+	struct stat st;
+	const char *base;
+	char *path, *err;
+	int dfd;
+
+	if (*var_maillog_file == '\0') {
+		if (!log_syslog_reachable())
+			ctl_warning("set maillog_file (postern.conf(5)) or "
+			    "start a syslog daemon; postern start -f shows "
+			    "the log on the terminal", "nothing will keep the "
+			    "log: maillog_file is empty and no syslog daemon "
+			    "listens on %s", LOG_SYSLOG_PATH);
+		return;
+	}
+	if (geteuid() == 0)
+		(void)ctl_check_user("log_owner");
+	if (strcmp(var_maillog_file, MAILLOG_STDOUT) == 0) {
+		if (maillog_name_check(var_maillog_file,
+		    var_maillog_file_prefixes, &err) < 0) {
+			ctl_problem("add /dev/stdout to maillog_file_prefixes",
+			    "%s", err);
+			free(err);
+		}
+	} else if ((dfd = maillog_dir_open(var_maillog_file,
+	    var_maillog_file_prefixes, &base, &err)) < 0) {
+		ctl_problem("name a file in a directory that belongs to root "
+		    "and that only root can write, under one of "
+		    "maillog_file_prefixes", "%s", err);
+		free(err);
+	} else {
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
+			ctl_problem("remove it, or name another file",
+			    "maillog_file = %s: not a regular file",
+			    var_maillog_file);
+		close(dfd);
+	}
+	path = xasprintf("%s/master.cf", ctl_config_dir());
+	if (mastercf_load(path, &mcf, &err) < 0)
+		free(err);	/* ctl_check_master said why */
+	else {
+		if (maillog_conf_check(mcf, &err) < 0) {
+			ctl_problem("see postlogd(8)", "%s", err);
+			free(err);
+		}
+		mastercf_free(&mcf);
+	}
+	free(path);
+}
+
 int
 ctl_check(int argc, char **argv)
 {
@@ -476,6 +556,7 @@ ctl_check(int argc, char **argv)
 		ctl_check_maps();
 		ctl_check_users_maps();
 		ctl_check_tls();
+		ctl_check_log();
 	}
 	if (ctl_problems > 0) {
 		printf("postern check: %d problem%s found\n", ctl_problems,

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "maillog.h"
+#include "mastercf.h"
 #include "params.h"
+#include "priv.h"
 #include "xmalloc.h"
 
 /* Is prefix path itself or one of its parent directories? */
@@ -163,4 +165,68 @@ maillog_open(const char *path, const char *prefixes, char **err_r)
 	/* O_NONBLOCK was only for the open (a FIFO would have blocked it) */
 	(void)fcntl(fd, F_SETFL, O_APPEND);
 	return fd;
+}
+
+/* log_owner may not be the user of another service. */
+static int
+maillog_owner_check(char **err_r)
+{
+	static const char *const others[] = { "mail_owner", "vmail_owner",
+	    "auth_owner", "resolver_owner" };
+	struct priv_user log, pu;
+	const char *why, *name;
+	size_t i;
+
+	if (priv_lookup(var_log_owner, &log, &why) < 0)
+		return 0;	/* missing: whoever needs it says so */
+	if (log.uid == 0) {
+		*err_r = xasprintf("log_owner = %s: the log service must not "
+		    "run as root", var_log_owner);
+		return -1;
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if ((name = params_get(others[i])) == NULL ||
+		    priv_lookup(name, &pu, &why) < 0 || pu.uid != log.uid)
+			continue;
+		*err_r = xasprintf("log_owner = %s: %s runs as that user too; "
+		    "give the log service a user of its own (e.g. %s)",
+		    var_log_owner, others[i], DEF_LOG_OWNER);
+		return -1;
+	}
+	return 0;
+}
+
+int
+maillog_conf_check(const struct mastercf *mcf, char **err_r)
+{
+	const struct mastercf_entry *e;
+	size_t i;
+
+	for (i = 0; i < mcf->n; i++) {
+		e = &mcf->entries[i];
+		if (e->type == MASTERCF_UNIX_DGRAM &&
+		    strcmp(e->name, var_postlog_service_name) != 0) {
+			*err_r = xasprintf("%s:%d: service \"%s\": unix-dgram "
+			    "is the type of the log service only "
+			    "(postlog_service_name = %s)", e->path, e->line,
+			    e->name, var_postlog_service_name);
+			return -1;
+		}
+	}
+	if (*var_maillog_file == '\0')
+		return 0;
+	e = mastercf_find(mcf, var_postlog_service_name, MASTERCF_UNIX_DGRAM);
+	if (e == NULL) {
+		*err_r = xasprintf("maillog_file is set, but master.cf has no "
+		    "log service: add the line \"%s unix-dgram n n y - 1 "
+		    "postlogd\"", var_postlog_service_name);
+		return -1;
+	}
+	if (e->unpriv) {
+		*err_r = xasprintf("%s:%d: service \"%s\": the log service "
+		    "runs as log_owner, never as mail_owner: set its unpriv "
+		    "column to n", e->path, e->line, e->name);
+		return -1;
+	}
+	return geteuid() == 0 ? maillog_owner_check(err_r) : 0;
 }

@@ -29,6 +29,8 @@
 
 #define MAILLOG_STDOUT	"/dev/stdout"
 
+struct mastercf;
+
 /*
  * Is path a name maillog_file may have (absolute, clean, under one of
  * the maillog_file_prefixes list prefixes)? 0, or -1 with *err_r
@@ -51,5 +53,17 @@ int	maillog_dir_open(const char *path, const char *prefixes,
  * *err_r (malloc'd). /dev/stdout is a duplicate of descriptor 1.
  */
 int	maillog_open(const char *path, const char *prefixes, char **err_r);
+
+/*
+ * What main.cf and master.cf must say for maillog_file (the master
+ * refuses to start or reload otherwise; postern check reports it):
+ * unix-dgram is the type of the log service (postlog_service_name)
+ * only; with maillog_file set, that service exists, its unpriv column
+ * is n, and, for root, log_owner is a user of its own (no other service
+ * runs as it: none may signal or trace the process that holds the
+ * file) and not root; that it exists is checked where it is needed.
+ * 0, or -1 with *err_r (malloc'd) saying what to do.
+ */
+int	maillog_conf_check(const struct mastercf *, char **err_r);
 
 #endif

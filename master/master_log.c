@@ -67,14 +67,6 @@ static int master_log_pair[2] = { -1, -1 };	/* [0] read, [1] send */
 static int master_log_wanted;		/* maillog_file set (after prepare) */
 static int master_log_no_stderr;	/* detached: stderr is /dev/null */
 
-/* The log service's master.cf line in mcf, or NULL. */
-static const struct mastercf_entry *
-master_log_entry(const struct mastercf *mcf)
-{
-	return mastercf_find(mcf, var_postlog_service_name,
-	    MASTERCF_UNIX_DGRAM);
-}
-
 int
 master_log_is_service(const struct master_service *svc)
 {
@@ -93,44 +85,20 @@ master_log_service(void)
 	return NULL;
 }
 
-/* What master.cf must say about the log service; 0 or -1 and *err_r. */
+/* What main.cf and master.cf must say; 0 or -1 and *err_r. */
 static int
 master_log_check(const struct mastercf *mcf, char **err_r)
 {
-	const struct mastercf_entry *e;
 	struct priv_user pu;
 	const char *why;
-	size_t i;
 
-	for (i = 0; i < mcf->n; i++) {
-		e = &mcf->entries[i];
-		if (e->type == MASTERCF_UNIX_DGRAM &&
-		    strcmp(e->name, var_postlog_service_name) != 0) {
-			*err_r = xasprintf("%s:%d: service \"%s\": unix-dgram "
-			    "is the type of the log service only "
-			    "(postlog_service_name = %s)", e->path, e->line,
-			    e->name, var_postlog_service_name);
-			return -1;
-		}
-	}
-	if (*var_maillog_file == '\0')
-		return 0;
-	if ((e = master_log_entry(mcf)) == NULL) {
-		*err_r = xasprintf("maillog_file is set, but master.cf has no "
-		    "log service: add the line \"%s unix-dgram n n y - 1 "
-		    "postlogd\"", var_postlog_service_name);
+	if (maillog_conf_check(mcf, err_r) < 0)
 		return -1;
-	}
-	if (e->unpriv) {
-		*err_r = xasprintf("%s:%d: service \"%s\": the log service "
-		    "runs as log_owner, never as mail_owner: set its unpriv "
-		    "column to n", e->path, e->line, e->name);
-		return -1;
-	}
-	if (geteuid() == 0 && priv_lookup(var_log_owner, &pu, &why) < 0) {
+	if (*var_maillog_file != '\0' && geteuid() == 0 &&
+	    priv_lookup(var_log_owner, &pu, &why) < 0) {
 		*err_r = xasprintf("log_owner \"%s\": %s; create it with: "
-		    "useradd --system --home-dir %s --no-create-home --shell "
-		    "/usr/sbin/nologin %s", var_log_owner, why, master_qdir,
+		    "useradd --system --home-dir /nonexistent --no-create-home "
+		    "--shell /usr/sbin/nologin %s", var_log_owner, why,
 		    var_log_owner);
 		return -1;
 	}

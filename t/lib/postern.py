@@ -237,8 +237,7 @@ class Instance:
         extra = dict(main or {})
         if mode == "root":
             ensure_user(TEST_USER)
-            for k in ("mail_owner", "vmail_owner", "auth_owner",
-                      "log_owner"):
+            for k in ("mail_owner", "vmail_owner", "auth_owner"):
                 extra.setdefault(k, TEST_USER)
             # as an admin would: the mail root belongs to vmail_owner
             pw = pwd.getpwnam(extra["vmail_owner"])

@@ -16,6 +16,13 @@ int	ctl_conf(int, char **);
 
 /* ctl_master.c: start, stop, reload, status */
 int	ctl_master(int, char **);
+/* Reload the running master and report: the exit status of reload. */
+int	ctl_master_reload(void);
+/* Is the master running? 1 or 0 (main.cf must load). */
+int	ctl_master_is_running(void);
+
+/* ctl_logrotate.c */
+int	ctl_logrotate(int, char **);
 
 /* ctl_check.c */
 int	ctl_check(int, char **);

@@ -253,16 +253,31 @@ ctl_stop(int argc, char **argv)
 static int
 ctl_reload(int argc, char **argv)
 {
-	struct ctl_master m;
-	long before, now;
-	int waited;
-	char *err;
-
 	(void)argv;
 	if (argc != 1) {
 		fprintf(stderr, "usage: postern reload\n");
 		return EX_USAGE_CTL;
 	}
+	return ctl_master_reload();
+}
+
+int
+ctl_master_is_running(void)
+{
+	struct ctl_master m;
+
+	ctl_master_init(&m);
+	return ctl_master_running(&m);
+}
+
+int
+ctl_master_reload(void)
+{
+	struct ctl_master m;
+	long before, now;
+	int waited;
+	char *err;
+
 	ctl_master_init(&m);
 	if (!ctl_master_running(&m)) {
 		fprintf(stderr, "postern: the master is not running\n");

@@ -38,6 +38,7 @@ static const struct ctl_command {
 	{ "status", ctl_master, "status" },
 	{ "conf", ctl_conf, "conf [-n | -d] [-x] [name ...] | name=value ..." },
 	{ "check", ctl_check, "check" },
+	{ "logrotate", ctl_logrotate, "logrotate" },
 	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 	{ "queue", ctl_queue, "queue [--json]" },

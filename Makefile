@@ -208,13 +208,22 @@ run: all
 		sed -n 's|^ *fix: \(chown [^ ]* $(CURDIR)/run/[^ ]*\)$$|\1|p' | \
 		while read -r cmd; do echo "make run: $$cmd"; $$cmd || exit 1; \
 		done; fi
-	@echo "Postern runs in the foreground, logs below; Ctrl-C stops it."
-	@awk '$$2 == "inet" && $$1 !~ /^#/ { n++; \
+	@# the banner once the master is ready (its pid in master.state),
+	@# never before a start that fails; the shell waits for the master
+	@echo "make run: starting Postern in the foreground"
+	@ctl/postern -c run/etc start -f & pid=$$!; trap '' INT; \
+	state=$$(ctl/postern -c run/etc conf -x queue_directory | \
+		sed 's/^[^=]*= *//')/pid/master.state; \
+	while ! grep -qx "pid $$pid" "$$state" 2>/dev/null; do \
+		kill -0 $$pid 2>/dev/null || { wait $$pid; exit 1; }; \
+		sleep 0.2; done; \
+	echo "Postern runs (pid $$pid), its log below; Ctrl-C stops it."; \
+	awk '$$2 == "inet" && $$1 !~ /^#/ { n++; \
 		printf "  %s on 127.0.0.1 port %s\n", $$8, $$1 } \
 		END { if (!n) print "  (no network service is built yet)" }' \
-		run/etc/master.cf
-	@echo "  status: ctl/postern -c run/etc status    (in another terminal)"
-	@exec ctl/postern -c run/etc start -f
+		run/etc/master.cf; \
+	echo "  status: ctl/postern -c run/etc status    (in another terminal)"; \
+	wait $$pid
 
 install: all
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(DAEMON_DIR) \

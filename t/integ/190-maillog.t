@@ -84,14 +84,8 @@ def no_surprises(t, text, where):
 
 
 def postlogd_pid(inst):
-    for pid in inst.children():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"postlogd" in f.read().split(b"\0")[0]:
-                    return pid
-        except OSError:
-            pass
-    return None
+    pids = inst.children_running("postlogd")
+    return pids[0] if pids else None
 
 
 def as_user(name, cmd):

@@ -20,14 +20,8 @@ KILLS = 4
 
 
 def qmgr_pid(inst):
-    for pid in inst.children():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"qmgr" in f.read().split(b"\0")[0]:
-                    return pid
-        except OSError:
-            pass
-    return None
+    pids = inst.children_running("qmgr")
+    return pids[0] if pids else None
 
 
 def main(t, mode):

@@ -62,16 +62,7 @@ class AnvilClient:
 
 def anvil_pids(inst):
     """The master's children that run anvil."""
-    out = []
-    for pid in inst.children():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
-        except OSError:
-            continue
-        if "anvil" in argv0:
-            out.append(pid)
-    return out
+    return inst.children_running("anvil")
 
 
 def sendmail_path(inst, name="sendmail"):

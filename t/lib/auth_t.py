@@ -69,18 +69,7 @@ def auth_instance(t, mode, main=None, opts=None, users=None, services=(),
 
 
 def auth_pids(inst):
-    out = []
-    for pid in inst.children():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
-        except OSError:
-            continue
-        # the process title is "postern/auth: auth (unix)"
-        if argv0.startswith("postern/auth:") or \
-                os.path.basename(argv0.split(" ")[0]) == "auth":
-            out.append(pid)
-    return out
+    return inst.children_running("auth")
 
 
 def no_secret_in_log(t, inst, passwords=PASSWORDS):

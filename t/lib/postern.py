@@ -321,6 +321,22 @@ class Instance:
                     out.append(int(d))
         return out
 
+    def children_running(self, program):
+        """pids of the master's children that run program: by the
+        process title ("postern/NAME: ...") or the program's name."""
+        out = []
+        for pid in self.children():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv0 = f.read().split(b"\0")[0].decode("utf-8",
+                                                             "replace")
+            except OSError:
+                continue
+            if argv0.startswith("postern/%s:" % program) or \
+                    os.path.basename(argv0.split(" ")[0]) == program:
+                out.append(pid)
+        return out
+
     def check_privs(self, pid, chroot):
         """Root mode: the child runs as TEST_USER, jailed as configured."""
         pw = pwd.getpwnam(TEST_USER)

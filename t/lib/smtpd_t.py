@@ -54,16 +54,7 @@ def smtpd_instance(t, mode, main=None, ports=1, opts=None, services=(),
 
 def smtpd_pids(inst):
     """The master's children that run smtpd."""
-    out = []
-    for pid in inst.children():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
-        except OSError:
-            continue
-        if "smtpd" in argv0:
-            out.append(pid)
-    return out
+    return inst.children_running("smtpd")
 
 
 class Raw:

@@ -266,13 +266,18 @@ master_log_stop(void)
 {
 	struct master_service *svc = master_log_service();
 
-	log_info("stopped");
-	if (svc == NULL)
-		return 0;
-	if (svc->total == 0 && !svc->throttled && master_listen_pending(svc))
-		master_spawn(svc);	/* someone must write what waits */
-	if (svc->total == 0)
-		log_set_maillog(-1, master_log_file, var_myhostname);
+	if (svc == NULL || svc->nlisten == 0) {
+		log_info("stopped");
+		if (svc == NULL)
+			return 0;
+	} else {
+		if (svc->total == 0 && !svc->throttled &&
+		    master_listen_pending(svc))
+			master_spawn(svc);	/* someone must write what waits */
+		if (svc->total == 0)	/* nobody will read: write it here */
+			log_set_maillog(-1, master_log_file, var_myhostname);
+		log_info("stopped");
+	}
 	TAILQ_REMOVE(&master_services, svc, entry);
 	master_service_free(svc);
 	return 1;

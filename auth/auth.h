@@ -44,11 +44,10 @@ void	auth_db_free(void);
 int	auth_db_key(const char *user, char *key, size_t len);
 /*
  * Look key up: 1 found (*e filled), 0 not in the table, -1 the table
- * cannot be read or the entry is malformed (*err_r, valid until the
- * next lookup).
+ * cannot be read or the entry is malformed (*err_r, malloc'd: the
+ * caller frees it).
  */
-int	auth_db_lookup(const char *key, struct auth_entry *e,
-	    const char **err_r);
+int	auth_db_lookup(const char *key, struct auth_entry *e, char **err_r);
 /* A table value "HASH MAILDIR [quota=SIZE]": 0, or -1 with *err_r. */
 int	auth_db_parse(const char *value, struct auth_entry *e,
 	    const char **err_r);

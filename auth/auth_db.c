@@ -44,7 +44,7 @@ static struct maps_list *auth_db;
 void
 auth_db_init(void)
 {
-	const char *err;
+	char *err = NULL;
 
 	auth_db_free();
 	if ((auth_db = maps_list_open(var_auth_users_maps != NULL ?
@@ -135,24 +135,22 @@ auth_db_parse(const char *value, struct auth_entry *e, const char **err_r)
 }
 
 int
-auth_db_lookup(const char *key, struct auth_entry *e, const char **err_r)
+auth_db_lookup(const char *key, struct auth_entry *e, char **err_r)
 {
-	static char why[256];
 	const char *value, *err;
 	int r;
 
 	auth_entry_clear(e);
 	if (auth_db == NULL) {
-		*err_r = "auth_users_maps is not open";
+		*err_r = xstrdup("auth_users_maps is not open");
 		return -1;
 	}
 	if ((r = maps_list_lookup(auth_db, key, &value, err_r)) <= 0)
 		return r;
 	if (auth_db_parse(value, e, &err) < 0) {
 		auth_entry_clear(e);
-		snprintf(why, sizeof(why), "auth_users_maps: entry of %.*s: "
-		    "%s", 100, key, err);
-		*err_r = why;
+		*err_r = xasprintf("auth_users_maps: entry of %.*s: %s", 100,
+		    key, err);
 		return -1;
 	}
 	strlcpy(e->user, key, sizeof(e->user));

@@ -46,6 +46,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -124,7 +125,8 @@ auth_request_run(const struct auth_req *q, struct auth_ans *a,
 {
 	char key[ADDR_TEXT_MAX], ukey[ADDR_TEXT_MAX + 3], ckey[128];
 	char ckeyval[AUTH_CLIENT_MAX + 8], shown[AUTH_SHOW_MAX + 8];
-	const char *who, *from, *err, *why;
+	const char *who, *from, *why;
+	char *err;
 	int known, found = 0, v;
 
 	memset(a, 0, sizeof(*a));
@@ -151,6 +153,7 @@ auth_request_run(const struct auth_req *q, struct auth_ans *a,
 	if (known && (found = auth_db_lookup(key, &a->e, &err)) < 0) {
 		log_warn("%s %s authentication for %s from %s: temporary "
 		    "failure: %s", q->service, q->mech, who, from, err);
+		free(err);
 		auth_entry_clear(&a->e);
 		a->status = AUTH_STAT_TEMP;
 		return;

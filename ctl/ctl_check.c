@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "err.h"
 #include "log.h"
 #include "maillog.h"
 #include "maps.h"
@@ -285,8 +286,8 @@ ctl_check_maps(void)
 {
 	const struct param_info *tab;
 	struct maps_table *t;
-	const char *val, *err;
-	char **list, *fix;
+	const char *val;
+	char **list, *fix, *err = NULL;
 	size_t i, j, n;
 
 	tab = params_table(&n);
@@ -307,6 +308,7 @@ ctl_check_maps(void)
 				fix = xstrdup("create the table or correct "
 				    "its name (maps(5))");
 			ctl_problem(fix, "%s: %s", tab[i].name, err);
+			err_free(&err);
 			free(fix);
 		}
 		params_list_free(list);
@@ -364,16 +366,16 @@ ctl_check_tls(void)
 	struct tls_server_ctx *sctx;
 	struct tls_client_ctx *cctx;
 	enum tls_level lev;
-	const char *why;
-	char *err;
+	char *err = NULL;
 
 	if (tls_level_parse(var_smtpd_tls_security_level, &lev) < 0 ||
 	    lev > TLS_LEV_ENCRYPT)
 		ctl_problem("set smtpd_tls_security_level to none, may or "
 		    "encrypt", "smtpd_tls_security_level = %s: not a level of "
 		    "the SMTP server", var_smtpd_tls_security_level);
-	if (tls_server_conf_params(&sconf, "smtpd", 0, &why) < 0) {
-		ctl_problem("set it to high or medium", "%s", why);
+	if (tls_server_conf_params(&sconf, "smtpd", 0, &err) < 0) {
+		ctl_problem("set it to high or medium", "%s", err);
+		free(err);
 		return;
 	}
 	if (!tls_server_conf_has_cert(&sconf)) {
@@ -408,8 +410,9 @@ ctl_check_tls(void)
 			    sconf.eckey_file);
 		}
 	}
-	if (tls_client_conf_params(&cconf, "smtp", &why) < 0) {
-		ctl_problem("correct that value (postern.conf(5))", "%s", why);
+	if (tls_client_conf_params(&cconf, "smtp", &err) < 0) {
+		ctl_problem("correct that value (postern.conf(5))", "%s", err);
+		free(err);
 		return;
 	}
 	if (cconf.level != TLS_LEV_NONE) {

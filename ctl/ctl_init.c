@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "err.h"
 #include "maps.h"
 #include "params.h"
 #include "tls.h"
@@ -406,7 +407,8 @@ ctl_init_maps(const char *dir)
 {
 	const struct param_info *tab;
 	char *etc, *err, **list, *path;
-	const char *val, *cerr;
+	const char *val;
+	char *cerr = NULL;
 	size_t i, j, n, elen;
 	FILE *fp;
 	int r = 0;
@@ -443,6 +445,7 @@ ctl_init_maps(const char *dir)
 			if (strncmp(list[j], "hash:", 5) == 0 &&
 			    maps_compile(list[j], &cerr) < 0) {
 				fprintf(stderr, "postern: %s\n", cerr);
+				err_free(&cerr);
 				r = -1;
 			}
 		}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "err.h"
 #include "log.h"
 #include "maps.h"
 #include "xmalloc.h"
@@ -35,13 +36,15 @@ static int
 ctl_map_query(const char *key, int n, char **specs)
 {
 	struct maps_table **tab;
-	const char *value, *err;
+	const char *value;
+	char *err = NULL;
 	int i, r = 0, status = 1;
 
 	tab = xcalloc((size_t)n, sizeof(*tab));
 	for (i = 0; i < n; i++) {
 		if ((tab[i] = maps_open(specs[i], 0, &err)) == NULL) {
 			log_error("%s", err);
+			free(err);
 			status = 2;
 			goto out;
 		}
@@ -49,6 +52,7 @@ ctl_map_query(const char *key, int n, char **specs)
 	for (i = 0; i < n; i++) {
 		if ((r = maps_lookup(tab[i], key, &value, &err)) < 0) {
 			log_error("%s", err);
+			free(err);
 			status = 2;
 			goto out;
 		}
@@ -72,7 +76,8 @@ out:
 int
 ctl_map(int argc, char **argv)
 {
-	const char *key = NULL, *err;
+	const char *key = NULL;
+	char *err = NULL;
 	int c, i, status = 0;
 
 	optind = 1;
@@ -103,6 +108,7 @@ ctl_map(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (maps_compile(argv[i], &err) < 0) {
 			log_error("%s", err);
+			err_free(&err);
 			status = 2;
 		}
 	}

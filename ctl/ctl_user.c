@@ -49,6 +49,7 @@
 #include "addr.h"
 #include "ctl.h"
 #include "ctl_user.h"
+#include "err.h"
 #include "maildir.h"
 #include "maps.h"
 #include "params.h"
@@ -127,8 +128,8 @@ static int
 ctl_user_domain_listed(const char *domain)
 {
 	struct maps_table *t;
-	const char *v, *err;
-	char **list;
+	const char *v;
+	char **list, *err = NULL;
 	size_t i, dl = strlen(domain), nl;
 	int r = 0, found;
 
@@ -141,6 +142,7 @@ ctl_user_domain_listed(const char *domain)
 			}
 			found = maps_lookup(t, domain, &v, &err);
 			maps_close(&t);
+			err_free(&err);
 			r = found != 0 ? found : 0;
 		} else if (list[i][0] == '.') {
 			nl = strlen(list[i]);
@@ -150,6 +152,7 @@ ctl_user_domain_listed(const char *domain)
 			r = strcasecmp(domain, list[i]) == 0;
 	}
 	params_list_free(list);
+	err_free(&err);
 	return r;
 }
 

@@ -141,7 +141,8 @@ static int
 ctl_userdb_read(struct ctl_userdb *db)
 {
 	struct cfline cf;
-	const char *line, *err, *why;
+	const char *line, *why;
+	char *err = NULL;
 	int r;
 
 	if (cfline_open(&cf, db->users, 0) < 0) {
@@ -161,6 +162,7 @@ ctl_userdb_read(struct ctl_userdb *db)
 	}
 	if (r < 0)
 		fprintf(stderr, "postern user: %s; nothing changed\n", err);
+	free(err);
 	cfline_close(&cf);
 	return r;
 }
@@ -309,8 +311,7 @@ int
 ctl_userdb_save(struct ctl_userdb *db)
 {
 	struct vbuf *u, *m;
-	const char *err;
-	char *spec;
+	char *spec, *err = NULL;
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
@@ -344,6 +345,7 @@ ctl_userdb_save(struct ctl_userdb *db)
 	}
 	if (r < 0)
 		fprintf(stderr, "postern user: %s\n", err);
+	free(err);
 out:
 	explicit_bzero(u->data, u->len);
 	vbuf_free(&u);

@@ -42,13 +42,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 agree(struct maps_table *h, struct maps_table *t, const char *key)
 {
-	const char *hv = NULL, *tv = NULL, *err;
+	const char *hv = NULL, *tv = NULL;
 	char *hcopy;
 	int hr, tr;
 
-	hr = maps_lookup(h, key, &hv, &err);
+	hr = maps_lookup(h, key, &hv, NULL);
 	hcopy = hr == 1 ? strdup(hv) : NULL;
-	tr = maps_lookup(t, key, &tv, &err);
+	tr = maps_lookup(t, key, &tv, NULL);
 	FUZZ_CHECK(hr == tr);
 	FUZZ_CHECK(hr != -1);
 	if (hr == 1)
@@ -60,7 +60,7 @@ static void
 source(const uint8_t *data, size_t size)
 {
 	struct maps_table *h, *t;
-	const char *err, *p, *end;
+	const char *p, *end;
 	char key[256], variant[300];
 	int hc, tc, lines = 0;
 	size_t n, i;
@@ -70,15 +70,15 @@ source(const uint8_t *data, size_t size)
 	if ((fp = fopen(fz_src, "w")) == NULL ||
 	    fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
 		abort();
-	hc = maps_compile(fz_hash, &err);
-	tc = maps_compile(fz_text, &err);
+	hc = maps_compile(fz_hash, NULL);
+	tc = maps_compile(fz_text, NULL);
 	FUZZ_CHECK(hc == tc);
 	if (hc < 0) {
-		FUZZ_CHECK(maps_open(fz_text, 0, &err) == NULL);
+		FUZZ_CHECK(maps_open(fz_text, 0, NULL) == NULL);
 		return;
 	}
-	h = maps_open(fz_hash, 0, &err);
-	t = maps_open(fz_text, 0, &err);
+	h = maps_open(fz_hash, 0, NULL);
+	t = maps_open(fz_text, 0, NULL);
 	FUZZ_CHECK(h != NULL && t != NULL);
 	/* the keys: a copy ended with NUL, for the str* functions */
 	if ((text = malloc(size + 1)) == NULL)
@@ -116,8 +116,8 @@ static void
 specs(const uint8_t *data, size_t size)
 {
 	struct maps_list *l;
-	const char *err, *v;
-	char *text;
+	const char *v;
+	char *text, *err = NULL;
 
 	if ((text = malloc(size + 1)) == NULL)
 		abort();
@@ -128,13 +128,14 @@ specs(const uint8_t *data, size_t size)
 		free(text);
 		return;
 	}
-	if ((l = maps_list_open(text, 0, &err)) == NULL)
+	if ((l = maps_list_open(text, 0, &err)) == NULL) {
 		FUZZ_CHECK(err != NULL && *err != '\0');
-	else {
+		free(err);
+	} else {
 		(void)maps_list_count(l);
-		FUZZ_CHECK(maps_list_lookup(l, "a", &v, &err) >= 0);
-		FUZZ_CHECK(maps_list_lookup(l, "", &v, &err) >= 0);
-		FUZZ_CHECK(maps_list_lookup(l, "KEY", &v, &err) >= 0);
+		FUZZ_CHECK(maps_list_lookup(l, "a", &v, NULL) >= 0);
+		FUZZ_CHECK(maps_list_lookup(l, "", &v, NULL) >= 0);
+		FUZZ_CHECK(maps_list_lookup(l, "KEY", &v, NULL) >= 0);
 		maps_list_close(&l);
 	}
 	free(text);

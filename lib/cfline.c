@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfline.h"
+#include "err.h"
 #include "xmalloc.h"
 
 static void
@@ -51,7 +52,7 @@ cfline_physical(struct cfline *cf)
 		c = getc(cf->fp);
 		if (c == EOF) {
 			if (ferror(cf->fp)) {
-				snprintf(cf->err, sizeof(cf->err),
+				snprintf(cf->why, sizeof(cf->why),
 				    "%s:%d: read error: %s", cf->path,
 				    cf->physline + 1, strerror(errno));
 				return -1;
@@ -63,13 +64,13 @@ cfline_physical(struct cfline *cf)
 		if (c == '\n')
 			break;
 		if (c == '\0') {
-			snprintf(cf->err, sizeof(cf->err),
+			snprintf(cf->why, sizeof(cf->why),
 			    "%s:%d: embedded NUL character", cf->path,
 			    cf->physline + 1);
 			return -1;
 		}
 		if (vbuf_appendc(cf->pending, c) < 0) {
-			snprintf(cf->err, sizeof(cf->err),
+			snprintf(cf->why, sizeof(cf->why),
 			    "%s:%d: line longer than %zu bytes", cf->path,
 			    cf->physline + 1, cf->pending->limit);
 			return -1;
@@ -101,7 +102,7 @@ cfline_rstrip(struct vbuf *b)
 }
 
 int
-cfline_next(struct cfline *cf, const char **line_r, const char **err_r)
+cfline_next(struct cfline *cf, const char **line_r, char **err_r)
 {
 	int r, pending = cf->have_pending;
 
@@ -154,11 +155,10 @@ cfline_next(struct cfline *cf, const char **line_r, const char **err_r)
 	*line_r = vbuf_str(cf->line);
 	return 1;
 toolong:
-	snprintf(cf->err, sizeof(cf->err), "%s:%d: logical line longer than %zu bytes",
-	    cf->path, cf->lineno, cf->line->limit);
+	snprintf(cf->why, sizeof(cf->why), "%s:%d: logical line longer "
+	    "than %zu bytes", cf->path, cf->lineno, cf->line->limit);
 fail:
-	*err_r = cf->err;
-	return -1;
+	return err_set(err_r, "%s", cf->why);
 }
 
 void

@@ -28,7 +28,7 @@ struct cfline {
 	struct vbuf	*pending;	/* a physical line read ahead */
 	int		 have_pending;
 	int		 borrowed;	/* fp not ours to close */
-	char		 err[512];
+	char		 why[512];	/* an error found reading ahead */
 };
 
 #define CFLINE_MAX	(1024 * 1024)
@@ -39,9 +39,11 @@ int	cfline_open(struct cfline *, const char *path, size_t limit);
 void	cfline_fdopen(struct cfline *, FILE *, const char *name, size_t limit);
 /*
  * Next logical line: 1 with *line_r set (valid until the next call),
- * 0 at end of file, -1 on error with *err_r "path:line: reason".
+ * 0 at end of file, -1 on error with *err_r "path:line: reason" (the
+ * caller frees it). An error found while reading ahead is reported at
+ * the call after the line before it.
  */
-int	cfline_next(struct cfline *, const char **line_r, const char **err_r);
+int	cfline_next(struct cfline *, const char **line_r, char **err_r);
 void	cfline_close(struct cfline *);
 
 #endif

@@ -16,13 +16,13 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cfline.h"
+#include "err.h"
 #include "log.h"
 #include "maps_int.h"
 #include "xmalloc.h"
@@ -34,9 +34,6 @@ static const struct maps_ops *const maps_types[] = {
 };
 
 #define MAPS_NTYPES	(sizeof(maps_types) / sizeof(maps_types[0]))
-
-/* Open errors live here: there is no table to hold them. */
-static char maps_open_err[MAPS_ERR_MAX];
 
 struct maps_list {
 	struct maps_table **tab;
@@ -51,39 +48,16 @@ maps_fold(char *s)
 			*s += 'a' - 'A';
 }
 
-void
-maps_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-void
-maps_seterr(struct maps_table *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(t->err, sizeof(t->err), "%.300s: ", t->spec);
-	va_start(ap, fmt);
-	(void)vsnprintf(t->err + n, sizeof(t->err) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-/* Find the type of spec; NULL with err set when there is none. */
+/* Find the type of spec; NULL with *err_r when there is none. */
 static const struct maps_ops *
-maps_find_type(const char *spec, const char **name_r, char *err,
-    size_t errlen)
+maps_find_type(const char *spec, const char **name_r, char **err_r)
 {
 	const char *colon;
 	size_t i, len;
 
 	if ((colon = strchr(spec, ':')) == NULL || colon == spec) {
-		snprintf(err, errlen, "table \"%.200s\": no type: "
-		    "write type:path, e.g. hash:/etc/postern/aliases", spec);
+		err_set(err_r, "table \"%.200s\": no type: write type:path, "
+		    "e.g. hash:/etc/postern/aliases", spec);
 		return NULL;
 	}
 	len = (size_t)(colon - spec);
@@ -92,14 +66,14 @@ maps_find_type(const char *spec, const char **name_r, char *err,
 		    strncmp(maps_types[i]->type, spec, len) == 0) {
 			*name_r = colon + 1;
 			if (**name_r == '\0') {
-				snprintf(err, errlen, "table \"%.200s\": "
-				    "empty name after the type", spec);
+				err_set(err_r, "table \"%.200s\": empty "
+				    "name after the type", spec);
 				return NULL;
 			}
 			return maps_types[i];
 		}
 	}
-	snprintf(err, errlen, "table \"%.200s\": unsupported type \"%.*s\" "
+	err_set(err_r, "table \"%.200s\": unsupported type \"%.*s\" "
 	    "(supported: hash, texthash, inline)", spec,
 	    (int)(len > 40 ? 40 : len), spec);
 	return NULL;
@@ -175,19 +149,28 @@ maps_changed(void)
 	return changed;
 }
 
+/* The type's open, its reason named after the table. */
+static int
+maps_open_type(struct maps_table *t, char **err_r)
+{
+	int r;
+
+	if ((r = t->ops->open(t, err_r)) != 0)
+		err_wrap(err_r, "%.300s", t->spec);
+	return r;
+}
+
 struct maps_table *
-maps_open(const char *spec, int flags, const char **err_r)
+maps_open(const char *spec, int flags, char **err_r)
 {
 	const struct maps_ops *ops;
 	struct maps_table *t;
 	const char *name;
+	char *err = NULL;
 	int r;
 
-	if ((ops = maps_find_type(spec, &name, maps_open_err,
-	    sizeof(maps_open_err))) == NULL) {
-		*err_r = maps_open_err;
+	if ((ops = maps_find_type(spec, &name, err_r)) == NULL)
 		return NULL;
-	}
 	t = xcalloc(1, sizeof(*t));
 	t->ops = ops;
 	t->spec = xstrdup(spec);
@@ -198,48 +181,48 @@ maps_open(const char *spec, int flags, const char **err_r)
 	if ((t->next = maps_all) != NULL)
 		maps_all->prev = t;
 	maps_all = t;
-	if ((r = ops->open(t)) == 0) {
+	if ((r = maps_open_type(t, &err)) == 0) {
 		t->ready = 1;
 		maps_watch_start(t);
 	} else if (r == MAPS_OPEN_BAD || (flags & MAPS_OPEN_DEFER) == 0) {
-		strlcpy(maps_open_err, t->err, sizeof(maps_open_err));
 		maps_close(&t);
-		*err_r = maps_open_err;
+		if (err_r != NULL)
+			*err_r = err;
+		else
+			free(err);
 		return NULL;
 	}
+	free(err);	/* deferred: each lookup says it again */
 	return t;
 }
 
 int
 maps_lookup(struct maps_table *t, const char *key, const char **value_r,
-    const char **err_r)
+    char **err_r)
 {
 	int r;
 
 	if (!t->ready) {
 		/* a deferred open: try again, the admin may have fixed it */
 		t->ops->close(t);
-		if (t->ops->open(t) != 0) {
-			*err_r = t->err;
+		if (maps_open_type(t, err_r) != 0)
 			return -1;
-		}
 		t->ready = 1;
 		maps_watch_start(t);
 	}
 	if (vbuf_sets(t->key, key) < 0)
 		return 0;	/* longer than any line a table can hold */
 	maps_fold(t->key->data);
-	if ((r = t->ops->lookup(t, vbuf_str(t->key), value_r)) < 0)
-		*err_r = t->err;
+	if ((r = t->ops->lookup(t, vbuf_str(t->key), value_r, err_r)) < 0)
+		err_wrap(err_r, "%.300s", t->spec);
 	else if (r == 0 && maps_watch_stale(t)) {
 		/*
 		 * The key may have been added since: "not found" from an old
 		 * copy must not bounce mail. What the old copy has is still
 		 * an answer the admin gave (Postfix answers from it too).
 		 */
-		maps_seterr(t, "table changed since this process opened it; "
-		    "try again");
-		*err_r = t->err;
+		err_set(err_r, "%.300s: table changed since this process "
+		    "opened it; try again", t->spec);
 		r = -1;
 	}
 	else if (t->ops->reopens && t->watch_fd >= 0) {
@@ -284,17 +267,14 @@ maps_close(struct maps_table **tp)
 }
 
 int
-maps_compile(const char *spec, const char **err_r)
+maps_compile(const char *spec, char **err_r)
 {
 	const struct maps_ops *ops;
 	const char *name;
 
-	if ((ops = maps_find_type(spec, &name, maps_open_err,
-	    sizeof(maps_open_err))) == NULL ||
-	    ops->compile(name, maps_open_err, sizeof(maps_open_err)) < 0) {
-		*err_r = maps_open_err;
+	if ((ops = maps_find_type(spec, &name, err_r)) == NULL ||
+	    ops->compile(name, err_r) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -330,7 +310,7 @@ maps_list_next(const char **pp, const char **start_r, size_t *len_r)
 }
 
 struct maps_list *
-maps_list_open(const char *specs, int flags, const char **err_r)
+maps_list_open(const char *specs, int flags, char **err_r)
 {
 	struct maps_list *l;
 	const char *p = specs, *start;
@@ -351,9 +331,8 @@ maps_list_open(const char *specs, int flags, const char **err_r)
 		l->n++;
 	}
 	if (r < 0) {
-		snprintf(maps_open_err, sizeof(maps_open_err),
-		    "table list \"%.200s\": unbalanced braces", specs);
-		*err_r = maps_open_err;
+		err_set(err_r, "table list \"%.200s\": unbalanced braces",
+		    specs);
 		maps_list_close(&l);
 		return NULL;
 	}
@@ -362,7 +341,7 @@ maps_list_open(const char *specs, int flags, const char **err_r)
 
 int
 maps_list_lookup(struct maps_list *l, const char *key, const char **value_r,
-    const char **err_r)
+    char **err_r)
 {
 	size_t i;
 	int r;

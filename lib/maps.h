@@ -82,18 +82,17 @@ struct maps_list;
 
 /*
  * Open the table named spec ("type:path"). Returns the table, or NULL
- * with *err_r set to a message naming the table (valid until the next
- * maps_open or maps_list_open call).
+ * with *err_r (lib/err.h: the caller frees it) naming the table.
  */
-struct maps_table *maps_open(const char *spec, int flags, const char **err_r);
+struct maps_table *maps_open(const char *spec, int flags, char **err_r);
 /*
  * Look key up (folded to lower case first). Returns 1 with *value_r
  * set (valid until the next lookup in this table or its close), 0 when
  * the key is not in the table, -1 on error with *err_r naming the table
- * and the reason (valid likewise).
+ * and the reason (the caller frees it).
  */
 int	maps_lookup(struct maps_table *, const char *key, const char **value_r,
-	    const char **err_r);
+	    char **err_r);
 /* The name the table was opened with, e.g. "hash:/etc/postern/aliases". */
 const char *maps_name(const struct maps_table *);
 /* Close the table and set *tp to NULL. NULL is fine. */
@@ -107,7 +106,7 @@ void	maps_close(struct maps_table **tp);
  * table fails to open.
  */
 struct maps_list *maps_list_open(const char *specs, int flags,
-	    const char **err_r);
+	    char **err_r);
 /*
  * Search the tables in order: the first 1 wins. An error in a table
  * ends the search with -1, even if a later table has the key: its
@@ -115,7 +114,7 @@ struct maps_list *maps_list_open(const char *specs, int flags,
  * Lifetimes of *value_r and *err_r as for maps_lookup.
  */
 int	maps_list_lookup(struct maps_list *, const char *key,
-	    const char **value_r, const char **err_r);
+	    const char **value_r, char **err_r);
 /* Number of tables in the list. */
 size_t	maps_list_count(const struct maps_list *);
 /* Close every table and the list; set *lp to NULL. NULL is fine. */
@@ -139,9 +138,9 @@ int	maps_changed(void);
  * gets the source's permission bits (and, when run as root, its owner
  * and group). On any error path.db is left as it was. For texthash:
  * and inline: only check the syntax; nothing is written. Duplicate keys
- * are logged as warnings. Returns 0, or -1 with *err_r (valid until the
- * next call) naming file:line where there is one.
+ * are logged as warnings. Returns 0, or -1 with *err_r (the caller
+ * frees it) naming file:line where there is one.
  */
-int	maps_compile(const char *spec, const char **err_r);
+int	maps_compile(const char *spec, char **err_r);
 
 #endif

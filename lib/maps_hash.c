@@ -24,7 +24,7 @@
  *	truncated file as "not found"), pages written here carry checksums,
  *	every error other than DB_NOTFOUND is an error, and values must be
  *	NUL-free and no longer than a text line can be. Berkeley DB's own
- *	messages go to the table's error, never to stderr.
+ *	messages go into the error we report, never to stderr.
  */
 #include "config.h"
 
@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cfline.h"
+#include "err.h"
 #include "fsutil.h"
 #include "maps_int.h"
 #include "xmalloc.h"
@@ -47,29 +48,52 @@
 #define HASH_TRY1NULL	0x1	/* keys stored with a trailing NUL */
 #define HASH_TRY0NULL	0x2	/* keys stored without one */
 
+/* Berkeley DB's last message about one handle (maps_hash_errcall). */
+struct maps_hash_dbmsg {
+	char	 text[512];
+};
+
 struct maps_hash {
 	DB	*db;		/* NULL: open at the next lookup */
 	char	*dbpath;	/* PATH.db */
 	struct stat st;		/* of the open .db, from fstat */
 	int	 nul;		/* HASH_TRY*NULL still worth trying */
 	struct vbuf *value;
+	struct maps_hash_dbmsg msg;
 };
 
-/* Berkeley DB's last message: it has no per-handle user pointer here. */
-static char maps_hash_dberr[512];
-
+/* Berkeley DB reports through its environment's app_private: ours. */
 static void
 maps_hash_errcall(const DB_ENV *env, const char *pfx, const char *msg)
 {
-	(void)env;
+	struct maps_hash_dbmsg *m = env->app_private;
+
 	(void)pfx;
-	strlcpy(maps_hash_dberr, msg, sizeof(maps_hash_dberr));
+	if (m != NULL)
+		strlcpy(m->text, msg, sizeof(m->text));
 }
 
-static const char *
-maps_hash_why(int r)
+/* A new handle whose messages go to m; 0, or a Berkeley DB error. */
+static int
+maps_hash_create(DB **db_r, struct maps_hash_dbmsg *m)
 {
-	return maps_hash_dberr[0] != '\0' ? maps_hash_dberr : db_strerror(r);
+	DB_ENV *env;
+	int r;
+
+	m->text[0] = '\0';
+	if ((r = db_create(db_r, NULL, 0)) != 0)
+		return r;
+	if ((env = (*db_r)->get_env(*db_r)) != NULL)
+		env->app_private = m;
+	(*db_r)->set_errcall(*db_r, maps_hash_errcall);
+	return 0;
+}
+
+/* Why a call failed: Berkeley DB's own message, or its code's text. */
+static const char *
+maps_hash_why(const struct maps_hash_dbmsg *m, int r)
+{
+	return m->text[0] != '\0' ? m->text : db_strerror(r);
 }
 
 static int
@@ -79,9 +103,9 @@ maps_hash_newer(const struct timespec *a, const struct timespec *b)
 	    (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
 }
 
-/* 1 (and t->err set) when the source is newer than the open .db. */
+/* 1 (and *err_r) when the source is newer than the open .db. */
 static int
-maps_hash_stale(struct maps_table *t, const struct stat *dbst)
+maps_hash_stale(struct maps_table *t, const struct stat *dbst, char **err_r)
 {
 	struct maps_hash *h = t->priv;
 	struct stat src;
@@ -90,8 +114,8 @@ maps_hash_stale(struct maps_table *t, const struct stat *dbst)
 		return 0;	/* a .db without its source is fine */
 	if (!maps_hash_newer(&src.st_mtim, &dbst->st_mtim))
 		return 0;
-	maps_seterr(t, "%s is older than its source %s: run "
-	    "\"postern map %s\"", h->dbpath, t->name, t->spec);
+	err_set(err_r, "%s is older than its source %s: run \"postern map "
+	    "%s\"", h->dbpath, t->name, t->spec);
 	return 1;
 }
 
@@ -167,9 +191,9 @@ maps_hash_dbclose(struct maps_hash *h)
 	h->db = NULL;
 }
 
-/* Open h->dbpath: 0, or -1 with t->err set. */
+/* Open h->dbpath: 0, or -1 with *err_r. */
 static int
-maps_hash_dbopen(struct maps_table *t)
+maps_hash_dbopen(struct maps_table *t, char **err_r)
 {
 	struct maps_hash *h = t->priv;
 	struct stat st;
@@ -182,40 +206,34 @@ maps_hash_dbopen(struct maps_table *t)
 		int saved = errno;
 
 		if (saved == ENOENT && access(t->name, F_OK) == 0)
-			maps_seterr(t, "%s does not exist: the table was "
-			    "never compiled: run \"postern map %s\"",
+			return err_set(err_r, "%s does not exist: the table "
+			    "was never compiled: run \"postern map %s\"",
 			    h->dbpath, t->spec);
-		else
-			maps_seterr(t, "cannot open %s: %s", h->dbpath,
-			    strerror(saved));
-		return -1;
+		return err_set(err_r, "cannot open %s: %s", h->dbpath,
+		    strerror(saved));
 	}
-	maps_hash_dberr[0] = '\0';
-	if ((r = db_create(&db, NULL, 0)) != 0) {
-		maps_seterr(t, "db_create: %s", db_strerror(r));
-		return -1;
-	}
-	db->set_errcall(db, maps_hash_errcall);
+	if ((r = maps_hash_create(&db, &h->msg)) != 0)
+		return err_set(err_r, "db_create: %s", db_strerror(r));
 	if ((r = db->open(db, NULL, h->dbpath, NULL, DB_HASH, DB_RDONLY,
 	    0)) != 0) {
-		maps_seterr(t, "cannot open %s: %s", h->dbpath,
-		    maps_hash_why(r));
+		err_set(err_r, "cannot open %s: %s", h->dbpath,
+		    maps_hash_why(&h->msg, r));
 		maps_hash_release(db);
 		return -1;
 	}
 	if ((r = db->fd(db, &fd)) != 0 || fstat(fd, &st) < 0) {
-		maps_seterr(t, "%s: cannot examine the open file: %s",
+		err_set(err_r, "%s: cannot examine the open file: %s",
 		    h->dbpath, r != 0 ? db_strerror(r) : strerror(errno));
 		maps_hash_release(db);
 		return -1;
 	}
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (maps_hash_check_size(fd, &st, why, sizeof(why)) < 0) {
-		maps_seterr(t, "%s is corrupt: %s", h->dbpath, why);
+		err_set(err_r, "%s is corrupt: %s", h->dbpath, why);
 		maps_hash_release(db);
 		return -1;
 	}
-	if (maps_hash_stale(t, &st)) {
+	if (maps_hash_stale(t, &st, err_r)) {
 		maps_hash_release(db);
 		return -1;
 	}
@@ -226,7 +244,7 @@ maps_hash_dbopen(struct maps_table *t)
 }
 
 static int
-maps_hash_open(struct maps_table *t)
+maps_hash_open(struct maps_table *t, char **err_r)
 {
 	struct maps_hash *h;
 
@@ -236,7 +254,7 @@ maps_hash_open(struct maps_table *t)
 		h->value = vbuf_new(64, CFLINE_MAX);
 		t->priv = h;
 	}
-	return maps_hash_dbopen(t) < 0 ? MAPS_OPEN_TEMP : 0;
+	return maps_hash_dbopen(t, err_r) < 0 ? MAPS_OPEN_TEMP : 0;
 }
 
 static int
@@ -248,10 +266,10 @@ maps_hash_changed(const struct stat *a, const struct stat *b)
 	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
 }
 
-/* One get: 1, 0, or -1 with t->err set. */
+/* One get: 1, 0, or -1 with *err_r. */
 static int
 maps_hash_get(struct maps_table *t, const char *key, size_t keylen,
-    const char **value_r)
+    const char **value_r, char **err_r)
 {
 	struct maps_hash *h = t->priv;
 	DBT k, v;
@@ -262,23 +280,20 @@ maps_hash_get(struct maps_table *t, const char *key, size_t keylen,
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)(uintptr_t)key;	/* DB's API is not const */
 	k.size = (u_int32_t)keylen;
-	maps_hash_dberr[0] = '\0';
+	h->msg.text[0] = '\0';
 	if ((r = h->db->get(h->db, NULL, &k, &v, 0)) == DB_NOTFOUND)
 		return 0;
-	if (r != 0) {
-		maps_seterr(t, "lookup error in %s: %s", h->dbpath,
-		    maps_hash_why(r));
-		return -1;
-	}
+	if (r != 0)
+		return err_set(err_r, "lookup error in %s: %s", h->dbpath,
+		    maps_hash_why(&h->msg, r));
 	if ((len = v.size) == 0)
 		v.data = (void *)(uintptr_t)"";
 	else if (((const char *)v.data)[len - 1] == '\0')
 		len--;
 	if (memchr(v.data, '\0', len) != NULL ||
 	    vbuf_set(h->value, v.data, len) < 0) {
-		maps_seterr(t, "%s is corrupt: bad value for key "
+		return err_set(err_r, "%s is corrupt: bad value for key "
 		    "\"%.100s\"", h->dbpath, key);
-		return -1;
 	}
 	*value_r = vbuf_str(h->value);
 	return 1;
@@ -286,7 +301,7 @@ maps_hash_get(struct maps_table *t, const char *key, size_t keylen,
 
 static int
 maps_hash_lookup(struct maps_table *t, const char *key,
-    const char **value_r)
+    const char **value_r, char **err_r)
 {
 	struct maps_hash *h = t->priv;
 	struct stat st;
@@ -296,21 +311,21 @@ maps_hash_lookup(struct maps_table *t, const char *key,
 	if (stat(h->dbpath, &st) < 0) {
 		/* removed, or not visible here (chroot): keep what is open */
 		if (h->db == NULL) {
-			(void)maps_hash_dbopen(t);	/* for its error */
+			(void)maps_hash_dbopen(t, err_r);	/* its error */
 			return -1;
 		}
 	} else if (h->db == NULL || maps_hash_changed(&st, &h->st)) {
-		if (maps_hash_dbopen(t) < 0)
+		if (maps_hash_dbopen(t, err_r) < 0)
 			return -1;
 	}
-	if (maps_hash_stale(t, &h->st))
+	if (maps_hash_stale(t, &h->st, err_r))
 		return -1;
 	r = 0;
 	if ((h->nul & HASH_TRY1NULL) != 0 &&
-	    (r = maps_hash_get(t, key, len + 1, value_r)) > 0)
+	    (r = maps_hash_get(t, key, len + 1, value_r, err_r)) > 0)
 		h->nul = HASH_TRY1NULL;
 	if (r == 0 && (h->nul & HASH_TRY0NULL) != 0 &&
-	    (r = maps_hash_get(t, key, len, value_r)) > 0)
+	    (r = maps_hash_get(t, key, len, value_r, err_r)) > 0)
 		h->nul = HASH_TRY0NULL;
 	if (r < 0)
 		maps_hash_dbclose(h);	/* start again from the file */
@@ -331,27 +346,23 @@ maps_hash_close(struct maps_table *t)
 	t->priv = NULL;
 }
 
-/* Write tab into the new, empty file tmp: 0, or -1 with err. */
+/* Write tab into the new, empty file tmp: 0, or -1 with *err_r. */
 static int
-maps_hash_write(const char *tmp, const struct maps_text *tab, char *err,
-    size_t errlen)
+maps_hash_write(const char *tmp, const struct maps_text *tab, char **err_r)
 {
 	const struct maps_text_entry *e;
+	struct maps_hash_dbmsg msg;
 	DB *db;
 	DBT k, v;
 	size_t i;
 	int r;
 
-	maps_hash_dberr[0] = '\0';
-	if ((r = db_create(&db, NULL, 0)) != 0) {
-		snprintf(err, errlen, "db_create: %s", db_strerror(r));
-		return -1;
-	}
-	db->set_errcall(db, maps_hash_errcall);
+	if ((r = maps_hash_create(&db, &msg)) != 0)
+		return err_set(err_r, "db_create: %s", db_strerror(r));
 	if ((r = db->set_flags(db, DB_CHKSUM)) != 0 ||
 	    (r = db->open(db, NULL, tmp, NULL, DB_HASH, DB_CREATE, 0)) != 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-		    maps_hash_why(r));
+		err_set(err_r, "cannot create %s: %s", tmp,
+		    maps_hash_why(&msg, r));
 		maps_hash_release(db);
 		return -1;
 	}
@@ -364,28 +375,28 @@ maps_hash_write(const char *tmp, const struct maps_text *tab, char *err,
 		v.data = e->value;
 		v.size = (u_int32_t)strlen(e->value) + 1;
 		if ((r = db->put(db, NULL, &k, &v, DB_NOOVERWRITE)) != 0) {
-			snprintf(err, errlen, "cannot write %s: %s", tmp,
-			    maps_hash_why(r));
+			err_set(err_r, "cannot write %s: %s", tmp,
+			    maps_hash_why(&msg, r));
 			maps_hash_release(db);
 			return -1;
 		}
 	}
 	if ((r = db->sync(db, 0)) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
-		    maps_hash_why(r));
+		err_set(err_r, "cannot write %s: %s", tmp,
+		    maps_hash_why(&msg, r));
 		maps_hash_release(db);
 		return -1;
 	}
 	if ((r = db->close(db, 0)) != 0) {
-		snprintf(err, errlen, "cannot close %s: %s", tmp,
-		    maps_hash_why(r));
+		err_set(err_r, "cannot close %s: %s", tmp,
+		    maps_hash_why(&msg, r));
 		return -1;
 	}
 	return 0;
 }
 
 static int
-maps_hash_compile(const char *path, char *err, size_t errlen)
+maps_hash_compile(const char *path, char **err_r)
 {
 	struct maps_text *tab = NULL;
 	struct stat src;
@@ -394,17 +405,17 @@ maps_hash_compile(const char *path, char *err, size_t errlen)
 	int fd = -1, r;
 
 	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
+		err_set(err_r, "cannot open %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fileno(fp), &src) < 0) {
-		snprintf(err, errlen, "cannot examine %s: %s", path,
+		err_set(err_r, "cannot examine %s: %s", path,
 		    strerror(errno));
 		fclose(fp);
 		return -1;
 	}
-	r = maps_text_read(fp, path, &tab, err, errlen);
+	r = maps_text_read(fp, path, &tab, err_r);
 	fclose(fp);
 	if (r < 0)
 		return -1;
@@ -413,7 +424,7 @@ maps_hash_compile(const char *path, char *err, size_t errlen)
 	dbpath = xasprintf("%s.db", path);
 	tmp = xasprintf("%s.XXXXXX", dbpath);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "cannot create a temporary file %s: %s",
+		err_set(err_r, "cannot create a temporary file %s: %s",
 		    tmp, strerror(errno));
 		free(tmp);
 		tmp = NULL;
@@ -421,28 +432,28 @@ maps_hash_compile(const char *path, char *err, size_t errlen)
 	}
 	if (fchmod(fd, src.st_mode & 0777) < 0 ||
 	    (geteuid() == 0 && fchown(fd, src.st_uid, src.st_gid) < 0)) {
-		snprintf(err, errlen, "cannot set the permissions of %s: %s",
+		err_set(err_r, "cannot set the permissions of %s: %s",
 		    tmp, strerror(errno));
 		goto out;
 	}
-	if (maps_hash_write(tmp, tab, err, errlen) < 0)
+	if (maps_hash_write(tmp, tab, err_r) < 0)
 		goto out;
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		err_set(err_r, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, dbpath) < 0) {
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp,
+		err_set(err_r, "cannot rename %s to %s: %s", tmp,
 		    dbpath, strerror(errno));
 		goto out;
 	}
 	free(tmp);
 	tmp = NULL;
 	if (fsutil_fsync_parent(dbpath) < 0) {
-		snprintf(err, errlen, "%s is in place, but syncing its "
+		err_set(err_r, "%s is in place, but syncing its "
 		    "directory failed: %s", dbpath, strerror(errno));
 		goto out;
 	}

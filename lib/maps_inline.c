@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "log.h"
 #include "maps_int.h"
 #include "xmalloc.h"
@@ -53,28 +54,28 @@ maps_inline_trim(const char *s, const char *e)
 	return xstrndup(s, (size_t)(e - s));
 }
 
-/* Split item [s, e) at '=' and add it: 0, or -1 with err. */
+/* Split item [s, e) at '=' and add it: 0, or -1 with *err_r. */
 static int
 maps_inline_item(struct maps_text *tab, const char *name, const char *s,
-    const char *e, char *err, size_t errlen)
+    const char *e, char **err_r)
 {
 	const char *eq;
 	char *key, *value;
 	int first, r = 0;
 
 	if ((eq = memchr(s, '=', (size_t)(e - s))) == NULL) {
-		snprintf(err, errlen, "missing \"=\" in \"%.*s\"",
+		err_set(err_r, "missing \"=\" in \"%.*s\"",
 		    (int)(e - s > 100 ? 100 : e - s), s);
 		return -1;
 	}
 	key = maps_inline_trim(s, eq);
 	value = maps_inline_trim(eq + 1, e);
 	if (*key == '\0') {
-		snprintf(err, errlen, "empty key in \"%.*s\"",
+		err_set(err_r, "empty key in \"%.*s\"",
 		    (int)(e - s > 100 ? 100 : e - s), s);
 		r = -1;
 	} else if (*value == '\0') {
-		snprintf(err, errlen, "key \"%.100s\" has no value", key);
+		err_set(err_r, "key \"%.100s\" has no value", key);
 		r = -1;
 	} else {
 		maps_fold(key);
@@ -88,23 +89,22 @@ maps_inline_item(struct maps_text *tab, const char *name, const char *s,
 }
 
 int
-maps_inline_parse(const char *name, struct maps_text **tab_r, char *err,
-    size_t errlen)
+maps_inline_parse(const char *name, struct maps_text **tab_r, char **err_r)
 {
 	struct maps_text *tab;
 	const char *p = name, *end, *close, *tok;
 
 	p += strspn(p, " \t");
 	if (*p != '{') {
-		snprintf(err, errlen, "expected \"{ key=value, ... }\"");
+		err_set(err_r, "expected \"{ key=value, ... }\"");
 		return -1;
 	}
 	if ((end = maps_inline_match(p)) == NULL) {
-		snprintf(err, errlen, "missing \"}\"");
+		err_set(err_r, "missing \"}\"");
 		return -1;
 	}
 	if (end[1 + strspn(end + 1, " \t")] != '\0') {
-		snprintf(err, errlen, "text after the closing \"}\"");
+		err_set(err_r, "text after the closing \"}\"");
 		return -1;
 	}
 	tab = maps_text_new();
@@ -117,12 +117,12 @@ maps_inline_parse(const char *name, struct maps_text **tab_r, char *err,
 		if (*p == '{') {
 			/* inside the outer braces, so it closes before end */
 			close = maps_inline_match(p);
-			if (maps_inline_item(tab, name, p + 1, close, err,
-			    errlen) < 0)
+			if (maps_inline_item(tab, name, p + 1, close,
+			    err_r) < 0)
 				goto fail;
 			p = close + 1;
 			if (p < end && strchr(INLINE_SEP, *p) == NULL) {
-				snprintf(err, errlen, "expected \",\" or white "
+				err_set(err_r, "expected \",\" or white "
 				    "space after \"}\"");
 				goto fail;
 			}
@@ -132,11 +132,11 @@ maps_inline_parse(const char *name, struct maps_text **tab_r, char *err,
 		while (p < end && strchr(INLINE_SEP "{}", *p) == NULL)
 			p++;
 		if (p < end && (*p == '{' || *p == '}')) {
-			snprintf(err, errlen, "unexpected \"%c\" after \"%.*s\"",
+			err_set(err_r, "unexpected \"%c\" after \"%.*s\"",
 			    *p, (int)(p - tok > 100 ? 100 : p - tok), tok);
 			goto fail;
 		}
-		if (maps_inline_item(tab, name, tok, p, err, errlen) < 0)
+		if (maps_inline_item(tab, name, tok, p, err_r) < 0)
 			goto fail;
 	}
 	*tab_r = tab;
@@ -147,29 +147,23 @@ fail:
 }
 
 static int
-maps_inline_open(struct maps_table *t)
+maps_inline_open(struct maps_table *t, char **err_r)
 {
 	struct maps_text *tab;
-	char err[MAPS_ERR_MAX];
 
-	if (maps_inline_parse(t->name, &tab, err, sizeof(err)) < 0) {
-		maps_seterr(t, "%s", err);
+	if (maps_inline_parse(t->name, &tab, err_r) < 0)
 		return MAPS_OPEN_BAD;
-	}
 	t->priv = tab;
 	return 0;
 }
 
 static int
-maps_inline_compile(const char *name, char *err, size_t errlen)
+maps_inline_compile(const char *name, char **err_r)
 {
 	struct maps_text *tab;
-	char why[MAPS_ERR_MAX];
 
-	if (maps_inline_parse(name, &tab, why, sizeof(why)) < 0) {
-		maps_errf(err, errlen, "inline:%.300s: %s", name, why);
-		return -1;
-	}
+	if (maps_inline_parse(name, &tab, err_r) < 0)
+		return err_wrap(err_r, "inline:%.300s", name);
 	maps_text_free(&tab);
 	return 0;
 }

@@ -20,8 +20,6 @@
 #include "maps.h"
 #include "vbuf.h"
 
-#define MAPS_ERR_MAX	1024
-
 /* Result of an ops->open that failed. */
 #define MAPS_OPEN_TEMP	(-1)	/* the table may become usable later */
 #define MAPS_OPEN_BAD	(-2)	/* the name itself is wrong: never usable */
@@ -29,17 +27,18 @@
 struct maps_ops {
 	const char *type;
 	/*
-	 * Open t->name: 0, or MAPS_OPEN_TEMP / MAPS_OPEN_BAD with t->err
-	 * set. May be called again after MAPS_OPEN_TEMP (deferred open).
+	 * Open t->name: 0, or MAPS_OPEN_TEMP / MAPS_OPEN_BAD with *err_r
+	 * (the reason; maps.c puts the table's name in front). May be
+	 * called again after MAPS_OPEN_TEMP (deferred open).
 	 */
-	int	(*open)(struct maps_table *t);
-	/* Look up a folded key: 1 (*value_r), 0, or -1 with t->err set. */
+	int	(*open)(struct maps_table *t, char **err_r);
+	/* Look up a folded key: 1 (*value_r), 0, or -1 with *err_r. */
 	int	(*lookup)(struct maps_table *t, const char *key,
-		    const char **value_r);
+		    const char **value_r, char **err_r);
 	/* Release whatever open left in t->priv (also after a failure). */
 	void	(*close)(struct maps_table *t);
-	/* `postern map`: build or check the table; 0 or -1 with err. */
-	int	(*compile)(const char *name, char *err, size_t errlen);
+	/* `postern map`: build or check the table; 0 or -1 with *err_r. */
+	int	(*compile)(const char *name, char **err_r);
 	/*
 	 * The file that holds the table is name + watch_suffix (NULL: no
 	 * file). reopens: the type notices a replaced file by its path and
@@ -57,7 +56,6 @@ struct maps_table {
 	int	 ready;		/* ops->open succeeded */
 	struct vbuf *key;	/* the folded lookup key */
 	void	*priv;		/* the type's state */
-	char	 err[MAPS_ERR_MAX];
 	/* the file as it was opened, to notice a replacement (maps.c) */
 	int	 watch_fd;	/* -1: none */
 	struct stat watch_st;
@@ -71,12 +69,6 @@ extern const struct maps_ops maps_inline_ops;
 
 /* Fold ASCII A-Z to lower case in place. */
 void	maps_fold(char *);
-/* Set t->err to "SPEC: " and the formatted reason. */
-void	maps_seterr(struct maps_table *t, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-/* Format into err (a message, so cutting it short is harmless). */
-void	maps_errf(char *err, size_t errlen, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 
 /*
  * struct maps_text: entries in insertion order plus a hash index
@@ -108,20 +100,20 @@ const char *maps_text_get(const struct maps_text *, const char *key);
 void	maps_text_free(struct maps_text **);
 /* Table ops for tables whose priv is a struct maps_text. */
 int	maps_text_lookup(struct maps_table *, const char *key,
-	    const char **value_r);
+	    const char **value_r, char **err_r);
 void	maps_text_close(struct maps_table *);
 /*
  * Read a text table (format in maps.h) from fp, named name in messages,
  * folding keys. Duplicates are logged as warnings. 0 with *tab_r set,
- * or -1 with err naming name:line.
+ * or -1 with *err_r naming name:line.
  */
 int	maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
-	    char *err, size_t errlen);
+	    char **err_r);
 /* maps_text_read of the file at path; an open failure names the path. */
 int	maps_text_load(const char *path, struct maps_text **tab_r,
-	    char *err, size_t errlen);
+	    char **err_r);
 /* Parse the name of an inline: table ("{ k=v, ... }"); as above. */
 int	maps_inline_parse(const char *name, struct maps_text **tab_r,
-	    char *err, size_t errlen);
+	    char **err_r);
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cfline.h"
+#include "err.h"
 #include "log.h"
 #include "maps_int.h"
 #include "xmalloc.h"
@@ -105,11 +106,12 @@ maps_text_free(struct maps_text **tabp)
 
 int
 maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
-    char *err, size_t errlen)
+    char **err_r)
 {
 	struct maps_text *tab = maps_text_new();
 	struct cfline cf;
-	const char *line, *cferr, *value;
+	const char *line, *value;
+	char *cferr = NULL;
 	char *key;
 	size_t keylen;
 	int r, first;
@@ -120,10 +122,10 @@ maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
 		value = line + keylen;
 		value += strspn(value, " \t");
 		if (*value == '\0') {
-			snprintf(err, errlen, "%s:%d: syntax error: key "
-			    "\"%.100s\" has no value (expected \"key value\")",
-			    name, cf.lineno, line);
-			r = -2;		/* err is set */
+			err_set(err_r, "%s:%d: syntax error: key \"%.100s\" "
+			    "has no value (expected \"key value\")", name,
+			    cf.lineno, line);
+			r = -2;		/* *err_r is set */
 			break;
 		}
 		key = xstrndup(line, keylen);
@@ -135,7 +137,8 @@ maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
 		free(key);
 	}
 	if (r == -1)
-		strlcpy(err, cferr, errlen);
+		err_set(err_r, "%s", cferr);
+	free(cferr);
 	cfline_close(&cf);
 	if (r < 0) {
 		maps_text_free(&tab);
@@ -146,18 +149,14 @@ maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
 }
 
 int
-maps_text_load(const char *path, struct maps_text **tab_r, char *err,
-    size_t errlen)
+maps_text_load(const char *path, struct maps_text **tab_r, char **err_r)
 {
 	FILE *fp;
 	int r;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	r = maps_text_read(fp, path, tab_r, err, errlen);
+	if ((fp = fopen(path, "re")) == NULL)
+		return err_set(err_r, "cannot open %s: %m", path);
+	r = maps_text_read(fp, path, tab_r, err_r);
 	fclose(fp);
 	return r;
 }
@@ -165,25 +164,24 @@ maps_text_load(const char *path, struct maps_text **tab_r, char *err,
 /* texthash: the text file, read once when the table is opened. */
 
 static int
-maps_texthash_open(struct maps_table *t)
+maps_texthash_open(struct maps_table *t, char **err_r)
 {
 	struct maps_text *tab;
-	char err[MAPS_ERR_MAX];
 
-	if (maps_text_load(t->name, &tab, err, sizeof(err)) < 0) {
-		maps_seterr(t, "%s", err);
+	if (maps_text_load(t->name, &tab, err_r) < 0)
 		return MAPS_OPEN_TEMP;
-	}
 	t->priv = tab;
 	return 0;
 }
 
 /* Lookup and close for every table held as a struct maps_text. */
 int
-maps_text_lookup(struct maps_table *t, const char *key, const char **value_r)
+maps_text_lookup(struct maps_table *t, const char *key, const char **value_r,
+    char **err_r)
 {
 	const char *v;
 
+	(void)err_r;	/* in memory: nothing can fail */
 	if ((v = maps_text_get(t->priv, key)) == NULL)
 		return 0;
 	*value_r = v;
@@ -200,11 +198,11 @@ maps_text_close(struct maps_table *t)
 }
 
 static int
-maps_texthash_compile(const char *name, char *err, size_t errlen)
+maps_texthash_compile(const char *name, char **err_r)
 {
 	struct maps_text *tab;
 
-	if (maps_text_load(name, &tab, err, errlen) < 0)
+	if (maps_text_load(name, &tab, err_r) < 0)
 		return -1;
 	maps_text_free(&tab);
 	return 0;

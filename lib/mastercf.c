@@ -456,8 +456,8 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 	struct mastercf_ctx ctx = { name, 0, NULL };
 	struct mastercf *mcf;
 	struct cfline cf;
-	const char *line, *err;
-	char **tok;
+	const char *line;
+	char **tok, *cferr = NULL;
 	int r, ntok, i;
 	size_t j;
 
@@ -466,7 +466,7 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 	mcf = xcalloc(1, sizeof(*mcf));
 	tok = xcalloc(MASTERCF_MAXTOK, sizeof(char *));
 	cfline_fdopen(&cf, fp, name, 0);
-	while ((r = cfline_next(&cf, &line, &err)) > 0) {
+	while ((r = cfline_next(&cf, &line, &cferr)) > 0) {
 		struct mastercf_entry e;
 
 		ctx.line = cf.lineno;
@@ -503,7 +503,9 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 		mcf->entries[mcf->n++] = e;
 	}
 	if (r < 0 && ctx.err == NULL)
-		ctx.err = xstrdup(err);
+		ctx.err = cferr;
+	else
+		free(cferr);
 	cfline_close(&cf);
 	free(tok);
 	if (ctx.err != NULL) {

@@ -198,12 +198,13 @@ pset_read(struct pset *ps, FILE *fp, const char *label, char **err_r)
 {
 	char name[PARAMS_NAME_MAX + 1];
 	const char *line, *err, *value, *stable;
+	char *cferr = NULL;
 	struct cfline cf;
 	struct pval *pv;
 	int r;
 
 	cfline_fdopen(&cf, fp, label, 0);
-	while ((r = cfline_next(&cf, &line, &err)) == 1) {
+	while ((r = cfline_next(&cf, &line, &cferr)) == 1) {
 		if (params_split(line, name, sizeof(name), &value, &err) < 0) {
 			*err_r = xasprintf("%s:%d: %s", label, cf.lineno, err);
 			cfline_close(&cf);
@@ -221,7 +222,7 @@ pset_read(struct pset *ps, FILE *fp, const char *label, char **err_r)
 		pv->file_line = cf.lineno;
 	}
 	if (r < 0)
-		*err_r = xstrdup(err);
+		*err_r = cferr;
 	cfline_close(&cf);
 	return r;
 }

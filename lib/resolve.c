@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "err.h"
 #include "log.h"
 #include "maps.h"
 #include "params.h"
@@ -48,7 +49,7 @@ struct resolve_walk {
 static void resolve_one(struct resolve_walk *, const char *);
 
 struct resolve *
-resolve_open(int flags, const char **err_r)
+resolve_open(int flags, char **err_r)
 {
 	struct resolve *r = xcalloc(1, sizeof(*r));
 
@@ -205,7 +206,7 @@ resolve_split_tn(const char *value, char **t_r, char **nh_r)
 /* transport_maps: 1 found (*value_r), 0 not, -1 error. */
 static int
 resolve_transport_lookup(struct resolve_walk *w, const struct addr *a,
-    const char *key, const char **value_r, const char **err_r)
+    const char *key, const char **value_r, char **err_r)
 {
 	char ukey[ADDR_TEXT_MAX], pkey[ADDR_DOMAIN_MAX + 2];
 	const char *ext, *d;
@@ -238,8 +239,8 @@ static void
 resolve_final(struct resolve_walk *w, const struct addr *a, const char *key)
 {
 	char text[ADDR_TEXT_MAX], code[DSN_STATUS_SIZE];
-	const char *value, *err, *msg, *deft;
-	char *t = NULL, *nh = NULL;
+	const char *value, *msg, *deft;
+	char *t = NULL, *nh = NULL, *err = NULL;
 	struct resolve_dest *d;
 	size_t i;
 	int r, local;
@@ -272,10 +273,12 @@ resolve_final(struct resolve_walk *w, const struct addr *a, const char *key)
 	}
 	if (r < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
+		err_free(&err);
 		return;
 	}
 	if ((r = resolve_transport_lookup(w, a, key, &value, &err)) < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
+		err_free(&err);
 		return;
 	}
 	if (r == 1) {
@@ -393,8 +396,8 @@ static int
 resolve_virtual(struct resolve_walk *w, const struct addr *a, const char *key)
 {
 	char ukey[ADDR_TEXT_MAX], dkey[ADDR_DOMAIN_MAX + 2];
-	const char *value, *err, *ext = NULL;
-	char *copy;
+	const char *value, *ext = NULL;
+	char *copy, *err = NULL;
 	size_t userlen;
 	int r, split;
 
@@ -417,6 +420,7 @@ resolve_virtual(struct resolve_walk *w, const struct addr *a, const char *key)
 	}
 	if (r < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
+		err_free(&err);
 		return -1;
 	}
 	if (r == 0)
@@ -433,8 +437,8 @@ static int
 resolve_alias(struct resolve_walk *w, const struct addr *a, const char *key)
 {
 	char lkey[ADDR_TEXT_MAX], buf[ADDR_TEXT_MAX];
-	const char *value = NULL, *err, *ext = NULL;
-	char *copy;
+	const char *value = NULL, *ext = NULL;
+	char *copy, *err = NULL;
 	size_t userlen;
 	int r = 0, split;
 
@@ -451,6 +455,7 @@ resolve_alias(struct resolve_walk *w, const struct addr *a, const char *key)
 			split = 0;
 		if (r < 0) {
 			resolve_fail(w, "4.3.0", "%s", err);
+			err_free(&err);
 			return -1;
 		}
 	}
@@ -471,6 +476,7 @@ resolve_alias(struct resolve_walk *w, const struct addr *a, const char *key)
 		if ((r = resolve_dlist_match(&w->r->mydestination, var_mydomain,
 		    &err)) < 0) {
 			resolve_fail(w, "4.3.0", "%s", err);
+			err_free(&err);
 			return -1;
 		}
 		if (r == 1)
@@ -486,7 +492,7 @@ static void
 resolve_one(struct resolve_walk *w, const char *text)
 {
 	char key[ADDR_TEXT_MAX], buf[ADDR_TEXT_MAX + ADDR_DOMAIN_MAX + 2];
-	const char *err;
+	char *err = NULL;
 	struct addr a;
 	enum addr_err e;
 	int r;
@@ -532,6 +538,7 @@ resolve_one(struct resolve_walk *w, const char *text)
 		r = resolve_dlist_match(&w->r->mydestination, a.domain, &err);
 	if (r < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
+		err_free(&err);
 		return;
 	}
 	if (r == 1 && resolve_alias(w, &a, key) != 0)

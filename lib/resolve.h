@@ -100,9 +100,9 @@ struct resolve_list {
  * Open the tables named by the current parameters (virtual_alias_maps,
  * alias_maps, transport_maps and the table items of the domain lists)
  * with maps_flags (MAPS_OPEN_DEFER in a server's pre_jail). NULL with
- * *err_r (valid until the next call) when a table name is malformed.
+ * *err_r (the caller frees it) when a table name is malformed.
  */
-struct resolve *resolve_open(int maps_flags, const char **err_r);
+struct resolve *resolve_open(int maps_flags, char **err_r);
 /* Close the tables and free; sets *rp to NULL. NULL is fine. */
 void	resolve_close(struct resolve **rp);
 

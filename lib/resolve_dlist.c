@@ -81,7 +81,7 @@ resolve_is_table(const char *item)
 
 int
 resolve_dlist_open(struct resolve_dlist *dl, const char *spec, int flags,
-    const char **err_r)
+    char **err_r)
 {
 	char **items = resolve_split(spec != NULL ? spec : "");
 	struct maps_table *t;
@@ -128,7 +128,7 @@ resolve_dlist_close(struct resolve_dlist *dl)
 
 int
 resolve_dlist_match(struct resolve_dlist *dl, const char *domain,
-    const char **err_r)
+    char **err_r)
 {
 	size_t i, dlen = strlen(domain), nlen;
 	const char *value;

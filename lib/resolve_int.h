@@ -26,11 +26,11 @@ struct resolve {
 
 /* resolve_dlist.c */
 int	resolve_dlist_open(struct resolve_dlist *, const char *spec, int flags,
-	    const char **err_r);
+	    char **err_r);
 void	resolve_dlist_close(struct resolve_dlist *);
 /* 1 in the list, 0 not, -1 table error (*err_r). domain is lower case. */
 int	resolve_dlist_match(struct resolve_dlist *, const char *domain,
-	    const char **err_r);
+	    char **err_r);
 /*
  * Split a list value ("a, b c", "x@y, \"q r\"@z", "inline:{a=b, c=d}")
  * into malloc'd items: commas and white space separate, except inside

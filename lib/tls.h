@@ -148,10 +148,10 @@ struct tls_server_conf {
  * _session_cache_timeout, _loglevel, and tls_eecdh_auto_curves; the
  * ticket key file is $data_directory/PREFIX_tls_ticket_keys. The
  * strings point into the loaded parameters (or are static). -1 with
- * *err_r (static) for a bad grade or an unknown parameter name.
+ * *err_r (lib/err.h) for a bad grade or an unknown parameter name.
  */
 int	tls_server_conf_params(struct tls_server_conf *, const char *prefix,
-	    int mandatory, const char **err_r);
+	    int mandatory, char **err_r);
 /* Is a certificate configured (cert_file or chain_files)? */
 int	tls_server_conf_has_cert(const struct tls_server_conf *);
 
@@ -171,13 +171,12 @@ struct tls_server_ctx *tls_server_ctx_new(const struct tls_server_conf *,
  * protocol list parsed. ready parses and checks the certificates and
  * keys and makes OpenSSL's context, at most once (the first session
  * that wants TLS); an error there (damaged PEM data, a key that does
- * not match, a cipher or group list OpenSSL refuses) is -1 with *err_r
- * (owned by the context), the same at once on later calls.
- * tls_server_start calls ready itself.
+ * not match, a cipher or group list OpenSSL refuses) is -1 with *err_r,
+ * the same at once on later calls. tls_server_start calls ready itself.
  */
 struct tls_server_ctx *tls_server_ctx_prepare(const struct tls_server_conf *,
 	    char **err_r);
-int	tls_server_ctx_ready(struct tls_server_ctx *, const char **err_r);
+int	tls_server_ctx_ready(struct tls_server_ctx *, char **err_r);
 void	tls_server_ctx_free(struct tls_server_ctx **);
 
 /* The client side (delivery/relay). */
@@ -198,7 +197,7 @@ struct tls_client_conf {
  * levels encrypt and up), _loglevel, and tls_eecdh_auto_curves.
  */
 int	tls_client_conf_params(struct tls_client_conf *, const char *prefix,
-	    const char **err_r);
+	    char **err_r);
 /* NULL with *err_r (malloc'd) on error. Before the jail (CAfile). */
 struct tls_client_ctx *tls_client_ctx_new(const struct tls_client_conf *,
 	    char **err_r);
@@ -212,11 +211,10 @@ void	tls_client_ctx_free(struct tls_client_ctx **);
  * ("timeout", "lost connection", "unsupported protocol", ...): the
  * stream is then unusable except to free it. Non-blocking streams: 1
  * when the handshake must wait: wait for stream_want(), then call
- * tls_handshake(). *err_r stays valid until the next tls_ call on the
- * stream or stream_free().
+ * tls_handshake(). *err_r is the caller's to free (lib/err.h).
  */
 int	tls_server_start(struct stream *, struct tls_server_ctx *,
-	    const char **err_r);
+	    char **err_r);
 /*
  * The same as the client: servername (NULL or "": none) goes into SNI
  * and, at level verify/secure, must match the certificate. A
@@ -224,9 +222,9 @@ int	tls_server_start(struct stream *, struct tls_server_ctx *,
  * those levels; otherwise tls_peer_info() tells.
  */
 int	tls_client_start(struct stream *, struct tls_client_ctx *,
-	    const char *servername, const char **err_r);
+	    const char *servername, char **err_r);
 /* Go on with a handshake after 1: 0 done, 1 wait again, -1 failed. */
-int	tls_handshake(struct stream *, const char **err_r);
+int	tls_handshake(struct stream *, char **err_r);
 
 /* 1 when TLS is up on the stream (handshake done), else 0. */
 int	tls_active(const struct stream *);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "err.h"
 #include "params.h"
 #include "tls.h"
 
@@ -107,21 +108,16 @@ tls_conf_grade(const char *grade)
 
 static int
 tls_conf_ciphers(const char *prefix, int mandatory, const char **list_r,
-    const char **err_r)
+    char **err_r)
 {
-	static char err[192];
 	const char *suffix = mandatory ? "mandatory_ciphers" : "ciphers";
 	const char *grade = tls_conf_str(prefix, suffix);
 
 	if (grade == NULL || *grade == '\0')
 		grade = "high";
-	if ((*list_r = tls_conf_grade(grade)) == NULL) {
-		snprintf(err, sizeof(err), "%s_tls_%s = %s: not a cipher "
-		    "grade Postern allows (high or medium)", prefix, suffix,
-		    grade);
-		*err_r = err;
-		return -1;
-	}
+	if ((*list_r = tls_conf_grade(grade)) == NULL)
+		return err_set(err_r, "%s_tls_%s = %s: not a cipher grade "
+		    "Postern allows (high or medium)", prefix, suffix, grade);
 	return 0;
 }
 
@@ -136,16 +132,15 @@ tls_conf_protocols(const char *prefix, int mandatory)
 
 int
 tls_server_conf_params(struct tls_server_conf *conf, const char *prefix,
-    int mandatory, const char **err_r)
+    int mandatory, char **err_r)
 {
 	static char ticket_file[PATH_MAX];
 
 	memset(conf, 0, sizeof(*conf));
 	conf->prefix = prefix;
-	if ((conf->cert_file = tls_conf_str(prefix, "cert_file")) == NULL) {
-		*err_r = "no such TLS parameters (PREFIX_tls_cert_file)";
-		return -1;
-	}
+	if ((conf->cert_file = tls_conf_str(prefix, "cert_file")) == NULL)
+		return err_set(err_r, "no such TLS parameters "
+		    "(%s_tls_cert_file)", prefix);
 	conf->key_file = tls_conf_str(prefix, "key_file");
 	conf->eccert_file = tls_conf_str(prefix, "eccert_file");
 	conf->eckey_file = tls_conf_str(prefix, "eckey_file");
@@ -175,9 +170,8 @@ tls_server_conf_has_cert(const struct tls_server_conf *conf)
 
 int
 tls_client_conf_params(struct tls_client_conf *conf, const char *prefix,
-    const char **err_r)
+    char **err_r)
 {
-	static char err[192];
 	const char *lev;
 	int mandatory;
 
@@ -186,13 +180,9 @@ tls_client_conf_params(struct tls_client_conf *conf, const char *prefix,
 	if ((lev = tls_conf_str(prefix, "security_level")) == NULL ||
 	    *lev == '\0')
 		lev = "none";
-	if (tls_level_parse(lev, &conf->level) < 0) {
-		snprintf(err, sizeof(err), "%s_tls_security_level = %s: "
-		    "expected none, may, encrypt, verify or secure", prefix,
-		    lev);
-		*err_r = err;
-		return -1;
-	}
+	if (tls_level_parse(lev, &conf->level) < 0)
+		return err_set(err_r, "%s_tls_security_level = %s: expected "
+		    "none, may, encrypt, verify or secure", prefix, lev);
 	mandatory = conf->level >= TLS_LEV_ENCRYPT;
 	conf->CAfile = tls_conf_str(prefix, "CAfile");
 	conf->CApath = tls_conf_str(prefix, "CApath");

@@ -40,6 +40,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "err.h"
 #include "log.h"
 #include "tls_int.h"
 #include "xmalloc.h"
@@ -70,9 +71,8 @@ tls_proto_index(const char *name, size_t len)
 }
 
 int
-tls_proto_range(const char *list, int *min_r, int *max_r, const char **err_r)
+tls_proto_range(const char *list, int *min_r, int *max_r, char **err_r)
 {
-	static char err[128];
 	int on[TLS_NPROTOS], include = 0, any_include = 0, i, j, lo, hi;
 	const char *p = list, *name;
 	size_t len, nlen;
@@ -101,13 +101,10 @@ tls_proto_range(const char *list, int *min_r, int *max_r, const char **err_r)
 		else
 			include = 1;
 		nlen = len - (size_t)(name - p);
-		if ((j = tls_proto_index(name, nlen)) < 0) {
-			snprintf(err, sizeof(err), "unknown protocol "
-			    "\"%.*s\" (use SSLv2, SSLv3, TLSv1, TLSv1.1, "
-			    "TLSv1.2 or TLSv1.3)", (int)len, p);
-			*err_r = err;
-			return -1;
-		}
+		if ((j = tls_proto_index(name, nlen)) < 0)
+			return err_set(err_r, "unknown protocol \"%.*s\" (use "
+			    "SSLv2, SSLv3, TLSv1, TLSv1.1, TLSv1.2 or "
+			    "TLSv1.3)", (int)len, p);
 		if (include)
 			on[j] = 1;
 		else if (*p == '!')
@@ -125,17 +122,13 @@ tls_proto_range(const char *list, int *min_r, int *max_r, const char **err_r)
 			continue;
 		if (lo < 0)
 			lo = i;
-		else if (hi != i - 1) {
-			*err_r = "a gap in the protocol range (enable one "
-			    "contiguous range of versions)";
-			return -1;
-		}
+		else if (hi != i - 1)
+			return err_set(err_r, "a gap in the protocol range "
+			    "(enable one contiguous range of versions)");
 		hi = i;
 	}
-	if (lo < 0) {
-		*err_r = "no TLS protocol version left enabled";
-		return -1;
-	}
+	if (lo < 0)
+		return err_set(err_r, "no TLS protocol version left enabled");
 	*min_r = tls_protos[lo].version;
 	*max_r = tls_protos[hi].version;
 	return 0;
@@ -145,7 +138,6 @@ int
 tls_ctx_common(SSL_CTX *ctx, const char *prefix, const char *protocols,
     const char *ciphers, const char *groups, char **err_r)
 {
-	const char *perr;
 	char *glist, *p;
 	int min, max;
 
@@ -153,11 +145,9 @@ tls_ctx_common(SSL_CTX *ctx, const char *prefix, const char *protocols,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
-	if (tls_proto_range(protocols, &min, &max, &perr) < 0) {
-		*err_r = xasprintf("%s_tls_protocols = %s: %s", prefix,
-		    protocols, perr);
-		return -1;
-	}
+	if (tls_proto_range(protocols, &min, &max, err_r) < 0)
+		return err_wrap(err_r, "%s_tls_protocols = %s", prefix,
+		    protocols);
 	if (!SSL_CTX_set_min_proto_version(ctx, min) ||
 	    !SSL_CTX_set_max_proto_version(ctx, max)) {
 		*err_r = tls_err_string("cannot set the protocol range");
@@ -232,7 +222,6 @@ struct tls_server_ctx *
 tls_server_ctx_prepare(const struct tls_server_conf *conf, char **err_r)
 {
 	struct tls_server_ctx *tc;
-	const char *perr;
 	int min, max;
 
 	if (!tls_server_conf_has_cert(conf)) {
@@ -240,9 +229,9 @@ tls_server_ctx_prepare(const struct tls_server_conf *conf, char **err_r)
 		    "configured", conf->prefix);
 		return NULL;
 	}
-	if (tls_proto_range(conf->protocols, &min, &max, &perr) < 0) {
-		*err_r = xasprintf("%s_tls_protocols = %s: %s", conf->prefix,
-		    conf->protocols, perr);
+	if (tls_proto_range(conf->protocols, &min, &max, err_r) < 0) {
+		err_wrap(err_r, "%s_tls_protocols = %s", conf->prefix,
+		    conf->protocols);
 		return NULL;
 	}
 	/* openssl.cnf and its providers are outside the jail */
@@ -304,28 +293,26 @@ tls_server_ssl_ctx(const struct tls_server_ctx *tc, char **err_r)
 }
 
 int
-tls_server_ctx_ready(struct tls_server_ctx *tc, const char **err_r)
+tls_server_ctx_ready(struct tls_server_ctx *tc, char **err_r)
 {
-	if (tc->ssl_ctx == NULL && tc->err == NULL) {
-		tc->ssl_ctx = tls_server_ssl_ctx(tc, &tc->err);
+	if (tc->ssl_ctx == NULL && tc->failed == NULL) {
+		tc->ssl_ctx = tls_server_ssl_ctx(tc, &tc->failed);
 		tls_files_free(&tc->files);	/* parsed, or of no use */
 	}
 	if (tc->ssl_ctx != NULL)
 		return 0;
-	*err_r = tc->err;	/* tried once: no better now */
-	return -1;
+	/* tried once: no better now */
+	return err_set(err_r, "%s", tc->failed);
 }
 
 struct tls_server_ctx *
 tls_server_ctx_new(const struct tls_server_conf *conf, char **err_r)
 {
 	struct tls_server_ctx *tc;
-	const char *err;
 
 	if ((tc = tls_server_ctx_prepare(conf, err_r)) == NULL)
 		return NULL;
-	if (tls_server_ctx_ready(tc, &err) < 0) {
-		*err_r = xstrdup(err);
+	if (tls_server_ctx_ready(tc, err_r) < 0) {
 		tls_server_ctx_free(&tc);
 		return NULL;
 	}
@@ -343,7 +330,7 @@ tls_server_ctx_free(struct tls_server_ctx **tcp)
 	tls_files_free(&tc->files);
 	tls_tickets_free(&tc->tickets);
 	tls_conf_release(&tc->conf);
-	free(tc->err);
+	free(tc->failed);
 	free(tc);
 	*tcp = NULL;
 }

@@ -32,7 +32,7 @@ struct tls_server_ctx {
 	SSL_CTX		*ssl_ctx;	/* NULL until tls_server_ctx_ready */
 	struct tls_server_conf conf;	/* its strings are ours */
 	struct tls_files *files;	/* read, not yet parsed */
-	char		*err;		/* why ssl_ctx could not be made */
+	char		*failed;	/* why ssl_ctx could not be made */
 	struct tls_tickets *tickets;	/* NULL: no resumption */
 	int		 loglevel;
 };
@@ -54,7 +54,7 @@ struct tls_conn {
 	int		 done;		/* handshake complete */
 	int		 failed;	/* a fatal TLS error: no shutdown */
 	int		 token;		/* handshake token still queued */
-	char		 err[TLS_ERR_MAX];
+	char		 why[TLS_ERR_MAX];	/* a failure in a layer call */
 };
 
 /* tls_stream.c: the connection under a stream, or NULL. */
@@ -74,9 +74,8 @@ void	tls_err_reason(char *buf, size_t len, const char *what);
 char	*tls_err_string(const char *prefix);
 
 /* tls_ctx.c */
-/* Protocol list to a version range: 0, or -1 with *err_r (static). */
-int	tls_proto_range(const char *, int *min_r, int *max_r,
-	    const char **err_r);
+/* Protocol list to a version range: 0, or -1 with *err_r. */
+int	tls_proto_range(const char *, int *min_r, int *max_r, char **err_r);
 /* Options common to server and client contexts. */
 int	tls_ctx_common(SSL_CTX *, const char *prefix, const char *protocols,
 	    const char *ciphers, const char *groups, char **err_r);

@@ -50,6 +50,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "err.h"
 #include "log.h"
 #include "stream.h"
 #include "tls_int.h"
@@ -82,7 +83,7 @@ tls_conn_unlink(struct tls_conn *c)
 
 /*
  * An SSL call returned ret <= 0: EAGAIN with *want_r, 0 for a clean
- * end of file (read only), or -1 with errno and c->err for a failure.
+ * end of file (read only), or -1 with errno and c->why for a failure.
  */
 static ssize_t
 tls_conn_result(struct tls_conn *c, int ret, int *want_r, int reading)
@@ -104,7 +105,7 @@ tls_conn_result(struct tls_conn *c, int ret, int *want_r, int reading)
 	case SSL_ERROR_ZERO_RETURN:
 		if (reading && c->done)
 			return 0;
-		snprintf(c->err, sizeof(c->err), "lost connection");
+		snprintf(c->why, sizeof(c->why), "lost connection");
 		c->failed = 1;
 		errno = ECONNRESET;
 		return -1;
@@ -114,20 +115,20 @@ tls_conn_result(struct tls_conn *c, int ret, int *want_r, int reading)
 			/* the peer closed without close_notify */
 			if (reading && c->done)
 				return 0;
-			snprintf(c->err, sizeof(c->err), "lost connection");
+			snprintf(c->why, sizeof(c->why), "lost connection");
 			saved = ECONNRESET;
 		} else
-			snprintf(c->err, sizeof(c->err), "%s",
+			snprintf(c->why, sizeof(c->why), "%s",
 			    strerror(saved));
 		c->failed = 1;
 		errno = saved;
 		return -1;
 	default:
-		tls_err_reason(c->err, sizeof(c->err), "TLS protocol error");
+		tls_err_reason(c->why, sizeof(c->why), "TLS protocol error");
 		if (!c->server && (vr = SSL_get_verify_result(c->ssl)) !=
-		    X509_V_OK && strstr(c->err, "verify") != NULL)
-			snprintf(c->err + strlen(c->err), sizeof(c->err) -
-			    strlen(c->err), ": %s",
+		    X509_V_OK && strstr(c->why, "verify") != NULL)
+			snprintf(c->why + strlen(c->why), sizeof(c->why) -
+			    strlen(c->why), ": %s",
 			    X509_verify_cert_error_string(vr));
 		c->failed = 1;
 		errno = EPROTO;
@@ -236,23 +237,21 @@ static const struct stream_ops tls_stream_ops = {
 };
 
 int
-tls_handshake(struct stream *s, const char **err_r)
+tls_handshake(struct stream *s, char **err_r)
 {
 	struct tls_conn *c = tls_conn_of(s);
 	int r;
 
-	if (c == NULL) {
-		*err_r = "TLS was not started on this stream";
-		return -1;
-	}
+	if (c == NULL)
+		return err_set(err_r, "TLS was not started on this stream");
 	if (c->done && !c->token)
 		return 0;
 	if ((r = stream_flush(s)) == 0 && c->done)
 		return 0;
 	if (r == 1)
 		return 1;
-	*err_r = c->err[0] != '\0' ? c->err : stream_strerror(s);
-	return -1;
+	return err_set(err_r, "%s", c->why[0] != '\0' ? c->why :
+	    stream_strerror(s));
 }
 
 /* Is name an IP address literal (no SNI for those, RFC 6066 3)? */
@@ -267,26 +266,22 @@ tls_is_ip(const char *name)
 
 static int
 tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
-    const char **err_r)
+    char **err_r)
 {
-	static char err[TLS_ERR_MAX];
+	char why[TLS_ERR_MAX];
 	struct tls_conn *c;
 	BIO *bio;
 
-	if (tls_conn_of(s) != NULL) {
-		*err_r = "TLS is already active on this connection";
-		return -1;
-	}
+	if (tls_conn_of(s) != NULL)
+		return err_set(err_r, "TLS is already active on this "
+		    "connection");
 	/* the go-ahead reply goes out in plaintext, and nothing that
 	   came in plaintext survives (tls.h: STARTTLS CONTRACT) */
-	if (stream_flush(s) != 0) {
-		snprintf(err, sizeof(err), "cannot send before TLS: %s",
+	if (stream_flush(s) != 0)
+		return err_set(err_r, "cannot send before TLS: %s",
 		    stream_output_pending(s) > 0 && stream_error(s) ==
 		    STREAM_ERR_NONE ? "output still pending" :
 		    stream_strerror(s));
-		*err_r = err;
-		return -1;
-	}
 	(void)stream_discard_input(s);
 	c = xcalloc(1, sizeof(*c));
 	c->fd = stream_fd(s);
@@ -294,10 +289,9 @@ tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
 	c->server = server;
 	ERR_clear_error();
 	if ((c->ssl = SSL_new(ctx)) == NULL) {
-		tls_err_reason(err, sizeof(err), "cannot make a TLS session");
+		tls_err_reason(why, sizeof(why), "cannot make a TLS session");
 		free(c);
-		*err_r = err;
-		return -1;
+		return err_set(err_r, "%s", why);
 	}
 	bio = tls_bio_new(c);
 	SSL_set_bio(c->ssl, bio, bio);
@@ -318,16 +312,14 @@ tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
 	tls_conns = c;
 	stream_set_ops(s, &tls_stream_ops, c);
 	c->token = 1;
-	if (stream_write(s, "", 1) < 0) {
-		*err_r = stream_strerror(s);
-		return -1;
-	}
+	if (stream_write(s, "", 1) < 0)
+		return err_set(err_r, "%s", stream_strerror(s));
 	return tls_handshake(s, err_r);
 }
 
 int
 tls_server_start(struct stream *s, struct tls_server_ctx *tc,
-    const char **err_r)
+    char **err_r)
 {
 	if (tls_server_ctx_ready(tc, err_r) < 0)
 		return -1;
@@ -336,7 +328,7 @@ tls_server_start(struct stream *s, struct tls_server_ctx *tc,
 
 int
 tls_client_start(struct stream *s, struct tls_client_ctx *tc,
-    const char *servername, const char **err_r)
+    const char *servername, char **err_r)
 {
 	return tls_start(s, tc->ssl_ctx, 0, servername, err_r);
 }

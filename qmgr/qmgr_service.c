@@ -108,6 +108,7 @@ qmgr_pre_jail(void)
 {
 	struct priv_user pu, *pup = NULL;
 	const char *err;
+	char *rerr = NULL;
 
 	if (geteuid() == 0) {
 		if (priv_lookup(var_mail_owner, &pu, &err) < 0)
@@ -122,8 +123,8 @@ qmgr_pre_jail(void)
 	qmgr_mkdir(QDIR_CORRUPT, pup);
 	qmgr_mkdir(QMGR_DEFER_DIR, pup);
 	qmgr_mkdir(QDIR_SPARE, pup);
-	if ((qmgr_resolver = resolve_open(MAPS_OPEN_DEFER, &err)) == NULL)
-		log_fatal("%s", err);
+	if ((qmgr_resolver = resolve_open(MAPS_OPEN_DEFER, &rerr)) == NULL)
+		log_fatal("%s", rerr);
 	qmgr_ctl_listen();
 }
 

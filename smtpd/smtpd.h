@@ -350,14 +350,14 @@ struct smtpd_domains *smtpd_domains_new(const char *param, const char *value,
 	    int parent);
 /* 1 in the list, 0 not, -1 a table failed (*err_r). */
 int	smtpd_domains_match(struct smtpd_domains *, const char *domain,
-	    const char **err_r);
+	    char **err_r);
 int	smtpd_domains_empty(const struct smtpd_domains *);
 void	smtpd_domains_free(struct smtpd_domains **);
 
 /* smtpd_net.c: mynetworks-style lists of CIDR networks */
 struct smtpd_nets;
 /* Parse; NULL with *err_r (the bad entry, static storage) on error. */
-struct smtpd_nets *smtpd_nets_new(const char *value, const char **err_r);
+struct smtpd_nets *smtpd_nets_new(const char *value, char **err_r);
 /* 1 when the numeric address is in one of the networks, else 0. */
 int	smtpd_nets_match(const struct smtpd_nets *, const char *addr);
 void	smtpd_nets_free(struct smtpd_nets **);
@@ -387,7 +387,7 @@ extern struct smtpd_conf smtpd_conf;
 /* Validate and digest the parameters; fatal on a bad value. */
 void	smtpd_conf_check(void);
 /* The same, for tests: 0, or -1 with *err_r (static storage). */
-int	smtpd_conf_load(const char **err_r);
+int	smtpd_conf_load(char **err_r);
 
 /*
  * smtpd_tls.c: STARTTLS, implicit TLS (smtpd_tls_wrappermode), and the
@@ -430,7 +430,7 @@ void	smtpd_auth_reset(struct smtpd_session *);
    fatal on an unknown restriction. */
 void	smtpd_auth_policy_init(void);
 /* The same, for tests: 0, or -1 with *err_r (static storage). */
-int	smtpd_auth_policy_load(const char **err_r);
+int	smtpd_auth_policy_load(char **err_r);
 void	smtpd_auth_policy_free(void);
 /* May this client send, and as sender? 0 yes, -1 after a reply. */
 int	smtpd_auth_policy_mail(struct smtpd_session *,

@@ -55,6 +55,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "err.h"
 #include "log.h"
 #include "maps.h"
 #include "params.h"
@@ -90,12 +91,11 @@ struct smtpd_restr_list {
 static struct smtpd_restr_list smtpd_client_restr, smtpd_sender_restr;
 static struct maps_list *smtpd_sender_login;
 
-/* Parse a list; 0, or -1 with the bad name in *bad_r (static). */
+/* Parse a list; 0, or -1 with the bad name in *bad_r (the caller frees). */
 static int
 smtpd_restr_parse(const char *value, int sender, struct smtpd_restr_list *l,
-    const char **bad_r)
+    char **bad_r)
 {
-	static char bad[128];
 	char **w;
 	size_t i, j, nn = sizeof(smtpd_restr_names) /
 	    sizeof(smtpd_restr_names[0]);
@@ -112,8 +112,7 @@ smtpd_restr_parse(const char *value, int sender, struct smtpd_restr_list *l,
 			    (sender || !smtpd_restr_names[j].sender_only))
 				break;
 		if (j == nn) {
-			strlcpy(bad, w[i], sizeof(bad));
-			*bad_r = bad;
+			*bad_r = xstrndup(w[i], 127);
 			params_list_free(w);
 			return -1;
 		}
@@ -134,44 +133,39 @@ smtpd_auth_policy_free(void)
 }
 
 int
-smtpd_auth_policy_load(const char **err_r)
+smtpd_auth_policy_load(char **err_r)
 {
-	static char why[512];
-	const char *bad, *err;
+	char *bad = NULL;
 
 	smtpd_auth_policy_free();
 	if (smtpd_restr_parse(var_smtpd_client_restrictions, 0,
 	    &smtpd_client_restr, &bad) < 0) {
-		snprintf(why, sizeof(why), "smtpd_client_restrictions: "
-		    "unknown restriction \"%s\" (known: permit_mynetworks, "
+		err_set(err_r, "smtpd_client_restrictions: unknown restriction "
+		    "\"%s\" (known: permit_mynetworks, "
 		    "permit_sasl_authenticated, permit, reject)", bad);
-		*err_r = why;
+		free(bad);
 		return -1;
 	}
 	if (smtpd_restr_parse(var_smtpd_sender_restrictions, 1,
 	    &smtpd_sender_restr, &bad) < 0) {
-		snprintf(why, sizeof(why), "smtpd_sender_restrictions: "
-		    "unknown restriction \"%s\" (known: "
-		    "reject_authenticated_sender_login_mismatch, "
+		err_set(err_r, "smtpd_sender_restrictions: unknown restriction "
+		    "\"%s\" (known: reject_authenticated_sender_login_mismatch, "
 		    "permit_mynetworks, permit_sasl_authenticated, permit, "
 		    "reject)", bad);
-		*err_r = why;
+		free(bad);
 		return -1;
 	}
 	if ((smtpd_sender_login = maps_list_open(var_smtpd_sender_login_maps
 	    != NULL ? var_smtpd_sender_login_maps : "", MAPS_OPEN_DEFER,
-	    &err)) == NULL) {
-		snprintf(why, sizeof(why), "smtpd_sender_login_maps: %s", err);
-		*err_r = why;
-		return -1;
-	}
+	    err_r)) == NULL)
+		return err_wrap(err_r, "smtpd_sender_login_maps");
 	return 0;
 }
 
 void
 smtpd_auth_policy_init(void)
 {
-	const char *err;
+	char *err = NULL;
 
 	if (smtpd_auth_policy_load(&err) < 0)
 		log_fatal("%s", err);
@@ -208,7 +202,7 @@ smtpd_auth_listed(const char *value, const char *user)
 /* May the authenticated user send as a? 1 yes, 0 no, -1 lookup error. */
 static int
 smtpd_auth_owner(const struct smtpd_session *sess, const struct addr *a,
-    const char **err_r)
+    char **err_r)
 {
 	char key[ADDR_TEXT_MAX];
 	const char *value;
@@ -282,7 +276,7 @@ smtpd_auth_sender(struct smtpd_session *sess, const struct addr *a,
     const char *ext)
 {
 	const struct smtpd_restr_list *l = &smtpd_sender_restr;
-	const char *err = NULL;
+	char *err = NULL;
 	size_t i;
 	int r;
 
@@ -305,6 +299,7 @@ smtpd_auth_sender(struct smtpd_session *sess, const struct addr *a,
 			if ((r = smtpd_auth_owner(sess, a, &err)) < 0) {
 				log_warn("%s: sender <%s>: %s", sess->namaddr,
 				    ext, err != NULL ? err : "lookup error");
+				err_free(&err);
 				smtpd_reject(sess, NULL, 451, "4.3.0", "<%s>: "
 				    "Sender address rejected: Temporary "
 				    "lookup failure", ext);

@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "err.h"
 #include "log.h"
 #include "maps.h"
 #include "params.h"
@@ -50,7 +51,7 @@ static struct maps_list *
 smtpd_check_maps(const char *param, const char *value)
 {
 	struct maps_list *l;
-	const char *err;
+	char *err = NULL;
 
 	if ((l = maps_list_open(value != NULL ? value : "", MAPS_OPEN_DEFER,
 	    &err)) == NULL)
@@ -95,7 +96,7 @@ smtpd_check_init(void)
  */
 static int
 smtpd_check_lookup(struct maps_list *l, const struct addr *a,
-    const char *domain, int catchall, const char **err_r)
+    const char *domain, int catchall, char **err_r)
 {
 	char key[ADDR_TEXT_MAX];
 	const char *value, *ext;
@@ -123,7 +124,7 @@ smtpd_check_lookup(struct maps_list *l, const struct addr *a,
 /* 1 in a local class and known, 0 unknown, -1 error; *class_r set. */
 static int
 smtpd_check_local(const struct addr *a, const char **table_r,
-    const char **err_r)
+    char **err_r)
 {
 	int r;
 
@@ -166,7 +167,8 @@ smtpd_check_rcpt(const struct smtpd_session *sess, const struct addr *a,
     int *code_r, const char **enh_r, char *text, size_t textlen)
 {
 	char ext[ADDR_TEXT_MAX];
-	const char *table = NULL, *err = NULL;
+	const char *table = NULL;
+	char *err = NULL;
 	int r;
 
 	if (a->flags & ADDR_POSTMASTER)
@@ -200,6 +202,7 @@ smtpd_check_rcpt(const struct smtpd_session *sess, const struct addr *a,
 tempfail:
 	log_warn("%s: recipient <%s>: %s", sess->namaddr, ext,
 	    err != NULL ? err : "lookup error");
+	err_free(&err);
 	*code_r = 451;
 	*enh_r = "4.3.0";
 	snprintf(text, textlen, "<%s>: Temporary lookup failure", ext);
@@ -209,10 +212,11 @@ tempfail:
 int
 smtpd_check_etrn(const char *domain)
 {
-	const char *err;
+	char *err = NULL;
 	int r;
 
 	if ((r = smtpd_domains_match(smtpd_relay_domains, domain, &err)) < 0)
 		log_warn("ETRN %s: %s", domain, err);
+	err_free(&err);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "log.h"
 #include "params.h"
 #include "smtpd.h"
@@ -29,10 +30,8 @@
 struct smtpd_conf smtpd_conf;
 
 int
-smtpd_conf_load(const char **err_r)
+smtpd_conf_load(char **err_r)
 {
-	static char err[256];
-	const char *why;
 	const char *v;
 
 	v = var_smtpd_forbid_bare_newline;
@@ -41,45 +40,32 @@ smtpd_conf_load(const char **err_r)
 	else if (strcmp(v, "normalize") == 0 || strcmp(v, "no") == 0 ||
 	    strcmp(v, "yes") == 0)
 		smtpd_conf.bare = SMTPD_BARE_NORMALIZE;
-	else {
-		snprintf(err, sizeof(err), "smtpd_forbid_bare_newline: "
-		    "\"%.64s\": expected reject, normalize or no", v);
-		*err_r = err;
-		return -1;
-	}
+	else
+		return err_set(err_r, "smtpd_forbid_bare_newline: \"%.64s\": "
+		    "expected reject, normalize or no", v);
 	v = var_smtpd_long_line_policy;
 	if (strcmp(v, "accept") == 0)
 		smtpd_conf.long_reject = 0;
 	else if (strcmp(v, "reject") == 0)
 		smtpd_conf.long_reject = 1;
-	else {
-		snprintf(err, sizeof(err), "smtpd_long_line_policy: "
-		    "\"%.64s\": expected accept or reject", v);
-		*err_r = err;
-		return -1;
-	}
+	else
+		return err_set(err_r, "smtpd_long_line_policy: \"%.64s\": "
+		    "expected accept or reject", v);
 	smtpd_nets_free(&smtpd_conf.mynetworks);
 	smtpd_nets_free(&smtpd_conf.bare_exempt);
 	if ((smtpd_conf.mynetworks = smtpd_nets_new(var_mynetworks,
-	    &why)) == NULL) {
-		snprintf(err, sizeof(err), "mynetworks: %s", why);
-		*err_r = err;
-		return -1;
-	}
+	    err_r)) == NULL)
+		return err_wrap(err_r, "mynetworks");
 	if ((smtpd_conf.bare_exempt = smtpd_nets_new(
-	    var_smtpd_forbid_bare_newline_exclusions, &why)) == NULL) {
-		snprintf(err, sizeof(err), "smtpd_forbid_bare_newline_"
-		    "exclusions: %s", why);
-		*err_r = err;
-		return -1;
-	}
+	    var_smtpd_forbid_bare_newline_exclusions, err_r)) == NULL)
+		return err_wrap(err_r, "smtpd_forbid_bare_newline_exclusions");
 	return 0;
 }
 
 void
 smtpd_conf_check(void)
 {
-	const char *err;
+	char *err = NULL;
 
 	if (smtpd_conf_load(&err) < 0)
 		log_fatal("%s", err);

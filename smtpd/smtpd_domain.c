@@ -52,7 +52,7 @@ smtpd_domains_new(const char *param, const char *value, int parent)
 {
 	struct smtpd_domains *d = xcalloc(1, sizeof(*d));
 	char **list = params_list(value != NULL ? value : "");
-	const char *err;
+	char *err = NULL;
 	size_t i, n;
 
 	for (n = 0; list[n] != NULL; n++)
@@ -105,7 +105,7 @@ smtpd_domain_name_match(const char *name, const char *domain, int parent)
 /* Look domain (and its parents) up in a table: 1, 0, -1. */
 static int
 smtpd_domain_table_match(struct maps_table *t, const char *domain,
-    int parent, const char **err_r)
+    int parent, char **err_r)
 {
 	char key[ADDR_DOMAIN_MAX + 2];
 	const char *value, *p;
@@ -127,7 +127,7 @@ smtpd_domain_table_match(struct maps_table *t, const char *domain,
 
 int
 smtpd_domains_match(struct smtpd_domains *d, const char *domain,
-    const char **err_r)
+    char **err_r)
 {
 	size_t i;
 	int r;

@@ -43,7 +43,7 @@ static int smtpd_limits_ready;
 static void
 smtpd_limits_init(void)
 {
-	const char *why;
+	char *why = NULL;
 
 	if (smtpd_limits_ready)
 		return;

@@ -167,8 +167,8 @@ static int
 smtpd_local_table_ok(const struct smtpd_local_peer *peer,
     const struct addr *sender, const char *key)
 {
-	const char *value, *err;
-	char *copy, *tok, *p;
+	const char *value;
+	char *copy, *tok, *p, *err = NULL;
 	int r = 0;
 
 	/* opened on first use (after the jail: the service is not in one) */
@@ -181,6 +181,7 @@ smtpd_local_table_ok(const struct smtpd_local_peer *peer,
 		    MAPS_OPEN_DEFER, &err);
 		if (smtpd_local_maps == NULL) {
 			log_warn("local_login_sender_maps: %s", err);
+			free(err);
 			return -1;
 		}
 		smtpd_local_maps_spec = xstrdup(var_local_login_sender_maps);
@@ -191,6 +192,7 @@ smtpd_local_table_ok(const struct smtpd_local_peer *peer,
 		return 0;
 	case -1:
 		log_warn("local_login_sender_maps: %s", err);
+		free(err);
 		return -1;
 	}
 	copy = xstrdup(value);

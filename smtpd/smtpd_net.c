@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "params.h"
 #include "smtpd.h"
 #include "xmalloc.h"
@@ -125,9 +126,8 @@ smtpd_net_parse(const char *entry, struct smtpd_net *net)
 }
 
 struct smtpd_nets *
-smtpd_nets_new(const char *value, const char **err_r)
+smtpd_nets_new(const char *value, char **err_r)
 {
-	static char bad[160];
 	struct smtpd_nets *nets = xcalloc(1, sizeof(*nets));
 	char **list = params_list(value != NULL ? value : "");
 	size_t i, n;
@@ -137,9 +137,7 @@ smtpd_nets_new(const char *value, const char **err_r)
 	nets->v = xcalloc(n + 1, sizeof(*nets->v));
 	for (i = 0; i < n; i++) {
 		if (smtpd_net_parse(list[i], &nets->v[nets->n]) < 0) {
-			snprintf(bad, sizeof(bad), "bad network \"%.100s\"",
-			    list[i]);
-			*err_r = bad;
+			err_set(err_r, "bad network \"%.100s\"", list[i]);
 			params_list_free(list);
 			smtpd_nets_free(&nets);
 			return NULL;

@@ -44,6 +44,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -70,8 +71,7 @@ void
 smtpd_tls_prepare(void)
 {
 	struct tls_server_conf conf;
-	const char *why;
-	char *err;
+	char *err = NULL;
 	int mandatory;
 
 	if (tls_level_parse(var_smtpd_tls_security_level,
@@ -86,8 +86,8 @@ smtpd_tls_prepare(void)
 		return;
 	mandatory = smtpd_tls_level == TLS_LEV_ENCRYPT ||
 	    var_smtpd_tls_wrappermode;
-	if (tls_server_conf_params(&conf, "smtpd", mandatory, &why) < 0)
-		log_fatal("%s", why);
+	if (tls_server_conf_params(&conf, "smtpd", mandatory, &err) < 0)
+		log_fatal("%s", err);
 	if (!tls_server_conf_has_cert(&conf)) {
 		if (mandatory)
 			log_fatal("%s needs a certificate: set "
@@ -111,11 +111,12 @@ smtpd_tls_prepare(void)
 static int
 smtpd_tls_ready(void)
 {
-	const char *err;
+	char *err = NULL;
 
 	if (tls_server_ctx_ready(smtpd_tls_ctx, &err) == 0)
 		return 0;
 	log_error("TLS is not available: %s", err);
+	free(err);
 	return -1;
 }
 
@@ -131,7 +132,7 @@ static int
 smtpd_tls_handshake(struct smtpd_session *sess)
 {
 	struct stream *s = sess->io.s;
-	const char *why;
+	char *why = NULL;
 	int ms;
 
 	ms = var_smtpd_starttls_timeout > 2147483 ? 2147483647 :
@@ -139,6 +140,7 @@ smtpd_tls_handshake(struct smtpd_session *sess)
 	stream_set_timeouts(s, ms, ms);
 	if (tls_server_start(s, smtpd_tls_ctx, &why) < 0) {
 		log_info("SSL_accept error from %s: %s", sess->namaddr, why);
+		free(why);
 		sess->flags |= SMTPD_F_HANGUP;
 		return -1;
 	}

@@ -49,7 +49,7 @@ static struct maps_list *local_maps;
 void
 local_table_open(void)
 {
-	const char *err;
+	char *err = NULL;
 
 	local_maps = maps_list_open(var_virtual_mailbox_maps, MAPS_OPEN_DEFER,
 	    &err);
@@ -112,11 +112,13 @@ local_entry_parse(const char *value, struct local_entry *e,
 static int
 local_table_get(const char *key, const char **value_r)
 {
-	const char *err;
+	char *err = NULL;
 	int r;
 
-	if ((r = maps_list_lookup(local_maps, key, value_r, &err)) < 0)
+	if ((r = maps_list_lookup(local_maps, key, value_r, &err)) < 0) {
 		log_error("virtual_mailbox_maps: %s", err);
+		free(err);
+	}
 	return r;
 }
 

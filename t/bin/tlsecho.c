@@ -48,11 +48,10 @@ static void
 tlsecho_pre_jail(void)
 {
 	struct tls_server_conf conf;
-	const char *why;
-	char *err;
+	char *err = NULL;
 
-	if (tls_server_conf_params(&conf, "smtpd", tlsecho_wrapper, &why) < 0)
-		log_fatal("%s", why);
+	if (tls_server_conf_params(&conf, "smtpd", tlsecho_wrapper, &err) < 0)
+		log_fatal("%s", err);
 	if ((tlsecho_ctx = tls_server_ctx_new(&conf, &err)) == NULL)
 		log_fatal("%s", err);
 	tlsecho_loglevel = conf.loglevel;
@@ -80,10 +79,11 @@ tlsecho_peer(int fd, char *buf, size_t len)
 static int
 tlsecho_tls(struct stream *s, const char *peer)
 {
-	const char *why;
+	char *why = NULL;
 
 	if (tls_server_start(s, tlsecho_ctx, &why) < 0) {
 		log_info("SSL_accept error from %s: %s", peer, why);
+		free(why);
 		return -1;
 	}
 	tls_log_established(s, "from", peer, tlsecho_loglevel);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfline.h"
+#include "err.h"
 #include "tap.h"
 
 static FILE *
@@ -32,7 +33,8 @@ main(void)
 	    "   \n"
 	    "d = last";
 	struct cfline cf;
-	const char *line, *err;
+	const char *line;
+	char *err = NULL;
 	FILE *fp;
 	char big[200];
 
@@ -61,6 +63,7 @@ main(void)
 	is_int(cfline_next(&cf, &line, &err), 1, "line before NUL");
 	is_int(cfline_next(&cf, &line, &err), -1, "embedded NUL is an error");
 	is_str(err, "main.cf:2: embedded NUL character", "error names file:line");
+	err_free(&err);
 	cfline_close(&cf);
 	fclose(fp);
 
@@ -69,6 +72,7 @@ main(void)
 	cfline_fdopen(&cf, fp, "tbl", 100);
 	is_int(cfline_next(&cf, &line, &err), -1, "over-long physical line");
 	is_str(err, "tbl:1: line longer than 100 bytes", "reported, not split");
+	err_free(&err);
 	cfline_close(&cf);
 	fclose(fp);
 
@@ -78,6 +82,7 @@ main(void)
 	is_int(cfline_next(&cf, &line, &err), -1, "over-long logical line");
 	is_str(err, "tbl:1: logical line longer than 50 bytes",
 	    "logical line limit reported at its first line");
+	err_free(&err);
 	cfline_close(&cf);
 	fclose(fp);
 

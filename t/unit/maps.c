@@ -16,8 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "maps.h"
 #include "tap.h"
+
+/* The last error (lib/err.h); E frees the one before for the next call. */
+static char *err;
+#define E	(err_free(&err), &err)
 #include "vbuf.h"
 #include "xmalloc.h"
 
@@ -150,13 +155,13 @@ static const struct lookup_case aliases_cases[] = {
 static void
 run_cases(struct maps_table *t, const struct lookup_case *c, size_t n)
 {
-	const char *value, *err;
+	const char *value;
 	size_t i;
 	int r;
 
 	for (i = 0; i < n; i++) {
 		value = NULL;
-		r = maps_lookup(t, c[i].key, &value, &err);
+		r = maps_lookup(t, c[i].key, &value, E);
 		is_int(r, c[i].rc, "%s: lookup \"%s\" answers %d",
 		    maps_name(t), c[i].key, c[i].rc);
 		if (c[i].rc == 1)
@@ -171,18 +176,17 @@ static void
 test_compile_and_lookup(void)
 {
 	struct maps_table *t;
-	const char *err;
 	struct stat st;
 
 	write_str(P("aliases"), aliases);
 	chmod(P("aliases"), 0640);
-	is_int(maps_compile(S("hash", "aliases"), &err), 0,
+	is_int(maps_compile(S("hash", "aliases"), E), 0,
 	    "postern map hash:aliases");
 	ok(stat(P("aliases.db"), &st) == 0, "aliases.db exists");
 	is_int(st.st_mode & 07777, 0640, "the .db has the source's mode");
 	is_int(count_temps(), 0, "no temporary file left behind");
 
-	t = maps_open(S("hash", "aliases"), 0, &err);
+	t = maps_open(S("hash", "aliases"), 0, E);
 	ok(t != NULL, "open hash:aliases");
 	if (t == NULL)
 		bail_out("%s", err);
@@ -192,7 +196,7 @@ test_compile_and_lookup(void)
 	maps_close(&t);
 	ok(t == NULL, "maps_close clears the pointer");
 
-	t = maps_open(S("texthash", "aliases"), 0, &err);
+	t = maps_open(S("texthash", "aliases"), 0, E);
 	ok(t != NULL, "open texthash:aliases");
 	if (t == NULL)
 		bail_out("%s", err);
@@ -200,7 +204,7 @@ test_compile_and_lookup(void)
 	    sizeof(aliases_cases) / sizeof(aliases_cases[0]));
 	maps_close(&t);
 
-	is_int(maps_compile(S("texthash", "aliases"), &err), 0,
+	is_int(maps_compile(S("texthash", "aliases"), E), 0,
 	    "postern map texthash: only checks");
 	tap_check_log("compile and lookup");
 }
@@ -209,40 +213,40 @@ static void
 test_missing(void)
 {
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	int r;
 
 	write_str(P("never"), "k v\n");
-	t = maps_open(S("hash", "never"), 0, &err);
+	t = maps_open(S("hash", "never"), 0, E);
 	ok(t == NULL, "a table never compiled does not open");
 	like(err, "never compiled", "... and says so");
 	like(err, "run \"postern map hash:", "... with the command to run");
 
-	t = maps_open(S("hash", "nothing"), 0, &err);
+	t = maps_open(S("hash", "nothing"), 0, E);
 	ok(t == NULL, "no source, no .db: does not open");
 	like(err, "No such file or directory", "... with the reason");
 
-	t = maps_open(S("hash", "never"), MAPS_OPEN_DEFER, &err);
+	t = maps_open(S("hash", "never"), MAPS_OPEN_DEFER, E);
 	ok(t != NULL, "MAPS_OPEN_DEFER: a handle anyway");
-	r = maps_lookup(t, "k", &value, &err);
+	r = maps_lookup(t, "k", &value, E);
 	is_int(r, -1, "deferred: a lookup is an error, not \"not found\"");
 	like(err, "never compiled", "... with the reason");
-	is_int(maps_lookup(t, "other", &value, &err), -1,
+	is_int(maps_lookup(t, "other", &value, E), -1,
 	    "even for a key that would not be there");
-	is_int(maps_compile(S("hash", "never"), &err), 0, "compile it now");
-	r = maps_lookup(t, "K", &value, &err);
+	is_int(maps_compile(S("hash", "never"), E), 0, "compile it now");
+	r = maps_lookup(t, "K", &value, E);
 	is_int(r, 1, "the deferred table recovers");
 	is_str(r == 1 ? value : NULL, "v", "... with the value");
 	maps_close(&t);
 
-	t = maps_open(S("texthash", "nothing"), 0, &err);
+	t = maps_open(S("texthash", "nothing"), 0, E);
 	ok(t == NULL, "texthash: a missing file does not open");
 	like(err, "cannot open", "... with the reason");
-	t = maps_open(S("texthash", "nothing"), MAPS_OPEN_DEFER, &err);
-	is_int(maps_lookup(t, "k", &value, &err), -1,
+	t = maps_open(S("texthash", "nothing"), MAPS_OPEN_DEFER, E);
+	is_int(maps_lookup(t, "k", &value, E), -1,
 	    "texthash deferred: error, not \"not found\"");
 	write_str(P("nothing"), "k v2\n");
-	is_int(maps_lookup(t, "k", &value, &err), 1, "... then it recovers");
+	is_int(maps_lookup(t, "k", &value, E), 1, "... then it recovers");
 	maps_close(&t);
 	maps_close(&t);		/* NULL is fine */
 
@@ -250,9 +254,9 @@ test_missing(void)
 		skip(2, "root reads a mode 000 file");
 	else {
 		write_str(P("noperm"), "k v\n");
-		maps_compile(S("hash", "noperm"), &err);
+		maps_compile(S("hash", "noperm"), E);
 		chmod(P("noperm.db"), 0);
-		t = maps_open(S("hash", "noperm"), 0, &err);
+		t = maps_open(S("hash", "noperm"), 0, E);
 		ok(t == NULL, "an unreadable .db does not open");
 		like(err, "Permission denied", "... with the reason");
 	}
@@ -275,17 +279,16 @@ static void
 test_bad_names(void)
 {
 	struct maps_table *t;
-	const char *err;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
-		err = NULL;
-		t = maps_open(bad_names[i].spec, MAPS_OPEN_DEFER, &err);
+		err_free(&err);
+		t = maps_open(bad_names[i].spec, MAPS_OPEN_DEFER, E);
 		ok(t == NULL, "\"%s\" does not open, even deferred",
 		    bad_names[i].spec);
 		like(err, bad_names[i].err, "... error names the problem");
 		maps_close(&t);
-		is_int(maps_compile(bad_names[i].spec, &err), -1,
+		is_int(maps_compile(bad_names[i].spec, E), -1,
 		    "\"%s\": postern map fails", bad_names[i].spec);
 	}
 }
@@ -295,14 +298,13 @@ static void
 make_big(const char *name, int n)
 {
 	struct vbuf *b = vbuf_new(1024, VBUF_NOLIMIT);
-	const char *err;
 	int i;
 
 	for (i = 0; i < n; i++)
 		vbuf_appendf(b, "key%d value%d\n", i, i);
 	write_file(P(name), vbuf_str(b), vbuf_len(b));
 	vbuf_free(&b);
-	if (maps_compile(S("hash", name), &err) < 0)
+	if (maps_compile(S("hash", name), E) < 0)
 		bail_out("%s", err);
 }
 
@@ -313,26 +315,26 @@ test_corrupt(void)
 {
 	unsigned char junk[8192];
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	char key[32], want[32];
 	off_t size;
 	int i, r, found = 0, missing = 0, failed = 0, wrong = 0;
 
 	garbage(junk, sizeof(junk), 42);
 	write_file(P("garbage.db"), junk, sizeof(junk));
-	t = maps_open(S("hash", "garbage"), 0, &err);
+	t = maps_open(S("hash", "garbage"), 0, E);
 	ok(t == NULL, "random bytes: does not open");
 	like(err, "garbage.db", "... error names the file");
-	t = maps_open(S("hash", "garbage"), MAPS_OPEN_DEFER, &err);
-	is_int(maps_lookup(t, "key1", &value, &err), -1,
+	t = maps_open(S("hash", "garbage"), MAPS_OPEN_DEFER, E);
+	is_int(maps_lookup(t, "key1", &value, E), -1,
 	    "random bytes: a lookup is an error");
 	maps_close(&t);
 
 	write_str(P("text.db"), "this is not a database\n");
-	t = maps_open(S("hash", "text"), 0, &err);
+	t = maps_open(S("hash", "text"), 0, E);
 	ok(t == NULL, "a text file as .db: does not open");
 	write_str(P("empty.db"), "");
-	t = maps_open(S("hash", "empty"), 0, &err);
+	t = maps_open(S("hash", "empty"), 0, E);
 	ok(t == NULL, "an empty .db: does not open");
 
 	make_big("big", BIG_N);
@@ -340,22 +342,22 @@ test_corrupt(void)
 	ok(size > 4 * 4096, "a multi-page table (%lld bytes)", (long long)size);
 
 	copy_prefix(P("big.db"), P("trunc.db"), (size_t)(size / 8192 * 4096));
-	t = maps_open(S("hash", "trunc"), 0, &err);
+	t = maps_open(S("hash", "trunc"), 0, E);
 	ok(t == NULL, "truncated at a page boundary: does not open");
 	like(err, "truncated", "... and says truncated");
-	t = maps_open(S("hash", "trunc"), MAPS_OPEN_DEFER, &err);
-	is_int(maps_lookup(t, "key1", &value, &err), -1,
+	t = maps_open(S("hash", "trunc"), MAPS_OPEN_DEFER, E);
+	is_int(maps_lookup(t, "key1", &value, E), -1,
 	    "truncated: a lookup is an error, never \"not found\"");
 	maps_close(&t);
 
 	copy_prefix(P("big.db"), P("trunc2.db"), (size_t)size - 100);
-	t = maps_open(S("hash", "trunc2"), 0, &err);
+	t = maps_open(S("hash", "trunc2"), 0, E);
 	ok(t == NULL, "truncated inside a page: does not open");
 	copy_prefix(P("big.db"), P("trunc3.db"), 4096);
-	t = maps_open(S("hash", "trunc3"), 0, &err);
+	t = maps_open(S("hash", "trunc3"), 0, E);
 	ok(t == NULL, "only the header page left: does not open");
 	copy_prefix(P("big.db"), P("trunc4.db"), 20);
-	t = maps_open(S("hash", "trunc4"), 0, &err);
+	t = maps_open(S("hash", "trunc4"), 0, E);
 	ok(t == NULL, "20 bytes left: does not open");
 
 	/* damage one page in the middle; its checksum no longer matches */
@@ -368,12 +370,12 @@ test_corrupt(void)
 		    close(fd) < 0)
 			bail_out("damage: %s", strerror(errno));
 	}
-	t = maps_open(S("hash", "damaged"), 0, &err);
+	t = maps_open(S("hash", "damaged"), 0, E);
 	ok(t != NULL, "a damaged page: the header still opens");
 	for (i = 0; t != NULL && i < BIG_N; i++) {
 		snprintf(key, sizeof(key), "KEY%d", i);
 		snprintf(want, sizeof(want), "value%d", i);
-		r = maps_lookup(t, key, &value, &err);
+		r = maps_lookup(t, key, &value, E);
 		if (r > 0 && strcmp(value, want) == 0)
 			found++;
 		else if (r > 0)
@@ -422,20 +424,20 @@ test_foreign_db(void)
 	static const char *const nonul[] = { "nonul", "v1\0\0", "k2", "v2\0\0" };
 	static const char *const badval[] = { "badval", "a\0b" };
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	int r;
 
 	/* values carry NULs after the text: one is stripped, then bad */
 	make_raw_db(P("nonul.db"), nonul, 4, 0);
-	t = maps_open(S("hash", "nonul"), 0, &err);
+	t = maps_open(S("hash", "nonul"), 0, E);
 	ok(t != NULL, "a table written without NULs opens");
-	r = t ? maps_lookup(t, "NoNul", &value, &err) : -2;
+	r = t ? maps_lookup(t, "NoNul", &value, E) : -2;
 	is_int(r, -1, "a value with embedded NULs is an error");
 	maps_close(&t);
 
 	make_raw_db(P("badval.db"), badval, 2, 1);
-	t = maps_open(S("hash", "badval"), 0, &err);
-	r = t ? maps_lookup(t, "badval", &value, &err) : -2;
+	t = maps_open(S("hash", "badval"), 0, E);
+	r = t ? maps_lookup(t, "badval", &value, E) : -2;
 	is_int(r, -1, "embedded NUL in a value: error");
 	like(r < 0 ? err : NULL, "corrupt", "... called corruption");
 	maps_close(&t);
@@ -447,7 +449,7 @@ test_foreign_nonul(void)
 	DB *db;
 	DBT k, v;
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	int r;
 
 	/* makemap style: neither key nor value has a trailing NUL */
@@ -463,11 +465,11 @@ test_foreign_nonul(void)
 	v.size = 16;
 	if (db->put(db, NULL, &k, &v, 0) != 0 || db->close(db, 0) != 0)
 		bail_out("write makemap.db");
-	t = maps_open(S("hash", "makemap"), 0, &err);
-	r = t ? maps_lookup(t, "User", &value, &err) : -2;
+	t = maps_open(S("hash", "makemap"), 0, E);
+	r = t ? maps_lookup(t, "User", &value, E) : -2;
 	is_int(r, 1, "keys stored without a NUL are found");
 	is_str(r == 1 ? value : NULL, "user@example.org", "... value intact");
-	r = t ? maps_lookup(t, "user2", &value, &err) : -2;
+	r = t ? maps_lookup(t, "user2", &value, E) : -2;
 	is_int(r, 0, "... and missing keys are not found");
 	maps_close(&t);
 }
@@ -476,34 +478,34 @@ static void
 test_reopen(void)
 {
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	struct stat st;
 	int r;
 
 	write_str(P("re"), "alice v1\n");
-	maps_compile(S("hash", "re"), &err);
-	t = maps_open(S("hash", "re"), 0, &err);
+	maps_compile(S("hash", "re"), E);
+	t = maps_open(S("hash", "re"), 0, E);
 	if (t == NULL)
 		bail_out("%s", err);
-	r = maps_lookup(t, "alice", &value, &err);
+	r = maps_lookup(t, "alice", &value, E);
 	is_str(r == 1 ? value : NULL, "v1", "before: v1");
 
 	write_str(P("re"), "alice v2\nbob b\n");
-	is_int(maps_compile(S("hash", "re"), &err), 0, "recompile");
-	r = maps_lookup(t, "alice", &value, &err);
+	is_int(maps_compile(S("hash", "re"), E), 0, "recompile");
+	r = maps_lookup(t, "alice", &value, E);
 	is_str(r == 1 ? value : NULL, "v2", "the same handle sees v2");
-	r = maps_lookup(t, "bob", &value, &err);
+	r = maps_lookup(t, "bob", &value, E);
 	is_str(r == 1 ? value : NULL, "b", "... and the new key");
 
 	/* a broken file renamed in: an error, not the old value */
 	write_str(P("re.junk"), "junk junk junk\n");
 	rename(P("re.junk"), P("re.db"));
-	is_int(maps_lookup(t, "alice", &value, &err), -1,
+	is_int(maps_lookup(t, "alice", &value, E), -1,
 	    "a corrupt replacement: error, not the old value");
-	is_int(maps_lookup(t, "nobody", &value, &err), -1,
+	is_int(maps_lookup(t, "nobody", &value, E), -1,
 	    "... and not \"not found\"");
-	is_int(maps_compile(S("hash", "re"), &err), 0, "recompile again");
-	r = maps_lookup(t, "ALICE", &value, &err);
+	is_int(maps_compile(S("hash", "re"), E), 0, "recompile again");
+	r = maps_lookup(t, "ALICE", &value, E);
 	is_int(r, 1, "recovers after the error");
 
 	/*
@@ -514,9 +516,9 @@ test_reopen(void)
 	is_int(maps_changed(), 0, "no table has changed yet");
 	unlink(P("re.db"));
 	is_int(maps_changed(), 1, "a removed .db: maps_changed says so");
-	r = maps_lookup(t, "alice", &value, &err);
+	r = maps_lookup(t, "alice", &value, E);
 	is_int(r, 1, "a removed .db: what the open copy has is still found");
-	r = maps_lookup(t, "nobody", &value, &err);
+	r = maps_lookup(t, "nobody", &value, E);
 	is_int(r, -1, "... but not found is a temporary error");
 	like(err, "table changed since this process opened it", "... saying why");
 	maps_close(&t);
@@ -529,26 +531,26 @@ static void
 test_texthash_stale(void)
 {
 	struct maps_table *t;
-	const char *value, *err;
+	const char *value;
 	FILE *fp;
 
 	fp = fopen(P("th"), "w");
 	fputs("alice a\n", fp);
 	fclose(fp);
-	t = maps_open(S("texthash", "th"), 0, &err);
+	t = maps_open(S("texthash", "th"), 0, E);
 	/* (the test runs within one second: make the change visible) */
 	ok(t != NULL, "texthash opened");
-	is_int(maps_lookup(t, "bob", &value, &err), 0, "bob not there yet");
+	is_int(maps_lookup(t, "bob", &value, E), 0, "bob not there yet");
 	fp = fopen(P("th.new"), "w");
 	fputs("alice a\nbob b\n", fp);
 	fclose(fp);
 	rename(P("th.new"), P("th"));
-	is_int(maps_lookup(t, "bob", &value, &err), -1,
+	is_int(maps_lookup(t, "bob", &value, E), -1,
 	    "after the file is replaced: not \"not found\" but an error");
 	is_int(maps_changed(), 1, "and the process is told to restart");
 	maps_close(&t);
-	t = maps_open(S("texthash", "th"), 0, &err);
-	is_int(maps_lookup(t, "bob", &value, &err), 1, "a new open sees bob");
+	t = maps_open(S("texthash", "th"), 0, E);
+	is_int(maps_lookup(t, "bob", &value, E), 1, "a new open sees bob");
 	maps_close(&t);
 }
 
@@ -556,17 +558,17 @@ static void
 test_stale(void)
 {
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	struct timespec ts[2];
 	struct stat st;
 	int r;
 
 	write_str(P("st"), "k v\n");
-	maps_compile(S("hash", "st"), &err);
-	t = maps_open(S("hash", "st"), 0, &err);
+	maps_compile(S("hash", "st"), E);
+	t = maps_open(S("hash", "st"), 0, E);
 	if (t == NULL)
 		bail_out("%s", err);
-	is_int(maps_lookup(t, "k", &value, &err), 1, "fresh: found");
+	is_int(maps_lookup(t, "k", &value, E), 1, "fresh: found");
 
 	/* make the .db older than its source */
 	stat(P("st"), &st);
@@ -575,25 +577,25 @@ test_stale(void)
 	ts[1].tv_sec -= 10;
 	if (utimensat(AT_FDCWD, P("st.db"), ts, 0) < 0)
 		bail_out("utimensat: %s", strerror(errno));
-	r = maps_lookup(t, "k", &value, &err);
+	r = maps_lookup(t, "k", &value, E);
 	is_int(r, -1, "source edited after compiling: error");
 	like(r < 0 ? err : NULL, "is older than its source", "... says so");
 	like(r < 0 ? err : NULL, "postern map hash:", "... with the fix");
-	is_int(maps_lookup(t, "x", &value, &err), -1,
+	is_int(maps_lookup(t, "x", &value, E), -1,
 	    "... and not \"not found\"");
-	ok(maps_open(S("hash", "st"), 0, &err) == NULL,
+	ok(maps_open(S("hash", "st"), 0, E) == NULL,
 	    "a stale table does not open");
 	like(err, "older than", "... and says so");
 
-	maps_compile(S("hash", "st"), &err);
-	is_int(maps_lookup(t, "k", &value, &err), 1, "recompiled: found");
+	maps_compile(S("hash", "st"), E);
+	is_int(maps_lookup(t, "k", &value, E), 1, "recompiled: found");
 	maps_close(&t);
 
 	/* the same mtime is not older */
 	stat(P("st"), &st);
 	ts[0] = ts[1] = st.st_mtim;
 	utimensat(AT_FDCWD, P("st.db"), ts, 0);
-	t = maps_open(S("hash", "st"), 0, &err);
+	t = maps_open(S("hash", "st"), 0, E);
 	ok(t != NULL, "a .db as old as its source opens");
 	maps_close(&t);
 }
@@ -602,7 +604,7 @@ static void
 test_duplicates(void)
 {
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	int r;
 
 	write_str(P("dup"), "a 1\nA 2\nb 3\n  more\nb 4\n");
@@ -610,20 +612,20 @@ test_duplicates(void)
 	    "line 1 wins");
 	tap_expect_log("dup:5: duplicate key \"b\" ignored: the entry at "
 	    "line 3 wins");
-	is_int(maps_compile(S("hash", "dup"), &err), 0,
+	is_int(maps_compile(S("hash", "dup"), E), 0,
 	    "duplicates: compiled anyway");
 	tap_check_log("duplicate keys warn with file:line");
-	t = maps_open(S("hash", "dup"), 0, &err);
-	r = t ? maps_lookup(t, "a", &value, &err) : -2;
+	t = maps_open(S("hash", "dup"), 0, E);
+	r = t ? maps_lookup(t, "a", &value, E) : -2;
 	is_str(r == 1 ? value : NULL, "1", "the first entry wins");
-	r = t ? maps_lookup(t, "b", &value, &err) : -2;
+	r = t ? maps_lookup(t, "b", &value, E) : -2;
 	is_str(r == 1 ? value : NULL, "3 more", "... continued one too");
 	maps_close(&t);
 
 	tap_expect_log("dup:2: duplicate key \"a\"");
 	tap_expect_log("dup:5: duplicate key \"b\"");
-	t = maps_open(S("texthash", "dup"), 0, &err);
-	r = t ? maps_lookup(t, "A", &value, &err) : -2;
+	t = maps_open(S("texthash", "dup"), 0, E);
+	r = t ? maps_lookup(t, "A", &value, E) : -2;
 	is_str(r == 1 ? value : NULL, "1", "texthash: the first entry wins");
 	maps_close(&t);
 	tap_check_log("texthash warns the same");
@@ -649,7 +651,6 @@ test_syntax(void)
 	};
 	struct vbuf *b;
 	struct maps_table *t;
-	const char *err;
 	struct stat before, after;
 	size_t i;
 	int r;
@@ -657,12 +658,12 @@ test_syntax(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		write_file(P(cases[i].name), cases[i].text,
 		    cases[i].len ? cases[i].len : strlen(cases[i].text));
-		err = NULL;
-		r = maps_compile(S("hash", cases[i].name), &err);
+		err_free(&err);
+		r = maps_compile(S("hash", cases[i].name), E);
 		is_int(r, -1, "%s: compile fails", cases[i].name);
 		like(err, cases[i].err, "%s: error names file:line",
 		    cases[i].name);
-		t = maps_open(S("texthash", cases[i].name), 0, &err);
+		t = maps_open(S("texthash", cases[i].name), 0, E);
 		ok(t == NULL, "%s: texthash does not open", cases[i].name);
 		like(err, cases[i].err, "%s: texthash error names file:line",
 		    cases[i].name);
@@ -675,7 +676,7 @@ test_syntax(void)
 		vbuf_appends(b, "0123456789abcdef");
 	vbuf_appends(b, "\n");
 	write_file(P("long"), vbuf_str(b), vbuf_len(b));
-	is_int(maps_compile(S("hash", "long"), &err), -1,
+	is_int(maps_compile(S("hash", "long"), E), -1,
 	    "over-long line: compile fails");
 	like(err, "long:2: line longer than", "... named, not split");
 
@@ -685,7 +686,7 @@ test_syntax(void)
 	while (vbuf_len(b) < 1100 * 1024)
 		vbuf_appends(b, "  0123456789abcdef0123456789abcdef\n");
 	write_file(P("longer"), vbuf_str(b), vbuf_len(b));
-	is_int(maps_compile(S("hash", "longer"), &err), -1,
+	is_int(maps_compile(S("hash", "longer"), E), -1,
 	    "over-long logical line: compile fails");
 	like(err, "longer:1: logical line longer than", "... named");
 	vbuf_free(&b);
@@ -694,15 +695,15 @@ test_syntax(void)
 
 	/* an existing .db survives a failed compile untouched */
 	write_str(P("keep"), "k v\n");
-	maps_compile(S("hash", "keep"), &err);
+	maps_compile(S("hash", "keep"), E);
 	stat(P("keep.db"), &before);
 	write_str(P("keep"), "k v\nbroken\n");
-	is_int(maps_compile(S("hash", "keep"), &err), -1, "break the source");
+	is_int(maps_compile(S("hash", "keep"), E), -1, "break the source");
 	stat(P("keep.db"), &after);
 	ok(before.st_ino == after.st_ino && before.st_size == after.st_size &&
 	    before.st_mtim.tv_nsec == after.st_mtim.tv_nsec,
 	    "the old .db is left as it was");
-	is_int(maps_compile(S("hash", "nosuch"), &err), -1,
+	is_int(maps_compile(S("hash", "nosuch"), E), -1,
 	    "a missing source: compile fails");
 	like(err, "cannot open", "... with the reason");
 }
@@ -756,19 +757,19 @@ static void
 test_inline(void)
 {
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	size_t i;
 	int r;
 
 	for (i = 0; i < sizeof(inline_cases) / sizeof(inline_cases[0]);
 	    i++) {
-		t = maps_open(inline_cases[i].spec, 0, &err);
+		t = maps_open(inline_cases[i].spec, 0, E);
 		if (!ok(t != NULL, "open %s", inline_cases[i].spec)) {
 			diag("%s", err);
 			continue;
 		}
 		value = NULL;
-		r = maps_lookup(t, inline_cases[i].key, &value, &err);
+		r = maps_lookup(t, inline_cases[i].key, &value, E);
 		is_int(r, inline_cases[i].rc, "%s: \"%s\"",
 		    inline_cases[i].spec, inline_cases[i].key);
 		if (inline_cases[i].rc == 1)
@@ -776,19 +777,19 @@ test_inline(void)
 		maps_close(&t);
 	}
 	for (i = 0; i < sizeof(inline_bad) / sizeof(inline_bad[0]); i++) {
-		err = NULL;
-		t = maps_open(inline_bad[i].spec, MAPS_OPEN_DEFER, &err);
+		err_free(&err);
+		t = maps_open(inline_bad[i].spec, MAPS_OPEN_DEFER, E);
 		ok(t == NULL, "malformed %s: does not open, even deferred",
 		    inline_bad[i].spec);
 		like(err, inline_bad[i].err, "... %s", inline_bad[i].err);
 		maps_close(&t);
-		is_int(maps_compile(inline_bad[i].spec, &err), -1,
+		is_int(maps_compile(inline_bad[i].spec, E), -1,
 		    "... postern map fails");
 		like(err, inline_bad[i].spec, "... naming the table");
 	}
 	tap_expect_log("duplicate key \"a\" ignored");
-	t = maps_open("inline:{a=1, A=2}", 0, &err);
-	r = t ? maps_lookup(t, "a", &value, &err) : -2;
+	t = maps_open("inline:{a=1, A=2}", 0, E);
+	r = t ? maps_lookup(t, "a", &value, E) : -2;
 	is_str(r == 1 ? value : NULL, "1", "inline duplicate: first wins");
 	maps_close(&t);
 	tap_check_log("inline duplicate warns");
@@ -798,56 +799,56 @@ static void
 test_list(void)
 {
 	struct maps_list *l;
-	const char *err, *value;
+	const char *value;
 	char specs[2048];
 	int r;
 
 	snprintf(specs, sizeof(specs), "inline:{a=first, {b = x, y}},\n"
 	    "\t%s, %s  inline:{postmaster=last}", S("texthash", "aliases"),
 	    S("hash", "big"));
-	l = maps_list_open(specs, 0, &err);
+	l = maps_list_open(specs, 0, E);
 	ok(l != NULL, "open a list of four tables");
 	if (l == NULL)
 		bail_out("%s", err);
 	is_int(maps_list_count(l), 4, "four tables");
-	r = maps_list_lookup(l, "A", &value, &err);
+	r = maps_list_lookup(l, "A", &value, E);
 	is_str(r == 1 ? value : NULL, "first", "from the first table");
-	r = maps_list_lookup(l, "b", &value, &err);
+	r = maps_list_lookup(l, "b", &value, E);
 	is_str(r == 1 ? value : NULL, "x, y", "commas in braces kept");
-	r = maps_list_lookup(l, "postmaster", &value, &err);
+	r = maps_list_lookup(l, "postmaster", &value, E);
 	is_str(r == 1 ? value : NULL, "root", "the earlier table wins");
-	r = maps_list_lookup(l, "bob", &value, &err);
+	r = maps_list_lookup(l, "bob", &value, E);
 	is_int(r, 1, "found in the second table");
-	r = maps_list_lookup(l, "Key7", &value, &err);
+	r = maps_list_lookup(l, "Key7", &value, E);
 	is_str(r == 1 ? value : NULL, "value7", "found in the third table");
-	is_int(maps_list_lookup(l, "nobody", &value, &err), 0,
+	is_int(maps_list_lookup(l, "nobody", &value, E), 0,
 	    "in no table: not found");
 	maps_list_close(&l);
 	ok(l == NULL, "maps_list_close clears the pointer");
 
 	snprintf(specs, sizeof(specs), "%s inline:{a=1}",
 	    S("hash", "garbage"));
-	l = maps_list_open(specs, MAPS_OPEN_DEFER, &err);
+	l = maps_list_open(specs, MAPS_OPEN_DEFER, E);
 	ok(l != NULL, "a list with a broken table opens deferred");
-	is_int(maps_list_lookup(l, "a", &value, &err), -1,
+	is_int(maps_list_lookup(l, "a", &value, E), -1,
 	    "an error before a later table's answer is an error");
 	like(err, "garbage.db", "... naming the broken table");
 	maps_list_close(&l);
 
-	l = maps_list_open(specs, 0, &err);
+	l = maps_list_open(specs, 0, E);
 	ok(l == NULL, "... and does not open without MAPS_OPEN_DEFER");
 
-	l = maps_list_open("  ,, ", 0, &err);
+	l = maps_list_open("  ,, ", 0, E);
 	is_int(l ? (long long)maps_list_count(l) : -1, 0, "an empty list");
-	is_int(l ? maps_list_lookup(l, "a", &value, &err) : -2, 0,
+	is_int(l ? maps_list_lookup(l, "a", &value, E) : -2, 0,
 	    "... finds nothing");
 	maps_list_close(&l);
 	maps_list_close(&l);
 
-	l = maps_list_open("inline:{a=1, b=2", 0, &err);
+	l = maps_list_open("inline:{a=1, b=2", 0, E);
 	ok(l == NULL, "unbalanced braces in a list");
 	like(err, "unbalanced", "... says so");
-	l = maps_list_open("inline:{a=1}, btree:/x", 0, &err);
+	l = maps_list_open("inline:{a=1}, btree:/x", 0, E);
 	ok(l == NULL, "a list with an unknown type");
 	like(err, "unsupported type \"btree\"", "... names it");
 }
@@ -856,14 +857,14 @@ static void
 test_long_key(void)
 {
 	struct maps_table *t;
-	const char *err, *value;
+	const char *value;
 	char *key;
 
 	key = xmalloc(2 * 1024 * 1024 + 1);
 	memset(key, 'a', 2 * 1024 * 1024);
 	key[2 * 1024 * 1024] = '\0';
-	t = maps_open(S("hash", "aliases"), 0, &err);
-	is_int(t ? maps_lookup(t, key, &value, &err) : -2, 0,
+	t = maps_open(S("hash", "aliases"), 0, E);
+	is_int(t ? maps_lookup(t, key, &value, E) : -2, 0,
 	    "a key longer than any table line: not found");
 	maps_close(&t);
 	free(key);
@@ -889,5 +890,6 @@ main(void)
 	test_inline();
 	test_list();
 	test_long_key();
+	err_free(&err);
 	return done_testing();
 }

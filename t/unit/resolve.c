@@ -80,7 +80,7 @@ run(const char *addr, size_t budget)
 	struct resolve_list l = { 0 };
 	struct resolve *r;
 	struct vbuf *b = vbuf_new(128, VBUF_NOLIMIT);
-	const char *err;
+	char *err = NULL;
 	char *s;
 	size_t i;
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "auth_clnt.h"
+#include "err.h"
 #include "ipc.h"
 #include "params.h"
 #include "smtpd/smtpd.h"
@@ -150,7 +151,7 @@ cmd(const char *line)
 
 /* The parameters with these overrides; 0, or -1 from the policy. */
 static int
-load_policy(const char *const *extra, const char **perr)
+load_policy(const char *const *extra, char **perr)
 {
 	const char *ov[32];
 	char *err;
@@ -173,7 +174,7 @@ load_policy(const char *const *extra, const char **perr)
 static void
 load(const char *const *extra)
 {
-	const char *err;
+	char *err = NULL;
 
 	if (load_policy(extra, &err) < 0)
 		bail_out("policy: %s", err);
@@ -436,14 +437,16 @@ test_policy(void)
 		"smtpd_client_restrictions=permit_mynetworks, reject",
 		"smtpd_sender_restrictions=permit_mynetworks, reject",
 		NULL };
-	const char *err;
+	char *err = NULL;
 
 	is_int(load_policy(bad1, &err), -1, "an unknown restriction is "
 	    "refused");
 	like(err, "unknown restriction \"reject_unknown_client\"",
 	    "  naming it");
+	err_free(&err);
 	is_int(load_policy(bad2, &err), -1, "a sender restriction in the "
 	    "client list is refused");
+	err_free(&err);
 
 	load(sub);
 	sess_open("", SMTPD_F_TLS);

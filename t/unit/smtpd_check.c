@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "err.h"
 #include "params.h"
 #include "smtpd/smtpd.h"
 #include "tap.h"
@@ -122,8 +123,8 @@ main(void)
 	struct smtpd_session sess;
 	struct addr a;
 	enum addr_err aerr;
-	const char *err, *enh;
-	char text[600];
+	const char *enh;
+	char text[600], *err = NULL;
 	size_t i;
 	int code;
 
@@ -134,6 +135,7 @@ main(void)
 		is_int(smtpd_domains_match(d, dcases[i].domain, &err),
 		    dcases[i].want, "\"%s\"%s: %s", dcases[i].list,
 		    dcases[i].parent ? " (parent)" : "", dcases[i].domain);
+		err_free(&err);
 		smtpd_domains_free(&d);
 	}
 

@@ -1,6 +1,7 @@
 /* Unit tests for smtpd/smtpd_net: mynetworks-style CIDR lists. */
 #include "config.h"
 
+#include "err.h"
 #include "smtpd/smtpd.h"
 #include "tap.h"
 
@@ -52,7 +53,7 @@ int
 main(void)
 {
 	struct smtpd_nets *n;
-	const char *err;
+	char *err = NULL;
 	size_t i;
 
 	tap_init("smtpd_net");
@@ -61,6 +62,7 @@ main(void)
 		if (n == NULL) {
 			ok(cases[i].want == 0, "\"%s\" refused (%s)",
 			    cases[i].nets, err);
+			err_free(&err);
 			continue;
 		}
 		is_int(smtpd_nets_match(n, cases[i].addr), cases[i].want,
@@ -69,13 +71,14 @@ main(void)
 		ok(n == NULL, "free clears the pointer");
 	}
 	for (i = 0; bad[i] != NULL; i++) {
-		err = NULL;
 		n = smtpd_nets_new(bad[i], &err);
 		ok(n == NULL && err != NULL, "bad entry \"%s\": %s", bad[i],
 		    err != NULL ? err : "(accepted)");
+		err_free(&err);
 		smtpd_nets_free(&n);
 	}
 	n = smtpd_nets_new("192.0.2.0/24, bogus", &err);
 	like(n == NULL ? err : "", "bogus", "the error names the bad entry");
+	err_free(&err);
 	return done_testing();
 }

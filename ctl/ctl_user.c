@@ -43,15 +43,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "ctl.h"
 #include "ctl_user.h"
-#include "err.h"
+#include "domain_class.h"
 #include "maildir.h"
-#include "maps.h"
 #include "params.h"
 #include "printable.h"
 #include "pwhash.h"
@@ -127,32 +125,15 @@ ctl_user_params(const char *confdir)
 static int
 ctl_user_domain_listed(const char *domain)
 {
-	struct maps_table *t;
-	const char *v;
-	char **list, *err = NULL;
-	size_t i, dl = strlen(domain), nl;
-	int r = 0, found;
+	struct domain_list *dl;
+	int r;
 
-	list = params_list(var_virtual_mailbox_domains);
-	for (i = 0; list[i] != NULL && r == 0; i++) {
-		if (strchr(list[i], ':') != NULL) {
-			if ((t = maps_open(list[i], 0, &err)) == NULL) {
-				r = -1;
-				break;
-			}
-			found = maps_lookup(t, domain, &v, &err);
-			maps_close(&t);
-			err_free(&err);
-			r = found != 0 ? found : 0;
-		} else if (list[i][0] == '.') {
-			nl = strlen(list[i]);
-			r = dl > nl && strcasecmp(domain + dl - nl,
-			    list[i]) == 0;
-		} else
-			r = strcasecmp(domain, list[i]) == 0;
-	}
-	params_list_free(list);
-	err_free(&err);
+	/* the same rules as smtpd and qmgr (lib/domain_class) */
+	if ((dl = domain_list_open("virtual_mailbox_domains",
+	    var_virtual_mailbox_domains, 0, NULL)) == NULL)
+		return -1;
+	r = domain_list_match(dl, domain, NULL);
+	domain_list_close(&dl);
 	return r;
 }
 

@@ -126,8 +126,11 @@ int	params_check_file(const char *path, const char *label,
 void	params_free(void);
 
 /*
- * Split a LIST/MAP value on commas and white space into a NULL-terminated
- * array of malloc'd strings; free with params_list_free.
+ * The one list splitter: a LIST/MAP value, or a table value holding a
+ * list (aliases), split on commas and white space into a
+ * NULL-terminated array of malloc'd strings; free with
+ * params_list_free. A {...} group ("inline:{a=b, c=d}") and a "quoted
+ * string" (\ escapes inside) never split.
  */
 char	**params_list(const char *value);
 void	params_list_free(char **);

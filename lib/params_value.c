@@ -328,17 +328,30 @@ params_list(const char *value)
 	const char *p = value, *start;
 	char **v = NULL;
 	size_t n = 0, cap = 0;
-	int depth;
+	int depth, quote;
 
 	for (;;) {
 		p += strspn(p, ", \t\r\n");
 		if (*p == '\0')
 			break;
 		start = p;
-		depth = 0;
-		/* a {...} group is one element, commas and blanks and all */
+		depth = quote = 0;
+		/*
+		 * a {...} group is one element, commas and blanks and all;
+		 * so is a "quoted string" (an address's local part in an
+		 * alias value), with \ quoting the next character
+		 */
 		for (; *p != '\0'; p++) {
-			if (*p == '{')
+			if (quote) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == '"')
+					quote = 0;
+				continue;
+			}
+			if (*p == '"')
+				quote = 1;
+			else if (*p == '{')
 				depth++;
 			else if (*p == '}' && depth > 0)
 				depth--;

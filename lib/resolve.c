@@ -25,13 +25,20 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "domain_class.h"
 #include "err.h"
 #include "log.h"
 #include "maps.h"
 #include "params.h"
 #include "resolve.h"
-#include "resolve_int.h"
 #include "xmalloc.h"
+
+struct resolve {
+	struct maps_list	*virtual_alias;
+	struct maps_list	*alias;
+	struct maps_list	*transport;
+	struct domain_classes	*classes;	/* shared with smtpd's rules */
+};
 
 struct resolve_walk {
 	struct resolve		*r;
@@ -58,14 +65,7 @@ resolve_open(int flags, char **err_r)
 	    (r->alias = maps_list_open(var_alias_maps, flags, err_r)) == NULL ||
 	    (r->transport = maps_list_open(var_transport_maps, flags,
 	    err_r)) == NULL ||
-	    resolve_dlist_open(&r->mydestination, var_mydestination, flags,
-	    err_r) < 0 ||
-	    resolve_dlist_open(&r->virtual_mailbox_domains,
-	    var_virtual_mailbox_domains, flags, err_r) < 0 ||
-	    resolve_dlist_open(&r->virtual_alias_domains,
-	    var_virtual_alias_domains, flags, err_r) < 0 ||
-	    resolve_dlist_open(&r->relay_domains, var_relay_domains, flags,
-	    err_r) < 0) {
+	    (r->classes = domain_classes_open(flags, err_r)) == NULL) {
 		resolve_close(&r);
 		return NULL;
 	}
@@ -82,10 +82,7 @@ resolve_close(struct resolve **rp)
 	maps_list_close(&r->virtual_alias);
 	maps_list_close(&r->alias);
 	maps_list_close(&r->transport);
-	resolve_dlist_close(&r->mydestination);
-	resolve_dlist_close(&r->virtual_mailbox_domains);
-	resolve_dlist_close(&r->virtual_alias_domains);
-	resolve_dlist_close(&r->relay_domains);
+	domain_classes_close(&r->classes);
 	free(r);
 	*rp = NULL;
 }
@@ -255,27 +252,16 @@ resolve_final(struct resolve_walk *w, const struct addr *a, const char *key)
 		    "exceeded (virtual_alias_expansion_limit)");
 		return;
 	}
-	/* which class of domain: decides the defaults */
-	local = 1;
-	if ((r = resolve_dlist_match(&w->r->mydestination, a->domain,
-	    &err)) == 1)
-		deft = var_local_transport;
-	else if (r == 0 && (r = resolve_dlist_match(
-	    &w->r->virtual_mailbox_domains, a->domain, &err)) == 1)
-		deft = var_virtual_transport;
-	else if (r == 0 && (r = resolve_dlist_match(&w->r->relay_domains,
-	    a->domain, &err)) == 1) {
-		deft = var_relay_transport;
-		local = 0;
-	} else {
-		deft = var_default_transport;
-		local = 0;
-	}
-	if (r < 0) {
+	/* which class of domain (lib/domain_class): decides the defaults */
+	if ((r = domain_class(w->r->classes, a->domain, &err)) < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
 		err_free(&err);
 		return;
 	}
+	local = r == DOMAIN_LOCAL || r == DOMAIN_VMAILBOX;
+	deft = r == DOMAIN_LOCAL ? var_local_transport :
+	    r == DOMAIN_VMAILBOX ? var_virtual_transport :
+	    r == DOMAIN_RELAY ? var_relay_transport : var_default_transport;
 	if ((r = resolve_transport_lookup(w, a, key, &value, &err)) < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
 		err_free(&err);
@@ -344,7 +330,7 @@ static void
 resolve_expand(struct resolve_walk *w, const struct addr *a, const char *key,
     const char *value, const char *ext, char delim, const char *bare_domain)
 {
-	char **items = resolve_split(value), buf[ADDR_TEXT_MAX * 2];
+	char **items = params_list(value), buf[ADDR_TEXT_MAX * 2];
 	struct addr b;
 	enum addr_err e;
 	size_t i;
@@ -473,8 +459,8 @@ resolve_alias(struct resolve_walk *w, const struct addr *a, const char *key)
 		snprintf(buf, sizeof(buf), "postmaster@%s", a->domain);
 	else if (strcmp(lkey, "postmaster") == 0 &&
 	    strcasecmp(a->domain, var_mydomain) != 0) {
-		if ((r = resolve_dlist_match(&w->r->mydestination, var_mydomain,
-		    &err)) < 0) {
+		if ((r = domain_class_has(w->r->classes, DOMAIN_LOCAL,
+		    var_mydomain, &err)) < 0) {
 			resolve_fail(w, "4.3.0", "%s", err);
 			err_free(&err);
 			return -1;
@@ -527,21 +513,17 @@ resolve_one(struct resolve_walk *w, const char *text)
 	}
 	if ((r = resolve_virtual(w, &a, key)) != 0)
 		return;
-	r = resolve_dlist_match(&w->r->virtual_alias_domains, a.domain, &err);
-	if (r == 1 && (r = resolve_dlist_match(&w->r->virtual_mailbox_domains,
-	    a.domain, &err)) == 0) {
-		resolve_append(w->out, text, RESOLVE_BOUNCE, "5.1.1",
-		    "User unknown in virtual alias table");
-		return;
-	}
-	if (r >= 0)
-		r = resolve_dlist_match(&w->r->mydestination, a.domain, &err);
-	if (r < 0) {
+	if ((r = domain_class(w->r->classes, a.domain, &err)) < 0) {
 		resolve_fail(w, "4.3.0", "%s", err);
 		err_free(&err);
 		return;
 	}
-	if (r == 1 && resolve_alias(w, &a, key) != 0)
+	if (r == DOMAIN_VALIAS) {
+		resolve_append(w->out, text, RESOLVE_BOUNCE, "5.1.1",
+		    "User unknown in virtual alias table");
+		return;
+	}
+	if (r == DOMAIN_LOCAL && resolve_alias(w, &a, key) != 0)
 		return;
 	resolve_final(w, &a, key);
 }

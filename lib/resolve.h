@@ -21,8 +21,9 @@
  *	   lists itself is final for that entry (a@d -> a@d, b@d keeps a
  *	   copy in a@d's mailbox). An address met again below itself (a
  *	   loop: a -> b -> a) stops there and is final, with a warning.
- *	   An address of a virtual_alias_domains domain (that is not also
- *	   a virtual mailbox domain) with no entry bounces 5.1.1.
+ *	   An address of a virtual_alias_domains domain with no entry
+ *	   bounces 5.1.1 (a domain also in virtual_mailbox_domains is a
+ *	   virtual alias domain, with a warning, as in Postfix).
  *	2. alias_maps, for the domains of mydestination (and an address
  *	   without a domain, which gets $myhostname): keys user+ext, then
  *	   user (the local part only, as Postfix's aliases(5)). A value
@@ -57,11 +58,13 @@
  *	not exist in a mailbox domain: the local delivery agent knows its
  *	users and answers 5.1.1 itself.
  *
- *	Domain lists (mydestination, virtual_mailbox_domains,
- *	virtual_alias_domains, relay_domains) hold domain names, ".domain"
- *	for its subdomains, and type:name tables in which the domain is
- *	looked up as a key (so virtual_alias_domains = $virtual_alias_maps
- *	needs a "domain anything" line, as in Postfix).
+ *	The class of a domain (mydestination, virtual_alias_domains,
+ *	virtual_mailbox_domains, relay_domains, or none) is
+ *	lib/domain_class's answer, the same that smtpd accepts mail by:
+ *	names, ".domain" for its subdomains, tables with domain and
+ *	".parent" keys, and for relay_domains also the subdomains of a name
+ *	(so virtual_alias_domains = $virtual_alias_maps needs a "domain
+ *	anything" line, as in Postfix).
  *
  * SECURITY
  *	The addresses come from queue files written by smtpd (network

@@ -343,20 +343,9 @@ int	smtpd_check_rcpt(const struct smtpd_session *, const struct addr *rcpt,
 /* Is domain one that ETRN may flush (relay_domains)? 1, 0, or -1. */
 int	smtpd_check_etrn(const char *domain);
 
-/* smtpd_domain.c: domain lists ("a.example, .b.example, type:table") */
-struct smtpd_domains;
-/* parent: "example.org" also matches subdomains (relay_domains). */
-struct smtpd_domains *smtpd_domains_new(const char *param, const char *value,
-	    int parent);
-/* 1 in the list, 0 not, -1 a table failed (*err_r). */
-int	smtpd_domains_match(struct smtpd_domains *, const char *domain,
-	    char **err_r);
-int	smtpd_domains_empty(const struct smtpd_domains *);
-void	smtpd_domains_free(struct smtpd_domains **);
-
 /* smtpd_net.c: mynetworks-style lists of CIDR networks */
 struct smtpd_nets;
-/* Parse; NULL with *err_r (the bad entry, static storage) on error. */
+/* Parse; NULL with *err_r (naming the bad entry) on error. */
 struct smtpd_nets *smtpd_nets_new(const char *value, char **err_r);
 /* 1 when the numeric address is in one of the networks, else 0. */
 int	smtpd_nets_match(const struct smtpd_nets *, const char *addr);

@@ -3,7 +3,8 @@
  *	smtpd_check - which recipients this server accepts, from whom.
  *
  * DESCRIPTION
- *	The recipient's domain decides its class, in Postfix's order:
+ *	The recipient's domain decides its class (lib/domain_class, the
+ *	same rules qmgr routes by), in Postfix's order:
  *	1. mydestination: valid when virtual_alias_maps has the address,
  *	   or alias_maps has the local part (Postern has no UNIX-account
  *	   delivery, so the alias tables are the local recipient table);
@@ -36,14 +37,14 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "domain_class.h"
 #include "err.h"
 #include "log.h"
 #include "maps.h"
 #include "params.h"
 #include "smtpd.h"
 
-static struct smtpd_domains *smtpd_mydest, *smtpd_relay_domains;
-static struct smtpd_domains *smtpd_vmbox_domains, *smtpd_valias_domains;
+static struct domain_classes *smtpd_classes;
 static struct maps_list *smtpd_alias_maps, *smtpd_valias_maps;
 static struct maps_list *smtpd_vmbox_maps;
 
@@ -62,10 +63,7 @@ smtpd_check_maps(const char *param, const char *value)
 void
 smtpd_check_free(void)
 {
-	smtpd_domains_free(&smtpd_mydest);
-	smtpd_domains_free(&smtpd_relay_domains);
-	smtpd_domains_free(&smtpd_vmbox_domains);
-	smtpd_domains_free(&smtpd_valias_domains);
+	domain_classes_close(&smtpd_classes);
 	maps_list_close(&smtpd_alias_maps);
 	maps_list_close(&smtpd_valias_maps);
 	maps_list_close(&smtpd_vmbox_maps);
@@ -74,15 +72,12 @@ smtpd_check_free(void)
 void
 smtpd_check_init(void)
 {
+	char *err = NULL;
+
 	smtpd_check_free();
-	smtpd_mydest = smtpd_domains_new("mydestination", var_mydestination,
-	    0);
-	smtpd_relay_domains = smtpd_domains_new("relay_domains",
-	    var_relay_domains, 1);
-	smtpd_vmbox_domains = smtpd_domains_new("virtual_mailbox_domains",
-	    var_virtual_mailbox_domains, 0);
-	smtpd_valias_domains = smtpd_domains_new("virtual_alias_domains",
-	    var_virtual_alias_domains, 0);
+	if ((smtpd_classes = domain_classes_open(MAPS_OPEN_DEFER,
+	    &err)) == NULL)
+		log_fatal("%s", err);
 	smtpd_alias_maps = smtpd_check_maps("alias_maps", var_alias_maps);
 	smtpd_valias_maps = smtpd_check_maps("virtual_alias_maps",
 	    var_virtual_alias_maps);
@@ -121,16 +116,21 @@ smtpd_check_lookup(struct maps_list *l, const struct addr *a,
 	return 0;
 }
 
-/* 1 in a local class and known, 0 unknown, -1 error; *class_r set. */
+/*
+ * A recipient of a local class: 1 known, 0 unknown (*table_r names the
+ * table), -1 error; *table_r NULL for the other classes.
+ */
 static int
-smtpd_check_local(const struct addr *a, const char **table_r,
+smtpd_check_class(const struct addr *a, const char **table_r,
     char **err_r)
 {
 	int r;
 
-	if ((r = smtpd_domains_match(smtpd_mydest, a->domain, err_r)) != 0) {
-		if (r < 0)
-			return -1;
+	*table_r = NULL;
+	switch (domain_class(smtpd_classes, a->domain, err_r)) {
+	case -1:
+		return -1;
+	case DOMAIN_LOCAL:
 		*table_r = "local recipient table";
 		if (strcasecmp(a->local, "postmaster") == 0)
 			return 1;
@@ -138,28 +138,22 @@ smtpd_check_local(const struct addr *a, const char **table_r,
 		    0, err_r)) != 0)
 			return r;
 		return smtpd_check_lookup(smtpd_alias_maps, a, NULL, 0, err_r);
-	}
-	if ((r = smtpd_domains_match(smtpd_valias_domains, a->domain,
-	    err_r)) != 0) {
-		if (r < 0)
-			return -1;
+	case DOMAIN_VALIAS:
 		*table_r = "virtual alias table";
 		return smtpd_check_lookup(smtpd_valias_maps, a, a->domain, 1,
 		    err_r);
-	}
-	if ((r = smtpd_domains_match(smtpd_vmbox_domains, a->domain,
-	    err_r)) != 0) {
-		if (r < 0)
-			return -1;
+	case DOMAIN_VMAILBOX:
 		*table_r = "virtual mailbox table";
 		if ((r = smtpd_check_lookup(smtpd_valias_maps, a, a->domain,
 		    1, err_r)) != 0)
 			return r;
 		return smtpd_check_lookup(smtpd_vmbox_maps, a, a->domain, 1,
 		    err_r);
+	case DOMAIN_RELAY:
+		return 1;
+	default:
+		return 0;
 	}
-	*table_r = NULL;
-	return 0;
 }
 
 int
@@ -175,8 +169,7 @@ smtpd_check_rcpt(const struct smtpd_session *sess, const struct addr *a,
 		return 0;
 	if (addr_format(a, ext, sizeof(ext)) < 0)
 		ext[0] = '\0';
-	r = smtpd_check_local(a, &table, &err);
-	if (r < 0)
+	if ((r = smtpd_check_class(a, &table, &err)) < 0)
 		goto tempfail;
 	if (table != NULL) {
 		if (r == 1)
@@ -187,10 +180,7 @@ smtpd_check_rcpt(const struct smtpd_session *sess, const struct addr *a,
 		    "User unknown in %s", ext, table);
 		return -1;
 	}
-	if ((r = smtpd_domains_match(smtpd_relay_domains, a->domain,
-	    &err)) < 0)
-		goto tempfail;
-	if (r == 1)
+	if (r == 1)	/* relay_domains: from anyone */
 		return 0;
 	if (sess->flags & (SMTPD_F_MYNETWORKS | SMTPD_F_LOCAL | SMTPD_F_AUTH))
 		return 0;
@@ -215,7 +205,8 @@ smtpd_check_etrn(const char *domain)
 	char *err = NULL;
 	int r;
 
-	if ((r = smtpd_domains_match(smtpd_relay_domains, domain, &err)) < 0)
+	if ((r = domain_class_has(smtpd_classes, DOMAIN_RELAY, domain,
+	    &err)) < 0)
 		log_warn("ETRN %s: %s", domain, err);
 	err_free(&err);
 	return r;

@@ -7,19 +7,14 @@ import smtplib
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import TOP, free_port, run  # noqa: E402
+from postern import TOP, run  # noqa: E402
 import qmgrtest as q  # noqa: E402
 
 SMTPD = os.path.join(TOP, "smtpd", "smtpd")
 
 
 def main(t, mode):
-    port = free_port()
-    services = q.SERVICES + ["%d inet n - y - - smtpd" % port]
-    if os.access(os.path.join(TOP, "anvil", "anvil"), os.X_OK):
-        services.append("anvil unix - - y - 1 anvil")
-    inst = q.instance(t, mode, services=services,
-                      main={"recipient_delimiter": "+"})
+    inst, port = q.smtp_instance(t, mode, main={"recipient_delimiter": "+"})
     q.start(inst)
     body = (b"From: <friend@example.test>\r\nTo: <postmaster@example.test>"
             b"\r\nSubject: over smtp\r\nMessage-ID: <e2e@example.test>\r\n"

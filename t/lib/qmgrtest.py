@@ -14,7 +14,7 @@ import re
 import subprocess
 import time
 
-from postern import TOP, TEST_USER, WAIT, Instance, wait_for
+from postern import TOP, TEST_USER, WAIT, Instance, free_port, wait_for
 
 QPUT = os.path.join(TOP, "t", "bin", "qput")
 QMGR = os.path.join(TOP, "qmgr", "qmgr")
@@ -48,6 +48,16 @@ def instance(t, mode, main=None, services=None):
             for f in files:
                 os.chown(os.path.join(d, f), pw.pw_uid, pw.pw_gid)
     return inst
+
+
+def smtp_instance(t, mode, main=None):
+    """An instance that also runs smtpd (and anvil when built) on a free
+    port: (inst, port)."""
+    port = free_port()
+    services = SERVICES + ["%d inet n - y - - smtpd" % port]
+    if os.access(os.path.join(TOP, "anvil", "anvil"), os.X_OK):
+        services.append("anvil unix - - y - 1 anvil")
+    return instance(t, mode, services=services, main=main), port
 
 
 def _as_owner(mode):

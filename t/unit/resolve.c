@@ -2,7 +2,9 @@
  * Unit tests for lib/resolve: virtual aliases (one-to-many, loops,
  * limits, extensions, domain rewrites), alias_maps for mydestination
  * with the root/postmaster rule, transport_maps, domain classes,
- * relayhost, and table errors that defer rather than bounce.
+ * relayhost, and table errors that defer rather than bounce; and the
+ * transport of every domain of the table smtpd must agree with
+ * (t/unit/domain_cases.h).
  */
 #include "config.h"
 
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain_cases.h"
 #include "maps.h"
 #include "params.h"
 #include "resolve.h"
@@ -204,6 +207,40 @@ static const struct rcase {
 	    "a..b@example.org", "a..b@example.org=B:5.1.3", NULL },
 };
 
+/*
+ * Every domain of the shared table: the transport of an unknown user's
+ * mail. smtpd accepts the same domains (t/unit/smtpd_check.c).
+ */
+static void
+test_classes(void)
+{
+	const char *conf[16], *t;
+	char rcpt[300], want[400], *got;
+	size_t i, n = 0;
+	int c;
+
+	for (i = 0; domain_case_params[i] != NULL; i++)
+		conf[n++] = domain_case_params[i];
+	conf[n++] = "local_transport=mydest";
+	conf[n++] = "virtual_transport=vmbox";
+	conf[n] = NULL;
+	load(conf);
+	for (i = 0; i < DOMAIN_NCASES; i++) {
+		c = domain_cases[i].class;
+		snprintf(rcpt, sizeof(rcpt), "nobody@%s",
+		    domain_cases[i].domain);
+		t = c == DOMAIN_LOCAL ? "mydest:" : c == DOMAIN_VMAILBOX ?
+		    "vmbox:" : c == DOMAIN_VALIAS ? "B:5.1.1" :
+		    c == DOMAIN_RELAY ? "relay:" : "smtp:";
+		snprintf(want, sizeof(want), "%s=%s%s", rcpt, t,
+		    c == DOMAIN_RELAY || c == DOMAIN_REMOTE ?
+		    domain_cases[i].domain : "");
+		got = run(rcpt, 1000);
+		is_str(got, want, "%s (%s)", rcpt, domain_class_param(c));
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -259,6 +296,7 @@ main(void)
 		like(got, "x@remote.test=smtp", "budget just enough");
 		free(got);
 	}
+	test_classes();
 	params_free();
 	return done_testing();
 }

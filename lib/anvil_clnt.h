@@ -130,39 +130,4 @@ int	anvil_clnt_disconnect(struct anvil_clnt *, const char *service,
 int	anvil_valid_service(const char *s);
 int	anvil_valid_ident(const char *s);
 
-/*
- * smtpd's use (anvil_limit.c), one session at a time per process:
- *
- *	if (anvil_limit_connect(service, host, ip, reply,
- *	    sizeof(reply)) < 0) {
- *		send reply, CR LF; hang up;
- *	}
- *	... the session ...
- *	anvil_limit_disconnect();
- *
- * At the start of a session from a network client (not for local
- * submission), count it in and apply smtpd_client_connection_count_limit
- * and smtpd_client_connection_rate_limit (0: no limit; with both 0 anvil
- * is not asked at all). service is the master.cf service name, host and
- * ip name the client for the log (host "unknown" when it has no name).
- * A client in smtpd_client_event_limit_exceptions is not counted: the
- * caller (smtpd_limits.c, which matches it as it matches mynetworks)
- * does not call this for it.
- *
- * Returns 0 to go on; -1 when a limit is exceeded: a warning is logged
- * (Postfix's "Connection concurrency limit exceeded: N from host[ip]
- * for service S", or "Connection rate limit exceeded"), the session
- * has been ended with anvil again, and reply_r holds the line to send
- * before hanging up, without CR LF:
- *	421 4.7.0 $myhostname Error: too many connections from IP
- * When anvil cannot be reached (or cannot count this client) a warning
- * is logged and 0 returned: the session goes on without a limit.
- *
- * anvil_limit_disconnect ends the counted session, if any (it may be
- * called any number of times, also when nothing was counted).
- */
-int	anvil_limit_connect(const char *service, const char *host,
-	    const char *ip, char *reply_r, size_t len);
-void	anvil_limit_disconnect(void);
-
 #endif

@@ -7,7 +7,7 @@
  *	A delivery outcome is classified once, where it is detected, as an
  *	enhanced status code ("5.1.1") and an action; this module checks
  *	and names them, and answers whether a recipient asked for a notice
- *	of a given kind. lib/bounce builds the notices themselves.
+ *	of a given kind. qmgr/bounce.c builds the notices themselves.
  *
  * SECURITY
  *	NOTIFY and ORCPT values were received from the network and stored

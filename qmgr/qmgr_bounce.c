@@ -1,9 +1,9 @@
 /*
  * NAME
- *	qmgr_bounce - notices to the sender through lib/bounce.
+ *	qmgr_bounce - notices to the sender through qmgr/bounce.c.
  *
  * DESCRIPTION
- *	One call per kind of notice and message: lib/bounce writes a new
+ *	One call per kind of notice and message: qmgr/bounce.c writes a new
  *	queue file into incoming/ (fsynced, directory fsynced unless
  *	queue_dir_fsync is off) and logs `QID: sender non-delivery
  *	notification: NEWQID`; qmgr then scans incoming/ for it. Only after
@@ -12,7 +12,7 @@
  *	all.
  *
  * SECURITY
- *	lib/bounce treats the original message as hostile.
+ *	qmgr/bounce.c treats the original message as hostile.
  */
 #include "config.h"
 

@@ -7,7 +7,7 @@
  *	1. Expiry: when recipients are still deferred and the message is
  *	   past its lifetime (qmgr_expired), they fail with their last
  *	   reason; `QID: from=<s>, status=expired, returned to sender`.
- *	2. Failures get one non-delivery notice (lib/bounce). Only when it
+ *	2. Failures get one non-delivery notice (qmgr/bounce.c). Only when it
  *	   is safely queued (or not wanted: NOTIFY, null sender) are their
  *	   'R' records marked done; otherwise they stay to be retried.
  *	3. Successes whose NOTIFY asks for it get a success notice.

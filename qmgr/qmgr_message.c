@@ -8,7 +8,7 @@
  *	active/ (the rename is the ownership step of lib/qfile.h), reads
  *	and validates its envelope, logs `QID: from=<s>, size=N, nrcpt=M
  *	(queue active)` and resolves every recipient not yet marked done
- *	(lib/resolve) into final addresses, queued on their destinations.
+ *	(qmgr/resolve.c) into final addresses, queued on their destinations.
  *	A file that does not validate goes to corrupt/ with a warning.
  *
  *	qmgr_message_result records one final address's outcome. A
@@ -25,7 +25,7 @@
  *
  * SECURITY
  *	Everything in the file is checked by qfile_read_env; recipient
- *	addresses are re-parsed by lib/resolve. The file is opened with
+ *	addresses are re-parsed by qmgr/resolve.c. The file is opened with
  *	O_NOFOLLOW and must be a regular file.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# bounces end to end (lib/bounce through smtpd, qmgr and local): mail for
+# bounces end to end (qmgr/bounce.c through smtpd, qmgr and local): mail for
 # a mailbox over its quota comes back to the sender's Maildir as a
 # delivery status notification (RFC 3461/3464/6522), read with Python's
 # email package; NOTIFY=NEVER and the null sender get none.

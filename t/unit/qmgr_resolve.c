@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/resolve: virtual aliases (one-to-many, loops,
+ * Unit tests for qmgr/resolve.c: virtual aliases (one-to-many, loops,
  * limits, extensions, domain rewrites), alias_maps for mydestination
  * with the root/postmaster rule, transport_maps, domain classes,
  * relayhost, and table errors that defer rather than bounce; and the
@@ -16,7 +16,7 @@
 #include "domain_cases.h"
 #include "maps.h"
 #include "params.h"
-#include "resolve.h"
+#include "qmgr/resolve.h"
 #include "tap.h"
 #include "vbuf.h"
 #include "xmalloc.h"

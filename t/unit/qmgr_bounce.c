@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/bounce: notices built from real queue files and
+ * Unit tests for qmgr/bounce.c: notices built from real queue files and
  * parsed back (MIME structure, delivery-status fields, RET, NOTIFY,
  * null sender, ORCPT, SMTPUTF8, hostile content), and the line-safe
  * copy fed at every split.
@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bounce.h"
-#include "bounce_int.h"
 #include "log.h"
 #include "params.h"
+#include "qmgr/bounce.h"
+#include "qmgr/bounce_int.h"
 #include "tap.h"
 #include "xmalloc.h"
 

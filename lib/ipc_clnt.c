@@ -75,6 +75,7 @@ struct ipc_clnt {
 	/* on an event loop */
 	struct event_loop *loop;
 	int		 ready;		/* announcement checked */
+	unsigned long	 answers;	/* answers on this connection */
 	unsigned long	 gen;		/* bumped whenever fd is closed */
 	struct vbuf	*in;
 	struct ipc_clnt_queue queue;
@@ -130,6 +131,7 @@ ipc_clnt_hangup(struct ipc_clnt *c)
 	close(c->fd);
 	c->fd = -1;
 	c->ready = 0;
+	c->answers = 0;
 	c->gen++;
 	if (c->in != NULL)
 		vbuf_reset(c->in);
@@ -148,10 +150,12 @@ ipc_clnt_req_free(struct ipc_clnt_req *q)
 
 /*
  * The connection is gone; err says why, in full. Fail every request
- * that was waiting on it, or, when may_retry (the connection died
- * after its announcement), queue again once each IPC_CLNT_RETRY
- * request that went out on a kept connection, and keep the unwritten
- * ones; then connect again for what is left. May run callbacks.
+ * that was waiting on it, or, when may_retry (a connection that had
+ * answered before died: its server went away), queue again once each
+ * IPC_CLNT_RETRY request that went out on a kept connection, and keep
+ * the unwritten ones; then connect again for what is left. A connection
+ * that dies before its first answer fails everything, so a service
+ * that keeps hanging up is not dialled in a loop. May run callbacks.
  */
 static void	ipc_clnt_connect_async(struct ipc_clnt *);
 
@@ -480,7 +484,8 @@ ipc_clnt_flush(struct ipc_clnt *c)
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n < 0) {
-			ipc_clnt_dropf(c, 1, "send: %s", strerror(errno));
+			ipc_clnt_dropf(c, c->answers > 0, "send: %s",
+			    strerror(errno));
 			return -1;
 		}
 		q->off += (size_t)n;
@@ -516,6 +521,7 @@ ipc_clnt_answer(struct ipc_clnt *c, struct ipc_rec *r)
 		return -1;
 	}
 	TAILQ_REMOVE(&c->queue, q, entry);
+	c->answers++;
 	if (q->fn != NULL)
 		ret = q->fn(r, NULL, q->arg);
 	ipc_clnt_req_free(q);
@@ -542,12 +548,13 @@ ipc_clnt_read(struct ipc_clnt *c)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n < 0) {
-		ipc_clnt_dropf(c, c->ready, "receive: %s", strerror(errno));
+		ipc_clnt_dropf(c, c->answers > 0, "receive: %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (n == 0) {
 		/* a kept connection's server may have exited (max_idle) */
-		ipc_clnt_dropf(c, c->ready && vbuf_len(c->in) == 0,
+		ipc_clnt_dropf(c, c->answers > 0 && vbuf_len(c->in) == 0,
 		    "connection closed by the service%s",
 		    TAILQ_EMPTY(&c->queue) ? "" : " before it answered");
 		return -1;

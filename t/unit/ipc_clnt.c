@@ -376,6 +376,16 @@ test_loop(void)
 	is_int(nrequests, 1, "  without IPC_CLNT_RETRY it is sent once");
 	like(a[0].err, "connection closed by the service", "  the reason");
 
+	ipc_clnt_close(c);
+	nrequests = 0;
+	start(c, "drop", NULL, IPC_CLNT_RETRY, &a[0]);
+	start(c, "echo", "behind", 0, &a[1]);
+	pump_until(a, 2);
+	ok(nrequests <= 2 && a[0].err[0] != '\0' && a[1].err[0] != '\0',
+	    "a new connection that dies before its first answer: nothing is "
+	    "sent again, everything waiting fails (%d requests seen)",
+	    nrequests);
+
 	start(c, "hold", NULL, 0, &a[0]);
 	start(c, "echo", "eight", 0, &a[1]);
 	pump_until(a, 2);

@@ -249,6 +249,7 @@ test_blocking(void)
 	ipc_clnt_free(&c);
 	ok(c == NULL, "free sets the pointer to NULL");
 
+	err_free(&err);
 	pid = srv_fork();
 	c = ipc_clnt_new(&test_proto, other_path, 2000, NULL);
 	is_int(ipc_clnt_open(c, &err), -1, "another protocol on the socket");

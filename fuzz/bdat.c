@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +161,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data_, size_t size)
 	bdat(p, len, normalize, seed, 0, &whole);
 	bdat(p, len, normalize, seed, 1 + seed % 37, &chunked);
 	bdat(p, len, normalize, seed, 1, &bytes);
+	if (getenv("FUZZ_SHOW") != NULL)	/* to see what an input does */
+		fprintf(stderr, "status whole %d chunked %d bytes %d\n",
+		    whole.st, chunked.st, bytes.st);
 	FUZZ_CHECK(whole.st == chunked.st && whole.st == bytes.st);
 	/* past the size limit writing stops where a chunk ended: refused */
 	if (whole.st != SMTPD_CONTENT_TOO_BIG) {

@@ -12,7 +12,9 @@
  *	Received: must be on top, RFC 5321 4.4), then the content as
  *	received. The scan also counts the Received: fields for
  *	hopcount_limit (a mail loop is refused with 554 5.4.6) and notes
- *	the Message-ID for the log.
+ *	the Message-ID for the log. The scan covers the first
+ *	header_size_limit bytes only, whatever the read sizes: what lies
+ *	beyond is body for every check.
  *
  *	After a limit is passed (message_size_limit) nothing more is
  *	written, but the caller keeps reading to the end of the data so
@@ -161,6 +163,8 @@ smtpd_content_release(struct smtpd_content *c)
 int
 smtpd_content_put(struct smtpd_content *c, const char *p, size_t n)
 {
+	size_t limit = (size_t)var_header_size_limit, scan;
+
 	c->size += n;
 	if (c->info.size_limit > 0 && c->size > c->info.size_limit)
 		c->too_big = 1;
@@ -170,10 +174,17 @@ smtpd_content_put(struct smtpd_content *c, const char *p, size_t n)
 		smtpd_content_out(c, p, n);
 		return 0;
 	}
+	/*
+	 * The scan sees the first header_size_limit bytes and no more,
+	 * however the client's bytes arrive: a Received: field past the
+	 * limit must not count in one read size and not in another.
+	 */
+	scan = vbuf_len(c->head) < limit ? limit - vbuf_len(c->head) : 0;
+	if (scan > n)
+		scan = n;
 	vbuf_append(c->head, p, n);
-	(void)hdr_scan_feed(&c->hs, p, n);
-	if (c->hs.done ||
-	    vbuf_len(c->head) >= (size_t)var_header_size_limit)
+	(void)hdr_scan_feed(&c->hs, p, scan);
+	if (c->hs.done || vbuf_len(c->head) >= limit)
 		smtpd_content_release(c);
 	return 0;
 }

@@ -54,6 +54,8 @@ struct smtpd_content;
 #define SMTPD_NAME_MAX		256	/* a client host name */
 #define SMTPD_ADDR_MAX		64	/* a client address, numeric */
 #define SMTPD_TEXT_MAX		1024	/* one reply's text */
+/* RFC 5321 4.5.3.1.5: a reply line, code and CR LF included. */
+#define SMTPD_REPLY_LINE	512
 #define SMTPD_RFC5322_LINE	998	/* longest message line, no CR LF */
 
 /* Session flags. */

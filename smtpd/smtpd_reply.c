@@ -22,8 +22,10 @@
  *
  * SECURITY
  *	Reply lines hold only printable text: any control character that
- *	could end a line early or forge one is replaced by '?'. Lines are
- *	cut at SMTPD_TEXT_MAX.
+ *	could end a line early or forge one is replaced by '?'. A line is
+ *	cut to SMTPD_REPLY_LINE octets with its code and CR LF (RFC 5321
+ *	4.5.3.1.5), between characters: a client's long ETRN or VRFY
+ *	argument echoed in a reply stays within what clients accept.
  */
 #include "config.h"
 
@@ -44,13 +46,19 @@ smtpd_reply_format(struct vbuf *out, int code, const char *enh,
     const char *text)
 {
 	const char *p = text, *nl;
-	size_t len;
+	size_t len, max;
 
+	/* the code, its separator, "X.Y.Z ", the text, CR LF */
+	max = SMTPD_REPLY_LINE - 4 - (enh != NULL ? strlen(enh) + 1 : 0) - 2;
 	do {
 		nl = strchr(p, '\n');
 		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		if (len > SMTPD_TEXT_MAX)
-			len = SMTPD_TEXT_MAX;
+		if (len > max) {
+			/* cut between characters, not inside a UTF-8 one */
+			len = max;
+			while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
+				len--;
+		}
 		vbuf_appendf(out, "%03d%c", code, nl != NULL ? '-' : ' ');
 		if (enh != NULL)
 			vbuf_appendf(out, "%s ", enh);

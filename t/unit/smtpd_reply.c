@@ -54,8 +54,19 @@ main(void)
 		memset(big, 'x', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
 		smtpd_reply_format(b, 500, "5.5.2", big);
-		is_int((long long)vbuf_len(b), 4 + 6 + SMTPD_TEXT_MAX + 2,
-		    "a reply line is cut at SMTPD_TEXT_MAX");
+		is_int((long long)vbuf_len(b), SMTPD_REPLY_LINE,
+		    "a reply line is cut at 512 octets with its CR LF "
+		    "(RFC 5321 4.5.3.1.5)");
+		/* "é" is 2 octets: the cut falls between two of them */
+		for (i = 0; i + 1 < sizeof(big) - 1; i += 2)
+			memcpy(big + i, "\xc3\xa9", 2);
+		big[i] = '\0';
+		vbuf_reset(b);
+		smtpd_reply_format(b, 458, "4.3.0", big);
+		ok(vbuf_len(b) <= SMTPD_REPLY_LINE &&
+		    (vbuf_len(b) - 4 - 6 - 2) % 2 == 0 &&
+		    (unsigned char)vbuf_str(b)[vbuf_len(b) - 3] == 0xa9,
+		    "... and never inside a UTF-8 character");
 	}
 
 	params_load_or_die(NULL, ov);

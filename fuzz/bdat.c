@@ -12,10 +12,10 @@
  * the message passed the size limit and is refused), the bare CR and
  * LF counts and the final status must be the same. In normalize mode
  * the same message, dot-stuffed and ended with CR LF . CR LF, goes
- * through the DATA path (lib/smtp_data into
- * smtpd_content, as smtpd_cmd_data does): the queued content must be
- * the same bytes as BDAT's, where the message ends so that both can say
- * it the same way (in CR LF, or without any line end).
+ * through the DATA path (lib/smtp_data into smtpd_content, as
+ * smtpd_cmd_data does): the queued content must be the same bytes as
+ * BDAT's, where the message ends so that both can say it the same way
+ * (in CR LF, or without any line end).
  */
 #include "config.h"
 

@@ -7,9 +7,10 @@
  * handling, or anvil's; how the peer splits its writes; whether the
  * service holds failure answers back as auth does), then the peer's
  * bytes. The service's request callback reads the record the way
- * auth's and anvil's do (ipc_conn_verb, strict getters,
- * auth_valid_*, anvil_valid_*) and answers. The peer reads everything sent back: it must be the
- * protocol announcement, then well-formed records, in order. When the
+ * auth's and anvil's do (ipc_conn_verb, strict getters, auth_valid_*,
+ * anvil_valid_*) and answers. The peer reads everything sent back: it
+ * must be the protocol announcement, then well-formed records, in
+ * order. When the
  * peer has written everything and closed its side, the connection must
  * end (no hang, no leaked descriptor or buffer).
  */

@@ -11,7 +11,7 @@
  * success every parameter has a value, and every INT, TIME and SIZE
  * value prints back (params_format_number) to text that parses to the
  * same number; params_list splits every LIST into non-empty words
- * (without separators outside braces).
+ * (without separators outside braces and quotes).
  */
 #include "config.h"
 
@@ -71,11 +71,15 @@ check_loaded(void)
 		case PARAM_TYPE_LIST:
 		case PARAM_TYPE_MAP:
 			words = params_list(v);
-			/* braces ({ a = b c }) keep their spaces */
-			for (j = 0; words[j] != NULL; j++)
+			/* braces ({ a = b c }), quotes ("a b") keep spaces */
+			for (j = 0; words[j] != NULL; j++) {
+				if (getenv("FUZZ_SHOW") != NULL)
+					fprintf(stderr, "%s: [%s]\n",
+					    t[i].name, words[j]);
 				FUZZ_CHECK(words[j][0] != '\0' &&
-				    (strchr(words[j], '{') != NULL ||
+				    (strpbrk(words[j], "{\"") != NULL ||
 				    strpbrk(words[j], ", \t") == NULL));
+			}
 			params_list_free(words);
 			break;
 		default:

@@ -5,10 +5,10 @@
  * reload must be refused with path:line, never crash the supervisor)
  * and by `postern check`. Input: the text of master.cf. Properties:
  * all or nothing (an error returns no table, and says master.cf:LINE);
- * every entry of a table is well-formed: a unix service name without
- * '/' or "..", resolved y/n flags, no control characters in the
- * command and arguments, overrides of the form name=value, and
- * mastercf_find finds each entry.
+ * every entry of a table is well-formed: a unix (or unix-dgram)
+ * service name without '/' or "..", resolved y/n flags, no control
+ * characters in the command and arguments, overrides of the form
+ * name=value, and mastercf_find finds each entry.
  */
 #include "config.h"
 
@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(e->wakeup >= 0);
 		FUZZ_CHECK(e->maxproc >= 0 ||
 		    e->maxproc == MASTERCF_MAXPROC_DEFAULT);
-		if (e->type == MASTERCF_UNIX) {
+		if (e->type == MASTERCF_UNIX || e->type == MASTERCF_UNIX_DGRAM) {
 			FUZZ_CHECK(strchr(e->name, '/') == NULL);
 			FUZZ_CHECK(strcmp(e->name, "..") != 0 &&
 			    strcmp(e->name, ".") != 0);
@@ -84,7 +84,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FUZZ_CHECK(mastercf_find(mcf, e->name, e->type) != NULL);
 		FUZZ_CHECK(strcmp(mastercf_type_name(e->type), "inet") == 0 ||
-		    strcmp(mastercf_type_name(e->type), "unix") == 0);
+		    strcmp(mastercf_type_name(e->type), "unix") == 0 ||
+		    strcmp(mastercf_type_name(e->type), "unix-dgram") == 0);
 	}
 	mastercf_free(&mcf);
 	FUZZ_CHECK(mcf == NULL);

@@ -28,6 +28,7 @@
 #ifndef POSTERN_FUZZ_H
 #define POSTERN_FUZZ_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +110,22 @@ fuzz_same(const struct vbuf *a, const struct vbuf *b)
 {
 	return vbuf_len(a) == vbuf_len(b) && memcmp(vbuf_str(a), vbuf_str(b),
 	    vbuf_len(a)) == 0;
+}
+
+/* Open descriptors of the process: a harness compares before and after. */
+static inline int
+fuzz_count_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		abort();
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
 }
 
 struct fuzz_in {

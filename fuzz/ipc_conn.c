@@ -18,7 +18,6 @@
 
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -174,21 +173,6 @@ check_replies(const struct fz *z, const struct ipc_proto *proto)
 	}
 }
 
-static int
-count_fds(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		abort();
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -203,7 +187,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_quiet_log();
 	if (size < 1 || size > 65536)
 		return 0;
-	before = count_fds();
+	before = fuzz_count_fds();
 	memset(&z, 0, sizeof(z));
 	proto = data[0] & 1 ? &auth_proto : &anvil_proto;
 	z.hold = (data[0] & 2) != 0;
@@ -252,6 +236,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[1]);
 	event_loop_free(&z.loop);
 	vbuf_free(&z.back);
-	FUZZ_CHECK(count_fds() == before);
+	FUZZ_CHECK(fuzz_count_fds() == before);
 	return 0;
 }

@@ -18,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,22 +29,6 @@
 #include "ipc.h"
 
 #define FD_MAX_SEND	4
-
-static int
-count_fds(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		abort();
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* A descriptor of some kind for the peer to send. */
 static int
@@ -139,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_quiet_log();
 	if (size < 3 || size > 65536)
 		return 0;
-	before = count_fds();
+	before = fuzz_count_fds();
 	nfds[0] = data[0] % (FD_MAX_SEND + 1);
 	nfds[1] = (data[0] / (FD_MAX_SEND + 1)) % (FD_MAX_SEND + 1);
 	mode = data[1] % 3;
@@ -189,6 +172,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(sv[0]);
 	close(sv[1]);
-	FUZZ_CHECK(count_fds() == before);
+	FUZZ_CHECK(fuzz_count_fds() == before);
 	return 0;
 }

@@ -1,0 +1,197 @@
+/*
+ * fsat - file-system steps relative to a checked directory, never
+ * following a link; see fsat.h.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsat.h"
+#include "xmalloc.h"
+
+/* -1 with errno and *err_r "NAME: WHAT" (WHAT with %s: strerror). */
+static int
+fsat_fail(char **err_r, int err, const char *name, const char *what)
+{
+	*err_r = xasprintf("%s: %s", name, what != NULL ? what :
+	    strerror(err));
+	errno = err;
+	return -1;
+}
+
+/* One name in a directory: not empty, no '/', not "." or "..". */
+static int
+fsat_name_ok(const char *name, char **err_r)
+{
+	if (*name == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fsat_fail(err_r, EINVAL, name, "not a plain name");
+	return 0;
+}
+
+/* What is at name, for a refusal ("a symbolic link", ...). */
+static const char *
+fsat_kind(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISREG(mode))
+		return "a regular file";
+	return "a device or other special file";
+}
+
+int
+fsat_dir_open(const char *path, uid_t owner, mode_t forbid, char **err_r)
+{
+	struct stat st;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fsat_fail(err_r, errno, path, NULL);
+	if (fstat(fd, &st) < 0) {
+		saved = errno;
+		close(fd);
+		return fsat_fail(err_r, saved, path, NULL);
+	}
+	if (owner != FSAT_ANY_OWNER && st.st_uid != owner) {
+		close(fd);
+		*err_r = xasprintf("%s: owned by uid %lu, not by uid %lu",
+		    path, (unsigned long)st.st_uid, (unsigned long)owner);
+		errno = EPERM;
+		return -1;
+	}
+	if ((st.st_mode & forbid) != 0) {
+		close(fd);
+		*err_r = xasprintf("%s: mode %04o lets %s write in it", path,
+		    (unsigned)(st.st_mode & 07777),
+		    (st.st_mode & forbid & S_IWOTH) ? "every user" :
+		    "its group");
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+int
+fsat_mkdir(int dfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+    char **err_r)
+{
+	struct stat st;
+	int fd, saved;
+
+	if (fsat_name_ok(name, err_r) < 0)
+		return -1;
+	if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
+		return fsat_fail(err_r, errno, name, NULL);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		saved = errno;
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(st.st_mode)) {
+			*err_r = xasprintf("%s: %s is in the way of a "
+			    "directory", name, fsat_kind(st.st_mode));
+			errno = EEXIST;
+			return -1;
+		}
+		return fsat_fail(err_r, saved, name, NULL);
+	}
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (uid != FSAT_ANY_OWNER && (st.st_uid != uid || st.st_gid != gid) &&
+	    fchown(fd, uid, gid) < 0)
+		goto fail;
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	return fsat_fail(err_r, saved, name, NULL);
+}
+
+int
+fsat_open(int dfd, const char *name, int flags, mode_t mode, uid_t owner,
+    char **err_r)
+{
+	struct stat st;
+	int fd, fl, saved;
+
+	if (fsat_name_ok(name, err_r) < 0)
+		return -1;
+	fd = openat(dfd, name, (flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK, mode);
+	if (fd < 0) {
+		saved = errno;
+		if (saved != ENOENT &&
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			*err_r = xasprintf("%s: %s is in the way of a file",
+			    name, fsat_kind(st.st_mode));
+			errno = EEXIST;
+			return -1;
+		}
+		return fsat_fail(err_r, saved, name, NULL);
+	}
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		*err_r = xasprintf("%s: %s is in the way of a file", name,
+		    fsat_kind(st.st_mode));
+		errno = EEXIST;
+		return -1;
+	}
+	if (st.st_nlink != 1 || st.st_uid != (owner == FSAT_ANY_OWNER ?
+	    geteuid() : owner)) {
+		close(fd);
+		*err_r = xasprintf("%s: a file with %lu links owned by uid %lu "
+		    "is in the way (not ours: not used)", name,
+		    (unsigned long)st.st_nlink, (unsigned long)st.st_uid);
+		errno = EEXIST;
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		goto fail;
+	if ((flags & O_TRUNC) != 0 && ftruncate(fd, 0) < 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	return fsat_fail(err_r, saved, name, NULL);
+}
+
+int
+fsat_unlink_stale(int dfd, const char *name, char **err_r)
+{
+	struct stat st;
+
+	if (fsat_name_ok(name, err_r) < 0)
+		return -1;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : fsat_fail(err_r, errno, name,
+		    NULL);
+	if (!S_ISSOCK(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		*err_r = xasprintf("%s: exists and is %s, not a socket; not "
+		    "removed", name, fsat_kind(st.st_mode));
+		errno = EEXIST;
+		return -1;
+	}
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		return fsat_fail(err_r, errno, name, NULL);
+	return 0;
+}

@@ -42,6 +42,8 @@ struct master_listener {
 	char	*key;		/* "inet:127.0.0.1:2025", "unix:/q/private/x" */
 	char	*desc;		/* for logs and the status file */
 	char	*path;		/* unix: the socket file, else NULL */
+	char	*name;		/* unix: its name in private/ or public/ */
+	int	 private;
 };
 
 struct master_service {
@@ -99,7 +101,8 @@ void	master_listen_dirs(void);
 int	master_listen_open(const struct mastercf_entry *,
 	    struct master_service_list *old, struct master_listener **,
 	    int *n_r, char **err_r);
-void	master_listen_close(struct master_listener *, int n, int unlink_it);
+void	master_listen_close(struct master_listener *, int n);
+void	master_listen_unlink(const struct master_listener *);
 void	master_listen_watch(struct master_service *, int on);
 /* 1 when a client waits on one of the service's listen sockets. */
 int	master_listen_pending(const struct master_service *);

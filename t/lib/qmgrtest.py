@@ -23,7 +23,7 @@ DOMAIN = "example.test"
 USER = "postmaster@" + DOMAIN          # the user `postern init` makes
 
 SERVICES = [
-    "qmgr unix n - n 300 1 qmgr",
+    "qmgr unix n - y 300 1 qmgr",
     "local unix - n y - - local",
 ]
 

@@ -198,16 +198,9 @@ bench: all
 run: all
 	@build-aux/deps.sh -q
 	@test -f run/etc/main.cf || ctl/postern init run
-	@# as root the services run as system users: create the missing ones
-	@# with the useradd lines that `postern check` prints
-	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
-		sed -n 's/^ *fix: \(useradd .*\)/\1/p' | while read -r cmd; do \
-		echo "make run: $$cmd"; $$cmd || exit 1; done; fi
-	@# ... and give them what they own inside the instance (the mail root)
-	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
-		sed -n 's|^ *fix: \(chown [^ ]* $(CURDIR)/run/[^ ]*\)$$|\1|p' | \
-		while read -r cmd; do echo "make run: $$cmd"; $$cmd || exit 1; \
-		done; fi
+	@# as root the services run as system users: `postern setup` creates
+	@# the missing ones and gives them what they own (the mail root)
+	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc setup || exit 1; fi
 	@# the banner once the master is ready (its pid in master.state),
 	@# never before a start that fails; the shell waits for the master
 	@echo "make run: starting Postern in the foreground"

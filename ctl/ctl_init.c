@@ -124,6 +124,29 @@ static const struct {
 	{ 0, NULL },	/* none now: submission has STARTTLS and AUTH */
 };
 
+int
+ctl_init_jails(const char *program)
+{
+	const char *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_init_svcs) / sizeof(ctl_init_svcs[0]);
+	    i++) {
+		if (strcmp(ctl_init_svcs[i].program, program) != 0)
+			continue;
+		/* private unpriv chroot ...: the third column */
+		c = ctl_init_svcs[i].cols;
+		c += strspn(c, " ");
+		c += strcspn(c, " ");
+		c += strspn(c, " ");
+		c += strcspn(c, " ");
+		c += strspn(c, " ");
+		if (*c == 'y')
+			return 1;
+	}
+	return 0;
+}
+
 static const char *
 ctl_init_later_why(int port)
 {

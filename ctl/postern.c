@@ -39,6 +39,7 @@ static const struct ctl_command {
 	{ "conf", ctl_conf, "conf [-n | -d] [-x] [name ...] | name=value ..." },
 	{ "check", ctl_check, "check" },
 	{ "logrotate", ctl_logrotate, "logrotate" },
+	{ "setup", ctl_setup, "setup" },
 	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 	{ "queue", ctl_queue, "queue [--json]" },

@@ -84,42 +84,110 @@ fsat_dir_open(const char *path, uid_t owner, mode_t forbid, char **err_r)
 	return fd;
 }
 
-int
-fsat_mkdir(int dfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+/*
+ * name in dfd, a directory (dir) or a regular file, opened without
+ * following anything: its descriptor, or -1 with *err_r (EEXIST: it is
+ * something else).
+ */
+static int
+fsat_open_node(int dfd, const char *name, int dir, struct stat *st,
     char **err_r)
 {
-	struct stat st;
 	int fd, saved;
 
-	if (fsat_name_ok(name, err_r) < 0)
-		return -1;
-	if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
-		return fsat_fail(err_r, errno, name, NULL);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK | (dir ? O_DIRECTORY : 0));
 	if (fd < 0) {
 		saved = errno;
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !S_ISDIR(st.st_mode)) {
-			*err_r = xasprintf("%s: %s is in the way of a "
-			    "directory", name, fsat_kind(st.st_mode));
+		if (saved != ENOENT &&
+		    fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))) {
+			*err_r = xasprintf("%s: %s is in the way of a %s",
+			    name, fsat_kind(st->st_mode), dir ? "directory" :
+			    "file");
 			errno = EEXIST;
 			return -1;
 		}
 		return fsat_fail(err_r, saved, name, NULL);
 	}
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (uid != FSAT_ANY_OWNER && (st.st_uid != uid || st.st_gid != gid) &&
-	    fchown(fd, uid, gid) < 0)
-		goto fail;
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
-		goto fail;
+	if (fstat(fd, st) < 0) {
+		saved = errno;
+		close(fd);
+		return fsat_fail(err_r, saved, name, NULL);
+	}
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
+		close(fd);
+		*err_r = xasprintf("%s: %s is in the way of a %s", name,
+		    fsat_kind(st->st_mode), dir ? "directory" : "file");
+		errno = EEXIST;
+		return -1;
+	}
 	return fd;
-fail:
-	saved = errno;
+}
+
+/* Owner and mode through fd: 1 changed, 0 as wanted, -1 with *err_r. */
+static int
+fsat_set(int fd, const char *name, const struct stat *st, uid_t uid,
+    gid_t gid, mode_t clear, mode_t set, char **err_r)
+{
+	mode_t mode = (st->st_mode & 07777 & ~clear) | set;
+	int changed = 0;
+
+	if ((uid != FSAT_ANY_OWNER && st->st_uid != uid) ||
+	    (gid != (gid_t)-1 && st->st_gid != gid)) {
+		if (fchown(fd, uid, gid) < 0)
+			return fsat_fail(err_r, errno, name, NULL);
+		changed = 1;
+	}
+	if ((st->st_mode & 07777) != mode) {
+		if (fchmod(fd, mode) < 0)
+			return fsat_fail(err_r, errno, name, NULL);
+		changed = 1;
+	}
+	return changed;
+}
+
+int
+fsat_mkdir(int dfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+    char **err_r)
+{
+	struct stat st;
+	int fd;
+
+	if (fsat_name_ok(name, err_r) < 0)
+		return -1;
+	if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
+		return fsat_fail(err_r, errno, name, NULL);
+	if ((fd = fsat_open_node(dfd, name, 1, &st, err_r)) < 0)
+		return -1;
+	if (fsat_set(fd, name, &st, uid, uid == FSAT_ANY_OWNER ? (gid_t)-1 :
+	    gid, 07777, mode, err_r) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+fsat_fix(int dfd, const char *name, int dir, mode_t create, uid_t uid,
+    gid_t gid, mode_t clear, mode_t set, char **err_r)
+{
+	struct stat st;
+	int fd, r, made = 0;
+
+	if (fsat_name_ok(name, err_r) < 0)
+		return -1;
+	if (dir && create != 0) {
+		if (mkdirat(dfd, name, create) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return fsat_fail(err_r, errno, name, NULL);
+	}
+	if ((fd = fsat_open_node(dfd, name, dir, &st, err_r)) < 0)
+		return -1;
+	r = fsat_set(fd, name, &st, uid, gid, clear, set, err_r);
 	close(fd);
-	return fsat_fail(err_r, saved, name, NULL);
+	return r < 0 ? -1 : (r || made);
 }
 
 int

@@ -50,6 +50,17 @@ int	fsat_mkdir(int dfd, const char *name, mode_t mode, uid_t uid,
 	    gid_t gid, char **err_r);
 
 /*
+ * Give name in dfd (a directory when dir, else a regular file; made when
+ * missing and create is not 0, a directory with mode create) the owner
+ * uid (FSAT_ANY_OWNER: kept) and group gid ((gid_t)-1: kept), and its
+ * mode without the bits in clear and with those in set, through its
+ * descriptor. Nothing is followed; anything else there is refused.
+ * Returns 1 when something changed, 0 when all was as wanted, or -1.
+ */
+int	fsat_fix(int dfd, const char *name, int dir, mode_t create, uid_t uid,
+	    gid_t gid, mode_t clear, mode_t set, char **err_r);
+
+/*
  * Open the regular file name in dfd with flags (O_RDONLY, O_RDWR,
  * O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND) and, when created, mode.
  * It must be a regular file with one link, owned by owner

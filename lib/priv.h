@@ -32,7 +32,8 @@ void	priv_drop_to(const struct priv_user *, const char *chroot_dir);
 /*
  * priv_as_run: fn(arg, err_r) in a child process that has become pu for
  * good (when we are root; NULL pu or not root: as we are), with dfd as
- * its working directory, for a step that has no *at() form (bind(2)).
+ * its working directory (-1: ours), for a step that has no *at() form
+ * (bind(2)), or to see what pu can reach.
  * fn returns a descriptor to hand back, PRIV_AS_NOFD when it succeeded
  * without one, or -1 with *err_r. Returns 0 with *fd_r (the descriptor,
  * close-on-exec, or -1), or -1 with *err_r (the caller frees it).

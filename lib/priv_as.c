@@ -74,7 +74,7 @@ priv_as_child(const struct priv_user *pu, int dfd, priv_as_fn *fn,
 	if (priv_as_become(pu, &why) < 0)
 		snprintf(msg, sizeof(msg), "E%s %s: %s", why,
 		    pu->name, strerror(errno));
-	else if (fchdir(dfd) < 0)
+	else if (dfd >= 0 && fchdir(dfd) < 0)
 		snprintf(msg, sizeof(msg), "Echdir: %s", strerror(errno));
 	else if ((fd = fn(arg, &err)) == -1)
 		snprintf(msg, sizeof(msg), "E%s", err != NULL ? err :

@@ -239,15 +239,18 @@ class Instance:
             ensure_user(TEST_USER)
             for k in ("mail_owner", "vmail_owner", "auth_owner"):
                 extra.setdefault(k, TEST_USER)
-            # as an admin would: the mail root belongs to vmail_owner
-            pw = pwd.getpwnam(extra["vmail_owner"])
-            os.chown(os.path.join(self.dir, "mail"), pw.pw_uid, pw.pw_gid)
         with open(os.path.join(self.etc, "main.cf"), "a") as f:
             f.write("\n# test settings\n")
             for k, v in extra.items():
                 f.write("%s = %s\n" % (k, v))
         if services is not None:  # None: the master.cf init wrote
             self.write_master_cf(services)
+        if mode == "root":
+            # as an admin would: give the service users what they own
+            # (the mail root, the password table's group)
+            r = self.postern("setup")
+            if r.returncode != 0:
+                t.diag("postern setup: " + r.stdout + r.stderr)
 
     def write_master_cf(self, services):
         with open(os.path.join(self.etc, "master.cf"), "w") as f:

@@ -84,6 +84,9 @@ int	ctl_sendmail(int, char **);
 /* ctl_queue.c: queue, flush, hold, release, delete, requeue, cat */
 int	ctl_queue(int, char **);
 
+/* ctl_priv.c: run by root, become mail_owner for good (queue tools) */
+void	ctl_as_mail_owner(void);
+
 /* ctl_map.c */
 int	ctl_map(int, char **);
 

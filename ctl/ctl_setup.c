@@ -21,8 +21,8 @@
  *
  * SECURITY
  *	Run by root, it acts by name only through lib/fsat: the parent of
- *	a path it changes must belong to root (or to the invoking user) and
- *	be writable by nobody else, unless it is sticky (/tmp); the path
+ *	a path it changes must belong to root and be writable by nobody
+ *	else, unless it is sticky (/tmp: fsat_root_may_act); the path
  *	itself is opened without following a link, checked to be a
  *	directory or a regular file as expected, and changed through its
  *	descriptor. useradd is run directly (no shell) with a fixed
@@ -81,14 +81,13 @@ ctl_setup_user(const struct ctl_action *a, char **err_r)
 }
 
 /*
- * The directory that holds path, open: it must be root's or ours, and
- * writable by nobody else unless sticky. *base_r points into path.
+ * The directory that holds path, open, where root may act by name
+ * (lib/fsat.h). *base_r points into path.
  */
 static int
 ctl_setup_parent(const char *path, const char **base_r, char **err_r)
 {
 	const char *slash = strrchr(path, '/');
-	struct stat st;
 	char *dir;
 	int dfd;
 
@@ -101,13 +100,7 @@ ctl_setup_parent(const char *path, const char **base_r, char **err_r)
 	dir = slash == path ? xstrdup("/") : xstrndup(path,
 	    (size_t)(slash - path));
 	dfd = fsat_dir_open(dir, FSAT_ANY_OWNER, 0, err_r);
-	if (dfd >= 0 && fstat(dfd, &st) == 0 &&
-	    ((st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-	    (st.st_mode & S_ISVTX) == 0))) {
-		*err_r = xasprintf("%s: someone other than root can write in "
-		    "it: do that by hand, once you have seen what is there",
-		    dir);
+	if (dfd >= 0 && fsat_root_may_act(dfd, dir, err_r) < 0) {
 		close(dfd);
 		dfd = -1;
 	}

@@ -84,6 +84,47 @@ fsat_dir_open(const char *path, uid_t owner, mode_t forbid, char **err_r)
 	return fd;
 }
 
+int
+fsat_root_may_act(int dfd, const char *dir, char **err_r)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (fstat(dfd, &st) < 0)
+		return fsat_fail(err_r, errno, dir, NULL);
+	if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (st.st_mode & S_ISVTX) == 0)) {
+		*err_r = xasprintf("%s: a user other than root can write in "
+		    "it (owner uid %lu, mode %04o): root will not act by name "
+		    "there", dir, (unsigned long)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+fsat_root_may_act_beside(const char *path, char **err_r)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int dfd, r = 0;
+
+	if (geteuid() != 0)
+		return 0;
+	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	if ((dfd = fsat_dir_open(dir, FSAT_ANY_OWNER, 0, err_r)) < 0 ||
+	    fsat_root_may_act(dfd, dir, err_r) < 0)
+		r = -1;
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return r;
+}
+
 /*
  * name in dfd, a directory (dir) or a regular file, opened without
  * following anything: its descriptor, or -1 with *err_r (EEXIST: it is

@@ -41,6 +41,16 @@ int	fsat_dir_open(const char *path, uid_t owner, mode_t forbid,
 	    char **err_r);
 
 /*
+ * May root act by name in the directory dfd (named dir in messages)?
+ * Yes (0) when we are not root, or when it belongs to root and nobody
+ * else can write in it, or only with the sticky bit (/tmp: nobody can
+ * rename or remove root's entries there). Else -1 with *err_r.
+ */
+int	fsat_root_may_act(int dfd, const char *dir, char **err_r);
+/* The same for the directory that holds path. */
+int	fsat_root_may_act_beside(const char *path, char **err_r);
+
+/*
  * The directory name in dfd, made with mode when missing; then owned by
  * uid:gid (FSAT_ANY_OWNER: left as it is) with that mode, changed
  * through its descriptor where they differ. A link or anything but a

@@ -8,8 +8,17 @@
 
 /* -c confdir from the command line, or NULL for the default. */
 extern const char *ctl_confdir;
+/* The command as typed (argv[0]: "ctl/postern" in a build tree). */
+extern const char *ctl_progname;
 /* The config directory: -c, else $POSTERN_CONFIG_DIR, else DEF_CONFIG_DIR. */
 const char *ctl_config_dir(void);
+
+/*
+ * ctl_args.c: options before the other arguments of a command (argv[0]
+ * is its name), wherever they were typed; the global -c is taken from
+ * anywhere. Returns the new argc.
+ */
+int	ctl_args_permute(int argc, char **argv);
 
 /* ctl_conf.c */
 int	ctl_conf(int, char **);
@@ -83,6 +92,13 @@ int	ctl_sendmail(int, char **);
 
 /* ctl_queue.c: queue, flush, hold, release, delete, requeue, cat */
 int	ctl_queue(int, char **);
+
+/*
+ * ctl_params.c: main.cf for status, stop, reload, start and the queue
+ * tools: problems are warnings (defaults used); -1 when the
+ * configuration directory does not exist (said on stderr).
+ */
+int	ctl_params_load(void);
 
 /* ctl_priv.c: run by root, become mail_owner for good (queue tools) */
 void	ctl_as_mail_owner(void);

@@ -16,8 +16,10 @@
  *	a real one). An existing pair there is kept. The instance
  *	listens on 127.0.0.1 only, on B+25 (smtp), B+87 (submission), B+65
  *	(submissions), B+10 (pop3), B+95 (pop3s), B+43 (imap) and B+93
- *	(imaps); B is 2000 unless given. Run by a user other than root, it
- *	runs entirely as that user.
+ *	(imaps) for the programs that are built; B is 2000 unless given.
+ *	The banner names the ports actually served and the command as it
+ *	was typed (ctl/postern in a build tree). Run by a user other than
+ *	root, it runs entirely as that user.
  *
  *	When this postern runs from a build tree (ctl/postern beside
  *	master/), DIR/libexec gets links to the programs in the tree and
@@ -371,8 +373,17 @@ ctl_init_columns(struct vbuf *b, const char *cols)
  * this build does not know (a misnamed TLS option must never bring a
  * port up without it), with *err_r.
  */
+/* "SMTP" of "SMTP (port 25 on a real server)", for the banner. */
+static void
+ctl_init_served(struct vbuf *served, const struct ctl_init_svc *s, int port)
+{
+	vbuf_appendf(served, "%s%.*s %d", vbuf_len(served) > 0 ? ", " : "",
+	    (int)strcspn(s->comment, " (,"), s->comment, port);
+}
+
 static char *
-ctl_init_master_cf(int base, const char *daemondir, char **err_r)
+ctl_init_master_cf(int base, const char *daemondir, struct vbuf *served,
+    char **err_r)
 {
 	struct vbuf *b = vbuf_new(4096, VBUF_NOLIMIT);
 	const struct ctl_init_svc *s;
@@ -423,6 +434,8 @@ ctl_init_master_cf(int base, const char *daemondir, char **err_r)
 			    s->opts[j]);
 			free(pname);
 		}
+		if (built && s->port != 0)
+			ctl_init_served(served, s, base + s->port);
 		vbuf_appends(b, "\n");
 	}
 	prog = vbuf_steal(b);
@@ -449,7 +462,7 @@ ctl_init_write(const char *path, const char *text)
 	return 0;
 }
 
-/* Links DIR/libexec/NAME -> TREE/path, for every program. */
+/* Links DIR/libexec/NAME -> TREE/path, for every program that is built. */
 static int
 ctl_init_links(const char *libexec, const char *tree)
 {
@@ -462,7 +475,9 @@ ctl_init_links(const char *libexec, const char *tree)
 		link = xasprintf("%s/%s", libexec, ctl_init_progs[i].name);
 		target = xasprintf("%s/%s", tree, ctl_init_progs[i].tree_path);
 		unlink(link);
-		if (symlink(target, link) < 0) {
+		if (access(target, X_OK) < 0)
+			;	/* not built (yet): no link to nothing */
+		else if (symlink(target, link) < 0) {
 			fprintf(stderr, "postern: symlink %s: %s\n", link,
 			    strerror(errno));
 			r = -1;
@@ -537,6 +552,7 @@ ctl_init(int argc, char **argv)
 	const char *dirarg = NULL, *domain = "example.test", *errstr;
 	char dir[PATH_MAX], *p, *tree, *daemondir = NULL, *user = NULL;
 	char *maincf, *mastercf, *err = NULL;
+	struct vbuf *served = NULL;
 	struct passwd *pw;
 	int i, base = CTL_INIT_PORT_BASE, r = 1;
 
@@ -599,8 +615,9 @@ ctl_init(int argc, char **argv)
 			goto out;
 	}
 	maincf = ctl_init_main_cf(dir, domain, user, daemondir);
+	served = vbuf_new(128, VBUF_NOLIMIT);
 	if ((mastercf = ctl_init_master_cf(base, daemondir != NULL ?
-	    daemondir : DEF_DAEMON_DIR, &err)) == NULL) {
+	    daemondir : DEF_DAEMON_DIR, served, &err)) == NULL) {
 		fprintf(stderr, "postern: master.cf: %s\n", err);
 		free(err);
 		free(maincf);
@@ -617,11 +634,14 @@ ctl_init(int argc, char **argv)
 	free(maincf);
 	free(mastercf);
 	if (r == 0) {
+		/* the command as typed: ctl/postern in a build tree */
 		printf("postern: created an instance in %s\n", dir);
-		printf("  start it:  postern -c %s/etc start   (or start -f "
-		    "to stay in the foreground)\n", dir);
-		printf("  SMTP on 127.0.0.1:%d, submission %d, POP3 %d, IMAP "
-		    "%d\n", base + 25, base + 87, base + 10, base + 43);
+		printf("  start it:  %s -c %s/etc start   (or start -f "
+		    "to stay in the foreground)\n", ctl_progname, dir);
+		if (vbuf_len(served) > 0)
+			printf("  serving on 127.0.0.1: %s\n", vbuf_str(served));
+		else
+			printf("  no network service is built yet\n");
 	}
 	if (r == 0) {
 		char *etc = xasprintf("%s/etc", dir);
@@ -632,6 +652,7 @@ ctl_init(int argc, char **argv)
 		free(etc);
 	}
 out:
+	vbuf_free(&served);
 	free(p);
 	free(tree);
 	free(daemondir);

@@ -63,13 +63,8 @@ struct ctl_queue_sum {
 static int
 ctl_queue_load(void)
 {
-	char *err;
-
-	if (params_load(ctl_config_dir(), NULL, &err) < 0) {
-		fprintf(stderr, "postern: %s\n", err);
-		free(err);
+	if (ctl_params_load() < 0)
 		return -1;
-	}
 	ctl_as_mail_owner();
 	return 0;
 }

@@ -68,6 +68,9 @@ struct master_service {
 	int		 used;		/* a child was ever started */
 	int		 failures;	/* abnormal exits before any client */
 	int		 throttled;
+	char		*why;		/* last failure at startup, or NULL */
+	pid_t		 why_pid;	/* the process that said it */
+	long long	 throttled_until;	/* time(NULL) when it ends */
 	int		 saturated;	/* at maxproc with clients waiting */
 	long long	 limit_warned;	/* monotime_ms of the last warning */
 	struct event_timer *throttle_timer;
@@ -114,6 +117,8 @@ void	master_wakeup_arm(struct master_service *, int first);
 
 /* master_status.c */
 int	master_status_open(struct master_service *);
+/* Read what the service's processes have said (before reaping one). */
+void	master_status_drain(struct master_service *);
 void	master_status_close(struct master_service *);
 struct master_child *master_child_find(pid_t);
 

@@ -16,6 +16,9 @@
  *	  reloads N
  *	  reload_error TEXT		(after a refused reload)
  *	  listen SERVICE/TYPE ADDRESS	(one line per socket)
+ *	  throttled SERVICE/TYPE UNTIL WHY
+ *		a service that keeps failing at startup, until the time
+ *		UNTIL (seconds since the epoch), and its last error
  *
  * SECURITY
  *	Root creates pid/ (0755, its own) in the queue directory, which only
@@ -97,11 +100,17 @@ master_state_write(void)
 	    master_reloads);
 	if (master_reload_error != NULL)
 		vbuf_appendf(b, "reload_error %s\n", master_reload_error);
-	TAILQ_FOREACH(svc, &master_services, entry)
+	TAILQ_FOREACH(svc, &master_services, entry) {
 		for (i = 0; i < svc->nlisten; i++)
 			vbuf_appendf(b, "listen %s/%s %s\n", svc->name,
 			    mastercf_type_name(svc->type),
 			    svc->listen[i].desc);
+		if (svc->throttled)
+			vbuf_appendf(b, "throttled %s/%s %lld %s\n", svc->name,
+			    mastercf_type_name(svc->type),
+			    svc->throttled_until, svc->why != NULL ? svc->why :
+			    "no reason known");
+	}
 	fd = fsat_open(master_pid_dfd, MASTER_STATE_TMP, O_WRONLY | O_CREAT |
 	    O_TRUNC, 0644, geteuid(), &err);
 	if (fd < 0) {

@@ -66,6 +66,7 @@ master_service_free(struct master_service *svc)
 	free(svc->command);
 	free(svc->path);
 	free(svc->where);
+	free(svc->why);
 	free(svc);
 }
 

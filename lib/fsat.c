@@ -12,15 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "fsat.h"
 #include "xmalloc.h"
 
-/* -1 with errno and *err_r "NAME: WHAT" (WHAT with %s: strerror). */
+/* -1 with errno err and *err_r "NAME: WHAT" (NULL WHAT: strerror). */
 static int
 fsat_fail(char **err_r, int err, const char *name, const char *what)
 {
-	*err_r = xasprintf("%s: %s", name, what != NULL ? what :
-	    strerror(err));
+	err_set(err_r, "%s: %s", name, what != NULL ? what : strerror(err));
 	errno = err;
 	return -1;
 }

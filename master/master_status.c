@@ -29,6 +29,7 @@
 #include "event.h"
 #include "log.h"
 #include "master.h"
+#include "printable.h"
 #include "server.h"
 #include "sock.h"
 #include "xmalloc.h"
@@ -94,15 +95,12 @@ master_status_lastwords(struct master_service *svc,
     struct server_lastwords *lw)
 {
 	struct master_child *child;
-	char *p;
 
 	child = master_child_find((pid_t)lw->st.pid);
 	if (child == NULL || child->svc != svc || child->gen != lw->st.gen)
 		return;
 	lw->text[sizeof(lw->text) - 1] = '\0';
-	for (p = lw->text; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	printable_fix(lw->text, PRINTABLE_8BIT);
 	free(svc->why);
 	svc->why = xstrdup(lw->text);
 	svc->why_pid = child->pid;

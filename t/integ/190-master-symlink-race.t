@@ -23,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from postern import TEST_USER, TOP, Instance, run, wait_for  # noqa: E402
+import qmgrtest as q  # noqa: E402
 
 ROUNDS = 3
 PATH_CALLS = "chmod,fchmodat,chown,lchown,fchownat"
@@ -93,17 +94,6 @@ def remove_links(inst):
                 os.unlink(os.path.join(p, name))
 
 
-def qmgr_pid(inst):
-    for pid in inst.children():
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"qmgr" in f.read().split(b"\0")[0]:
-                    return pid
-        except OSError:
-            pass
-    return None
-
-
 def wake_qmgr(inst):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -157,17 +147,17 @@ def main(t, mode):
         inst.write_master_cf(SERVICES_A)
         inst.start(wrap=STRACE)
         for k in range(3):
-            old = wait_for(lambda: qmgr_pid(inst), "qmgr to run", t)
+            old = wait_for(lambda: q.qmgr_pid(inst), "qmgr to run", t)
             if old:
                 os.kill(old, signal.SIGKILL)
-                wait_for(lambda: qmgr_pid(inst) != old, "qmgr to go", t)
+                wait_for(lambda: q.qmgr_pid(inst) != old, "qmgr to go", t)
 
             # a link the attacker left at qmgr-ctl stops the next qmgr
             # (a name that is a link is refused): clear it until one runs
             def restarted():
                 remove_links(inst)
                 wake_qmgr(inst)
-                return qmgr_pid(inst) not in (None, old)
+                return q.qmgr_pid(inst) not in (None, old)
             wait_for(restarted, "a new qmgr", t)
         for services in (SERVICES_B, SERVICES_A, SERVICES_B):
             inst.write_master_cf(services)

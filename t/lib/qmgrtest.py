@@ -171,3 +171,9 @@ def start(inst):
     return wait_for(lambda: os.path.isdir(os.path.join(
         inst.spool, "incoming")) and ctl_listens(inst), "qmgr to be ready",
         inst.t)
+
+
+def qmgr_pid(inst):
+    """The pid of the master's qmgr child, or None."""
+    pids = inst.children_running("qmgr")
+    return pids[0] if pids else None

@@ -193,11 +193,13 @@ bench: all
 	bench/run $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
-# The suite's own instance in ./run (made by `postern init` when missing),
-# in the foreground with the logs on stderr; Ctrl-C stops it.
+# The suite's own instance in ./run (made by `postern init` when missing,
+# on ports PORT_BASE+25, +87 and +65: 2025, 2087, 2065 by default), in the
+# foreground with the logs on stderr; Ctrl-C stops it.
 run: all
 	@build-aux/deps.sh -q
-	@test -f run/etc/main.cf || ctl/postern init run
+	@test -f run/etc/main.cf || ctl/postern init run \
+		$(if $(PORT_BASE),--port-base $(PORT_BASE))
 	@# as root the services run as system users: `postern setup` creates
 	@# the missing ones and gives them what they own (the mail root)
 	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc setup || exit 1; fi

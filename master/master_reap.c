@@ -80,10 +80,11 @@ master_throttle(struct master_service *svc)
 	svc->throttled = 1;
 	svc->throttled_until = (long long)time(NULL) +
 	    var_service_throttle_time;
-	log_warn("service %s/%s (%s): %s keeps failing at startup%s%s: "
-	    "throttling for %llds", svc->name, mastercf_type_name(svc->type),
-	    svc->where, svc->path, svc->why != NULL ? ": " : "",
-	    svc->why != NULL ? svc->why : "", var_service_throttle_time);
+	log_warn("service %s/%s (%s): %s keeps failing at startup: "
+	    "throttling for %llds%s%s%s", svc->name,
+	    mastercf_type_name(svc->type), svc->where, svc->path,
+	    var_service_throttle_time, svc->why != NULL ? " (last error: " :
+	    "", svc->why != NULL ? svc->why : "", svc->why != NULL ? ")" : "");
 	svc->throttle_timer = event_add_timer(master_ev,
 	    var_service_throttle_time * 1000, master_unthrottle, svc);
 	master_service_update(svc);
@@ -97,9 +98,9 @@ master_reap_why(struct master_service *svc, pid_t pid, int status)
 	if (svc->why != NULL && svc->why_pid == pid)
 		return;
 	free(svc->why);
-	svc->why = WIFSIGNALED(status) ? xasprintf("killed by signal %d",
-	    WTERMSIG(status)) : xasprintf("exit status %d",
-	    WEXITSTATUS(status));
+	svc->why = WIFSIGNALED(status) ? xasprintf("it was killed by signal "
+	    "%d", WTERMSIG(status)) : xasprintf("it exited with status %d "
+	    "and said nothing", WEXITSTATUS(status));
 	svc->why_pid = pid;
 }
 

@@ -32,10 +32,12 @@
 #define FSAT_ANY_OWNER	((uid_t)-1)
 
 /*
- * Open the directory path (its last component not a link) for *at()
- * use: it must be owned by owner (FSAT_ANY_OWNER: anyone) and have none
- * of the mode bits in forbid (022: nobody else may write in it).
- * Returns the descriptor (O_DIRECTORY, close-on-exec) or -1.
+ * Open the directory path for *at() use and check what was opened: it
+ * must be owned by owner (FSAT_ANY_OWNER: anyone) and have none of the
+ * mode bits in forbid (022: nobody else may write in it). The path is
+ * the administrator's (a configured directory) and is followed as
+ * given; the steps below it act on what was checked. Returns the
+ * descriptor (O_DIRECTORY, close-on-exec) or -1.
  */
 int	fsat_dir_open(const char *path, uid_t owner, mode_t forbid,
 	    char **err_r);

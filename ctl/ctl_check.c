@@ -154,8 +154,9 @@ ctl_mainprob_report(void)
 {
 	size_t i;
 
-	qsort(ctl_mainprobs, ctl_nmainprobs, sizeof(*ctl_mainprobs),
-	    ctl_mainprob_cmp);
+	if (ctl_nmainprobs > 0)
+		qsort(ctl_mainprobs, ctl_nmainprobs, sizeof(*ctl_mainprobs),
+		    ctl_mainprob_cmp);
 	for (i = 0; i < ctl_nmainprobs; i++) {
 		ctl_problem(ctl_mainprobs[i].fix, "%s", ctl_mainprobs[i].text);
 		free(ctl_mainprobs[i].text);

@@ -43,6 +43,10 @@ def test_bad_main_cf(t, mode):
     r = inst.postern("queue")
     t.is_((r.returncode, r.stdout), (0, "Mail queue is empty\n"),
           "queue works too")
+    r = inst.postern("reload")
+    t.is_(r.returncode, 1, "reload: the master refuses the bad main.cf")
+    t.like(r.stderr, r"reload refused, the running configuration stays: "
+           r".*%s" % bad, "and says why")
 
     # a client makes the master start smtpd, which cannot load main.cf
     c = socket.create_connection(("127.0.0.1", port), timeout=5)

@@ -62,6 +62,8 @@ def test_bad_main_cf(t, mode):
     t.is_(r.returncode, 0, "stop with a bad main.cf: exit 0")
     t.like(r.stdout, r"the master has stopped", "the master has stopped")
     inst.teardown(expect=[r"smtpd\[\d+\]: fatal: .*%s" % bad,
+                          r"master\[\d+\]: error: .*%s.*; keeping the "
+                          r"running configuration" % bad,
                           r"pid \d+ exit status 1",
                           r"keeps failing at startup"])
 

@@ -434,7 +434,7 @@ ctl_init_master_cf(int base, const char *daemondir, struct vbuf *served,
 			    s->opts[j]);
 			free(pname);
 		}
-		if (built && s->port != 0)
+		if (built && s->port > 0)	/* inet */
 			ctl_init_served(served, s, base + s->port);
 		vbuf_appends(b, "\n");
 	}

@@ -30,9 +30,23 @@ from postern import POSTERN, TOP, free_port, run, wait_for  # noqa: E402
 NEWUSER = "postern-tsetup"
 
 
+class Result:
+    """A postern run, without the warning that nothing keeps the log
+    (a host without syslog, as this test's may be: not its subject)."""
+
+    def __init__(self, r):
+        self.returncode = r.returncode
+        self.stderr = r.stderr
+        self.stdout = re.sub(r"postern check: warning: nothing will keep "
+                             r"the log: .*\n    fix: .*\n", "", r.stdout)
+        self.stdout = re.sub(r"(found), 1 warning\n", r"\1\n",
+                             self.stdout) if r.stdout != self.stdout \
+            else self.stdout
+
+
 def postern(*args):
-    return subprocess.run([POSTERN] + list(args), capture_output=True,
-                          text=True)
+    return Result(subprocess.run([POSTERN] + list(args),
+                                 capture_output=True, text=True))
 
 
 def init(d):

@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import POSTERN, TOP, free_port, run, wait_for  # noqa: E402
+from postern import POSTERN, TOP, port_base, run, wait_for  # noqa: E402
 
 NEWUSER = "postern-tsetup"
 
@@ -50,7 +50,7 @@ def postern(*args):
 
 
 def init(d):
-    r = postern("init", d, "--port-base", str(free_port() % 30000 + 20000))
+    r = postern("init", d, "--port-base", str(port_base()))
     if r.returncode != 0:
         raise RuntimeError("postern init %s: %s" % (d, r.stderr))
     return os.path.join(d, "etc")

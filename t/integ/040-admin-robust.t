@@ -18,7 +18,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import POSTERN, Instance, free_port, run, wait_for  # noqa: E402
+from postern import POSTERN, Instance, free_port, port_base, run, \
+    wait_for  # noqa: E402
 import qmgrtest as q  # noqa: E402
 
 
@@ -110,7 +111,7 @@ def test_banner(t):
     d = tempfile.mkdtemp()
     os.chmod(d, 0o755)
     inst = os.path.join(d, "inst")
-    base = free_port() % 30000 + 20000
+    base = port_base()
     r = subprocess.run([POSTERN, "init", inst, "--port-base", str(base)],
                        capture_output=True, text=True)
     t.is_(r.returncode, 0, "init")

@@ -130,15 +130,18 @@ tests: all $(UNIT_TESTS) $(TBINS) $(FUZZ_TESTS)
 # CPUs, as an integration test spends most of its time waiting for its
 # servers (JOBS=1: one at a time). A test that cannot share the machine
 # with others says so on a line "# check: serial (why)" and runs after
-# them, alone.
+# them, alone; one that takes long says "# check: slow" and starts first.
 JOBS = $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
 INTEG_TESTS = $(sort $(wildcard t/integ/*.t))
 SERIAL_TESTS = $(shell grep -l '^\# check: serial' $(INTEG_TESTS) /dev/null)
-PARALLEL_TESTS = $(filter-out $(SERIAL_TESTS),$(INTEG_TESTS)) $(UNIT_TESTS)
+# the long ones (a line "# check: slow") start first, so none is the tail
+SLOW_TESTS = $(shell grep -l '^\# check: slow' $(INTEG_TESTS) /dev/null)
+PARALLEL_TESTS = $(filter-out $(SERIAL_TESTS),$(SLOW_TESTS) \
+	$(filter-out $(SLOW_TESTS),$(INTEG_TESTS))) $(UNIT_TESTS)
 
 check: tests
 	@build-aux/deps.sh -q
-	@s=0; echo "prove -j$(JOBS) (t/integ, then t/unit)"; \
+	@s=0; echo "prove -j$(JOBS) (t/integ, the slow ones first, then t/unit)"; \
 	prove -j$(JOBS) $(PARALLEL_TESTS) $(FUZZ_TESTS) || s=1; \
 	if [ -n "$(SERIAL_TESTS)" ]; then \
 		echo "prove (tests that run alone: # check: serial)"; \

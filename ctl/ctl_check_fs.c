@@ -43,6 +43,7 @@
 #include "mastercf.h"
 #include "params.h"
 #include "priv.h"
+#include "priv_as.h"
 #include "qfile.h"
 #include "qfile_spare.h"
 #include "xmalloc.h"

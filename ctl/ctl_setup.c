@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "err.h"
 #include "fsat.h"
 #include "maps.h"
 #include "xmalloc.h"
@@ -56,12 +57,12 @@ ctl_setup_user(const struct ctl_action *a, char **err_r)
 	pid_t pid;
 
 	if (a->home == NULL || *a->name == '-') {
-		*err_r = xstrdup("bad user name or home");
+		err_set(err_r, "bad user name or home");
 		return -1;
 	}
 	fflush(stdout);
 	if ((pid = fork()) < 0) {
-		*err_r = xasprintf("fork: %s", strerror(errno));
+		err_set(err_r, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -73,7 +74,7 @@ ctl_setup_user(const struct ctl_action *a, char **err_r)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*err_r = xasprintf("%s exited with status %d", CTL_USERADD,
+		err_set(err_r, "%s exited with status %d", CTL_USERADD,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}
@@ -92,7 +93,7 @@ ctl_setup_parent(const char *path, const char **base_r, char **err_r)
 	int dfd;
 
 	if (*path != '/' || slash == NULL || slash[1] == '\0') {
-		*err_r = xasprintf("%s: not an absolute path of a file or "
+		err_set(err_r, "%s: not an absolute path of a file or "
 		    "directory", path);
 		return -1;
 	}
@@ -126,22 +127,15 @@ ctl_setup_path(const struct ctl_action *a, char **err_r)
 int
 ctl_setup_apply(const struct ctl_action *a, char **err_r)
 {
-	const char *err;
-
-	*err_r = NULL;
 	switch (a->kind) {
 	case CTL_ACT_USER:
 		return ctl_setup_user(a, err_r);
 	case CTL_ACT_PATH:
 		return ctl_setup_path(a, err_r);
 	case CTL_ACT_MAP:
-		if (maps_compile(a->name, &err) < 0) {
-			*err_r = xstrdup(err);
-			return -1;
-		}
-		return 0;
+		return maps_compile(a->name, err_r);
 	}
-	*err_r = xstrdup("unknown action");
+	err_set(err_r, "unknown action");
 	return -1;
 }
 

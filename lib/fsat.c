@@ -67,14 +67,14 @@ fsat_dir_open(const char *path, uid_t owner, mode_t forbid, char **err_r)
 	}
 	if (owner != FSAT_ANY_OWNER && st.st_uid != owner) {
 		close(fd);
-		*err_r = xasprintf("%s: owned by uid %lu, not by uid %lu",
+		err_set(err_r, "%s: owned by uid %lu, not by uid %lu",
 		    path, (unsigned long)st.st_uid, (unsigned long)owner);
 		errno = EPERM;
 		return -1;
 	}
 	if ((st.st_mode & forbid) != 0) {
 		close(fd);
-		*err_r = xasprintf("%s: mode %04o lets %s write in it", path,
+		err_set(err_r, "%s: mode %04o lets %s write in it", path,
 		    (unsigned)(st.st_mode & 07777),
 		    (st.st_mode & forbid & S_IWOTH) ? "every user" :
 		    "its group");
@@ -95,7 +95,7 @@ fsat_root_may_act(int dfd, const char *dir, char **err_r)
 		return fsat_fail(err_r, errno, dir, NULL);
 	if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
 	    (st.st_mode & S_ISVTX) == 0)) {
-		*err_r = xasprintf("%s: a user other than root can write in "
+		err_set(err_r, "%s: a user other than root can write in "
 		    "it (owner uid %lu, mode %04o): root will not act by name "
 		    "there", dir, (unsigned long)st.st_uid,
 		    (unsigned)(st.st_mode & 07777));
@@ -143,7 +143,7 @@ fsat_open_node(int dfd, const char *name, int dir, struct stat *st,
 		if (saved != ENOENT &&
 		    fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))) {
-			*err_r = xasprintf("%s: %s is in the way of a %s",
+			err_set(err_r, "%s: %s is in the way of a %s",
 			    name, fsat_kind(st->st_mode), dir ? "directory" :
 			    "file");
 			errno = EEXIST;
@@ -158,7 +158,7 @@ fsat_open_node(int dfd, const char *name, int dir, struct stat *st,
 	}
 	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
 		close(fd);
-		*err_r = xasprintf("%s: %s is in the way of a %s", name,
+		err_set(err_r, "%s: %s is in the way of a %s", name,
 		    fsat_kind(st->st_mode), dir ? "directory" : "file");
 		errno = EEXIST;
 		return -1;
@@ -247,7 +247,7 @@ fsat_open(int dfd, const char *name, int flags, mode_t mode, uid_t owner,
 		if (saved != ENOENT &&
 		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !S_ISREG(st.st_mode)) {
-			*err_r = xasprintf("%s: %s is in the way of a file",
+			err_set(err_r, "%s: %s is in the way of a file",
 			    name, fsat_kind(st.st_mode));
 			errno = EEXIST;
 			return -1;
@@ -258,7 +258,7 @@ fsat_open(int dfd, const char *name, int flags, mode_t mode, uid_t owner,
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		*err_r = xasprintf("%s: %s is in the way of a file", name,
+		err_set(err_r, "%s: %s is in the way of a file", name,
 		    fsat_kind(st.st_mode));
 		errno = EEXIST;
 		return -1;
@@ -266,7 +266,7 @@ fsat_open(int dfd, const char *name, int flags, mode_t mode, uid_t owner,
 	if (st.st_nlink != 1 || st.st_uid != (owner == FSAT_ANY_OWNER ?
 	    geteuid() : owner)) {
 		close(fd);
-		*err_r = xasprintf("%s: a file with %lu links owned by uid %lu "
+		err_set(err_r, "%s: a file with %lu links owned by uid %lu "
 		    "is in the way (not ours: not used)", name,
 		    (unsigned long)st.st_nlink, (unsigned long)st.st_uid);
 		errno = EEXIST;
@@ -295,7 +295,7 @@ fsat_unlink_stale(int dfd, const char *name, char **err_r)
 		return errno == ENOENT ? 0 : fsat_fail(err_r, errno, name,
 		    NULL);
 	if (!S_ISSOCK(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		*err_r = xasprintf("%s: exists and is %s, not a socket; not "
+		err_set(err_r, "%s: exists and is %s, not a socket; not "
 		    "removed", name, fsat_kind(st.st_mode));
 		errno = EEXIST;
 		return -1;

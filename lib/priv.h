@@ -29,19 +29,6 @@ int	priv_lookup(const char *user, struct priv_user *, const char **err_r);
 void	priv_drop(const char *user, const char *chroot_dir);
 /* The same with a looked-up user. */
 void	priv_drop_to(const struct priv_user *, const char *chroot_dir);
-/*
- * priv_as_run: fn(arg, err_r) in a child process that has become pu for
- * good (when we are root; NULL pu or not root: as we are), with dfd as
- * its working directory (-1: ours), for a step that has no *at() form
- * (bind(2)), or to see what pu can reach.
- * fn returns a descriptor to hand back, PRIV_AS_NOFD when it succeeded
- * without one, or -1 with *err_r. Returns 0 with *fd_r (the descriptor,
- * close-on-exec, or -1), or -1 with *err_r (the caller frees it).
- */
-#define PRIV_AS_NOFD	(-2)
-typedef int priv_as_fn(void *arg, char **err_r);
-int	priv_as_run(const struct priv_user *pu, int dfd, priv_as_fn *fn,
-	    void *arg, int *fd_r, char **err_r);
 /* Forbid fork from here on (RLIMIT_NPROC 0) for processes that never fork. */
 void	priv_no_fork(void);
 /* Process titles (libbsd setproctitle); call priv_title_init first in main. */

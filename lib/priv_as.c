@@ -1,7 +1,7 @@
 /*
  * NAME
  *	priv_as - one file-system step taken by a child process that runs
- *	as the owner of the directory it is taken in; see priv.h.
+ *	as the owner of the directory it is taken in; see priv_as.h.
  *
  * DESCRIPTION
  *	Root must not act by name in a directory that a less privileged
@@ -32,8 +32,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "fdpass.h"
-#include "priv.h"
+#include "priv_as.h"
 #include "xmalloc.h"
 
 #define PRIV_AS_MSG	512
@@ -96,16 +97,15 @@ priv_as_run(const struct priv_user *pu, int dfd, priv_as_fn *fn, void *arg,
 	int sp[2], status, fd = -1, saved;
 
 	*fd_r = -1;
-	*err_r = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-		*err_r = xasprintf("socketpair: %s", strerror(errno));
+		err_set(err_r, "socketpair: %s", strerror(errno));
 		return -1;
 	}
 	if ((pid = fork()) < 0) {
 		saved = errno;
 		close(sp[0]);
 		close(sp[1]);
-		*err_r = xasprintf("fork: %s", strerror(saved));
+		err_set(err_r, "fork: %s", strerror(saved));
 		return -1;
 	}
 	if (pid == 0) {
@@ -129,9 +129,11 @@ priv_as_run(const struct priv_user *pu, int dfd, priv_as_fn *fn, void *arg,
 		close(fd);
 	if (len == 1 && msg[0] == 'N')
 		return 0;
-	*err_r = len > 1 && msg[0] == 'E' ? xstrdup(msg + 1) :
-	    xasprintf("the helper process %s", WIFSIGNALED(status) ?
-	    "was killed" : "said nothing");
+	if (len > 1 && msg[0] == 'E')
+		err_set(err_r, "%s", msg + 1);
+	else
+		err_set(err_r, "the helper process %s", WIFSIGNALED(status) ?
+		    "was killed" : "said nothing");
 	errno = EPERM;
 	return -1;
 }

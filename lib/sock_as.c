@@ -19,6 +19,7 @@
 
 #include "fsat.h"
 #include "priv.h"
+#include "priv_as.h"
 #include "sock.h"
 
 struct sock_as_req {

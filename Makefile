@@ -130,15 +130,18 @@ tests: all $(UNIT_TESTS) $(TBINS) $(FUZZ_TESTS)
 # CPUs, as an integration test spends most of its time waiting for its
 # servers (JOBS=1: one at a time). A test that cannot share the machine
 # with others says so on a line "# check: serial (why)" and runs after
-# them, alone.
+# them, alone; one that takes long says "# check: slow" and starts first.
 JOBS = $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
 INTEG_TESTS = $(sort $(wildcard t/integ/*.t))
 SERIAL_TESTS = $(shell grep -l '^\# check: serial' $(INTEG_TESTS) /dev/null)
-PARALLEL_TESTS = $(filter-out $(SERIAL_TESTS),$(INTEG_TESTS)) $(UNIT_TESTS)
+# the long ones (a line "# check: slow") start first, so none is the tail
+SLOW_TESTS = $(shell grep -l '^\# check: slow' $(INTEG_TESTS) /dev/null)
+PARALLEL_TESTS = $(filter-out $(SERIAL_TESTS),$(SLOW_TESTS) \
+	$(filter-out $(SLOW_TESTS),$(INTEG_TESTS))) $(UNIT_TESTS)
 
 check: tests
 	@build-aux/deps.sh -q
-	@s=0; echo "prove -j$(JOBS) (t/integ, then t/unit)"; \
+	@s=0; echo "prove -j$(JOBS) (t/integ, the slow ones first, then t/unit)"; \
 	prove -j$(JOBS) $(PARALLEL_TESTS) $(FUZZ_TESTS) || s=1; \
 	if [ -n "$(SERIAL_TESTS)" ]; then \
 		echo "prove (tests that run alone: # check: serial)"; \
@@ -193,21 +196,16 @@ bench: all
 	bench/run $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
-# The suite's own instance in ./run (made by `postern init` when missing),
-# in the foreground with the logs on stderr; Ctrl-C stops it.
+# The suite's own instance in ./run (made by `postern init` when missing,
+# on ports PORT_BASE+25, +87 and +65: 2025, 2087, 2065 by default), in the
+# foreground with the logs on stderr; Ctrl-C stops it.
 run: all
 	@build-aux/deps.sh -q
-	@test -f run/etc/main.cf || ctl/postern init run
-	@# as root the services run as system users: create the missing ones
-	@# with the useradd lines that `postern check` prints
-	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
-		sed -n 's/^ *fix: \(useradd .*\)/\1/p' | while read -r cmd; do \
-		echo "make run: $$cmd"; $$cmd || exit 1; done; fi
-	@# ... and give them what they own inside the instance (the mail root)
-	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc check | \
-		sed -n 's|^ *fix: \(chown [^ ]* $(CURDIR)/run/[^ ]*\)$$|\1|p' | \
-		while read -r cmd; do echo "make run: $$cmd"; $$cmd || exit 1; \
-		done; fi
+	@test -f run/etc/main.cf || ctl/postern init run \
+		$(if $(PORT_BASE),--port-base $(PORT_BASE))
+	@# as root the services run as system users: `postern setup` creates
+	@# the missing ones and gives them what they own (the mail root)
+	@if [ "$$(id -u)" = 0 ]; then ctl/postern -c run/etc setup || exit 1; fi
 	@# the banner once the master is ready (its pid in master.state),
 	@# never before a start that fails; the shell waits for the master
 	@echo "make run: starting Postern in the foreground"

@@ -9,7 +9,7 @@
 #		builds and `make check` never ask for it
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
-libcrypt-dev perl db-util python3 openssl swaks pflogsumm
+libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace
 libnet-ssleay-perl libio-socket-ssl-perl"
 
 FUZZ_PKGS="clang-14 libclang-rt-14-dev libfuzzer-14-dev"

@@ -8,8 +8,17 @@
 
 /* -c confdir from the command line, or NULL for the default. */
 extern const char *ctl_confdir;
+/* The command as typed (argv[0]: "ctl/postern" in a build tree). */
+extern const char *ctl_progname;
 /* The config directory: -c, else $POSTERN_CONFIG_DIR, else DEF_CONFIG_DIR. */
 const char *ctl_config_dir(void);
+
+/*
+ * ctl_args.c: options before the other arguments of a command (argv[0]
+ * is its name), wherever they were typed; the global -c is taken from
+ * anywhere. Returns the new argc.
+ */
+int	ctl_args_permute(int argc, char **argv);
 
 /* ctl_conf.c */
 int	ctl_conf(int, char **);
@@ -24,8 +33,56 @@ int	ctl_master_is_running(void);
 /* ctl_logrotate.c */
 int	ctl_logrotate(int, char **);
 
-/* ctl_check.c */
+/* ctl_check.c: postern check; ctl_setup.c: postern setup */
 int	ctl_check(int, char **);
+int	ctl_setup(int, char **);
+
+/*
+ * What `postern setup` can do about a problem that `postern check`
+ * finds (ctl_setup.c carries it out). New kinds (a certificate, a
+ * table to compile) are added here and in ctl_setup_apply.
+ */
+enum ctl_act_kind {
+	CTL_ACT_USER,		/* create the system user name, home */
+	CTL_ACT_PATH,		/* a directory or file: owner and mode */
+	CTL_ACT_MAP,		/* compile the hash: table spec */
+};
+
+struct ctl_action {
+	enum ctl_act_kind kind;
+	const char	*name;		/* USER: the user; PATH: the path;
+					   MAP: type:path */
+	const char	*home;		/* USER */
+	int		 dir;		/* PATH: a directory */
+	unsigned	 create;	/* PATH: mkdir with this mode if missing */
+	long		 uid, gid;	/* PATH: -1 keeps them */
+	unsigned	 clear, set;	/* PATH: mode bits to clear, to set */
+};
+
+/*
+ * Report a problem with its fix (a sentence or a command); warnings do
+ * not change check's exit status. With an action, `postern setup` does
+ * the fix instead of reporting it (and reports the problem if it could
+ * not).
+ */
+void	ctl_problem(const char *fix, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	ctl_warning(const char *fix, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	ctl_problem_act(const struct ctl_action *, const char *fix,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* 1 in postern setup (fixes are applied), 0 in postern check. */
+extern int ctl_check_applying;
+/* The checks with their fixes applied, then again: the exit status. */
+int	ctl_check_setup(void);
+/* ctl_setup.c: carry out an action: 0, or -1 with *err_r. */
+int	ctl_setup_apply(const struct ctl_action *, char **err_r);
+
+/* ctl_check_fs.c: users, owners and modes, what each user can reach */
+struct mastercf;
+void	ctl_check_fs(const struct mastercf *);
+/* ctl_init.c: does the master.cf that init writes jail program? */
+int	ctl_init_jails(const char *program);
 
 /* ctl_init.c */
 int	ctl_init(int, char **);
@@ -35,6 +92,16 @@ int	ctl_sendmail(int, char **);
 
 /* ctl_queue.c: queue, flush, hold, release, delete, requeue, cat */
 int	ctl_queue(int, char **);
+
+/*
+ * ctl_params.c: main.cf for status, stop, reload, start and the queue
+ * tools: problems are warnings (defaults used); -1 when the
+ * configuration directory does not exist (said on stderr).
+ */
+int	ctl_params_load(void);
+
+/* ctl_priv.c: run by root, become mail_owner for good (queue tools) */
+void	ctl_as_mail_owner(void);
 
 /* ctl_map.c */
 int	ctl_map(int, char **);

@@ -1,22 +1,29 @@
 /*
  * NAME
  *	ctl_check - postern check: find what would keep the system from
- *	running, and say how to fix each thing.
+ *	running, every problem in one run, and say how to fix each.
  *
  * DESCRIPTION
- *	Checks, in order: main.cf (values, and unknown names), master.cf
- *	(syntax, programs, -o names), the users the services run as, the
- *	ownership and modes of the configuration, queue and mail
- *	directories, every lookup table named in main.cf, and the TLS
- *	settings: the security levels, that the certificate and key files
- *	load as smtpd would load them (readable, PEM, the key matches the
- *	certificate), that no certificate has expired, and that a private
- *	key is not readable by every user; nor may the password tables
- *	(auth_users_maps) be; and where the log goes: maillog_file (its
- *	name and directory, the log service in master.cf, log_owner), or
- *	syslog. Each problem is one line, followed by a "fix:" line. Exit
- *	1 if there was any, else 0. A warning (nothing receives the log)
- *	has the same shape and does not change the exit status.
+ *	Checks, in order: the configuration directory; main.cf (every bad
+ *	line and value with its file:line, unknown names with the nearest
+ *	known one); master.cf (every bad line, programs, -o names, and on a
+ *	root instance a network-facing service that is not jailed); the
+ *	users the services run as, the owners and modes of the directories
+ *	and files, and what each service user can reach (ctl_check_fs.c);
+ *	every lookup table named in main.cf; the TLS settings: the security
+ *	levels, that the certificate and key files load as smtpd would load
+ *	them (readable, PEM, the key matches the certificate), that no
+ *	certificate has expired, and that a private key is not readable by
+ *	every user; nor may the password tables (auth_users_maps) be; and
+ *	where the log goes: maillog_file (its name and directory, the log
+ *	service in master.cf, log_owner), or syslog. Each problem is one
+ *	line, followed by a "fix:" line. Exit 1 if there was
+ *	any, else 0; a warning has the same shape and does not change the
+ *	exit status.
+ *
+ *	postern setup (ctl_setup.c) runs the same checks with
+ *	ctl_check_applying set: a problem that has an action is fixed
+ *	instead of reported.
  *
  *	When run by root the expected owner of the configuration and queue
  *	directories is root and the services' users must exist; otherwise
@@ -24,7 +31,8 @@
  *	invoking user.
  *
  * SECURITY
- *	Read-only: it changes nothing, it only prints commands to run.
+ *	Read-only: it changes nothing, it only prints commands to run
+ *	(postern setup changes things, through ctl_setup_apply only).
  */
 #include "config.h"
 
@@ -42,6 +50,7 @@
 
 #include "ctl.h"
 #include "err.h"
+#include "fsat.h"
 #include "log.h"
 #include "maillog.h"
 #include "maps.h"
@@ -50,87 +59,242 @@
 #include "tls.h"
 #include "xmalloc.h"
 
-static int ctl_problems;
+int ctl_check_applying;
+static int ctl_problems, ctl_warnings, ctl_fixed;
 
-static void ctl_problem(const char *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-
-static void ctl_warning(const char *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-
-/* Not a problem that keeps the system from running: not counted. */
 static void
-ctl_warning(const char *fix, const char *fmt, ...)
+ctl_report(const char *kind, const char *fix, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	printf("postern check: warning: ");
-	va_start(ap, fmt);
+	printf("postern check: %s", kind);
 	vprintf(fmt, ap);
-	va_end(ap);
 	printf("\n    fix: %s\n", fix);
 }
 
-static void
+void
 ctl_problem(const char *fix, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("postern check: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	ctl_report("", fix, fmt, ap);
 	va_end(ap);
-	printf("\n    fix: %s\n", fix);
 	ctl_problems++;
+}
+
+/* Not a problem that keeps the system from running: not counted. */
+void
+ctl_warning(const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ctl_report("warning: ", fix, fmt, ap);
+	va_end(ap);
+	ctl_warnings++;
+}
+
+void
+ctl_problem_act(const struct ctl_action *a, const char *fix,
+    const char *fmt, ...)
+{
+	char *err = NULL;
+	va_list ap;
+
+	if (ctl_check_applying) {
+		if (ctl_setup_apply(a, &err) == 0) {
+			printf("postern setup: %s\n", fix);
+			ctl_fixed++;
+			return;
+		}
+		printf("postern setup: could not %s: %s\n", fix, err);
+		free(err);
+	}
+	va_start(ap, fmt);
+	ctl_report("", fix, fmt, ap);
+	va_end(ap);
+	ctl_problems++;
+}
+
+/*
+ * The problems of main.cf, gathered during the load and reported in
+ * line order (bad lines are found while reading, bad values after).
+ */
+struct ctl_mainprob {
+	long	 line;
+	char	*text;
+	char	*fix;
+};
+static struct ctl_mainprob *ctl_mainprobs;
+static size_t ctl_nmainprobs;
+
+static void
+ctl_mainprob_add(const char *text, char *fix)
+{
+	const char *p = strstr(text, ".cf:");
+	struct ctl_mainprob *m;
+
+	ctl_mainprobs = xreallocarray(ctl_mainprobs, ctl_nmainprobs + 1,
+	    sizeof(*ctl_mainprobs));
+	m = &ctl_mainprobs[ctl_nmainprobs++];
+	m->line = p != NULL ? strtol(p + 4, NULL, 10) : 0;
+	m->text = xstrdup(text);
+	m->fix = fix;
+}
+
+static int
+ctl_mainprob_cmp(const void *a, const void *b)
+{
+	const struct ctl_mainprob *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void
+ctl_mainprob_report(void)
+{
+	size_t i;
+
+	if (ctl_nmainprobs > 0)
+		qsort(ctl_mainprobs, ctl_nmainprobs, sizeof(*ctl_mainprobs),
+		    ctl_mainprob_cmp);
+	for (i = 0; i < ctl_nmainprobs; i++) {
+		ctl_problem(ctl_mainprobs[i].fix, "%s", ctl_mainprobs[i].text);
+		free(ctl_mainprobs[i].text);
+		free(ctl_mainprobs[i].fix);
+	}
+	free(ctl_mainprobs);
+	ctl_mainprobs = NULL;
+	ctl_nmainprobs = 0;
 }
 
 /* main.cf warnings (unknown names) are problems too. */
 static int
 ctl_check_hook(enum log_level level, const char *text)
 {
-	if (level >= LOG_LEVEL_WARN) {
-		ctl_problem("correct or remove that line (postern conf -d "
-		    "lists every parameter)", "%s", text);
-		return 1;
-	}
-	return 0;
+	const char *near;
+
+	if (level < LOG_LEVEL_WARN)
+		return 0;
+	if ((near = strstr(text, "(did you mean ")) != NULL)
+		ctl_mainprob_add(text, xasprintf("rename it to %.*s, or "
+		    "remove that line", (int)strcspn(near + 14, "?"),
+		    near + 14));
+	else
+		ctl_mainprob_add(text, xstrdup("correct or remove that line "
+		    "(postern conf -d lists every parameter)"));
+	return 1;
 }
 
+/* A bad line or value of main.cf: the fix says what the value must be. */
+static void
+ctl_check_main_problem(void *arg, const char *text)
+{
+	const struct param_info *pi = NULL;
+	const char *p;
+	char name[128], *fix;
+	size_t n;
+
+	(void)arg;
+	/* "path:line: name: reason" */
+	if ((p = strstr(text, ": ")) != NULL) {
+		p += 2;
+		n = strcspn(p, ":");
+		if (n < sizeof(name) && p[n] == ':') {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			pi = params_find(name);
+		}
+	}
+	if (pi != NULL)
+		fix = xasprintf("give %s a valid %s value (its default is "
+		    "\"%s\"; postern.conf(5) describes it)", pi->name,
+		    params_type_name(pi->type), params_default(pi->name));
+	else
+		fix = xstrdup("correct that line: \"name = value\" (postern "
+		    "conf -d lists every parameter)");
+	ctl_mainprob_add(text, fix);
+}
+
+/*
+ * The configuration directory and main.cf: -1 when there is no
+ * configuration to check at all.
+ */
 static int
 ctl_check_main(void)
 {
-	char *err;
+	const char *dir = ctl_config_dir();
+	struct stat st;
+	char *path, *fix;
 
-	log_set_hook(ctl_check_hook);
-	if (params_load(ctl_config_dir(), NULL, &err) < 0) {
-		log_set_hook(NULL);
-		ctl_problem("correct the value on that line (postern.conf(5) "
-		    "describes each parameter)", "%s", err);
-		free(err);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fix = xasprintf("name the right directory with -c (an instance "
+		    "made by postern init DIR has it in DIR/etc) or set "
+		    "POSTERN_CONFIG_DIR; the built-in one is %s",
+		    DEF_CONFIG_DIR);
+		ctl_problem(fix, "configuration directory %s: %s", dir,
+		    S_ISDIR(st.st_mode) || errno != 0 ? strerror(errno) :
+		    "not a directory");
+		free(fix);
 		return -1;
 	}
+	path = xasprintf("%s/main.cf", dir);
+	if (stat(path, &st) < 0)
+		ctl_problem("create it (postern init DIR makes an instance with "
+		    "one), or name the right directory with -c", "%s: %s "
+		    "(every parameter has its default)", path, strerror(errno));
+	free(path);
+	log_set_hook(ctl_check_hook);
+	params_load_all(dir, NULL, ctl_check_main_problem, NULL);
 	log_set_hook(NULL);
+	ctl_mainprob_report();
 	return 0;
 }
 
 static void
-ctl_check_master(void)
+ctl_check_master_problem(void *arg, const char *text)
+{
+	(void)arg;
+	ctl_problem("correct that line (master.cf(5) describes the columns)",
+	    "%s", text);
+}
+
+/* The program's name: the command's last component. */
+static const char *
+ctl_check_program(const struct mastercf_entry *e)
+{
+	const char *slash = strrchr(e->command, '/');
+
+	return slash != NULL ? slash + 1 : e->command;
+}
+
+/* Is e the local submission service (the one smtpd left unjailed)? */
+static int
+ctl_check_local_submission(const struct mastercf_entry *e)
+{
+	size_t j;
+
+	for (j = 0; e->overrides[j] != NULL; j++)
+		if (strcmp(e->overrides[j], "smtpd_local_submission=yes") == 0)
+			return 1;
+	return 0;
+}
+
+/* Every good line of master.cf: *mcf_r for the checks that follow. */
+static void
+ctl_check_master(struct mastercf **mcf_r)
 {
 	const struct mastercf_entry *e;
 	struct mastercf *mcf;
 	struct stat st;
-	char *path, *err, *name, *fix;
+	const char *near;
+	char *path, *name, *fix;
 	size_t i, j;
 
 	path = xasprintf("%s/master.cf", ctl_config_dir());
-	if (mastercf_load(path, &mcf, &err) < 0) {
-		ctl_problem("correct that line (master.cf(5) describes the "
-		    "columns)", "%s", err);
-		free(err);
-		free(path);
-		return;
-	}
+	mastercf_load_all(path, mcf_r, ctl_check_master_problem, NULL);
 	free(path);
+	if ((mcf = *mcf_r) == NULL)
+		return;
 	for (i = 0; i < mcf->n; i++) {
 		e = &mcf->entries[i];
 		if (e->command[0] == '/')
@@ -152,131 +316,33 @@ ctl_check_master(void)
 		for (j = 0; e->overrides[j] != NULL; j++) {
 			name = xstrndup(e->overrides[j],
 			    strcspn(e->overrides[j], "="));
-			if (params_find(name) == NULL)
-				ctl_problem("correct or remove the -o option "
-				    "(postern conf -d lists every parameter)",
-				    "%s:%d: -o %s: unknown parameter \"%s\"",
-				    e->path, e->line, e->overrides[j], name);
+			if (params_find(name) != NULL) {
+				free(name);
+				continue;
+			}
+			near = params_nearest(name);
+			fix = near != NULL ? xasprintf("rename it to %s", near) :
+			    xstrdup("correct or remove the -o option (postern "
+			    "conf -d lists every parameter)");
+			ctl_problem(fix, "%s:%d: -o %s: unknown parameter "
+			    "\"%s\"%s%s%s", e->path, e->line, e->overrides[j],
+			    name, near != NULL ? " (did you mean " : "",
+			    near != NULL ? near : "", near != NULL ? "?)" : "");
+			free(fix);
 			free(name);
 		}
-	}
-	mastercf_free(&mcf);
-}
-
-/* A user a service runs as; NULL pw when missing (reported). */
-static const struct passwd *
-ctl_check_user(const char *param)
-{
-	const struct passwd *pw;
-	const char *user = params_get(param);
-	char *fix;
-
-	static char missing[4][64];
-	size_t i;
-
-	if (user == NULL || *user == '\0')
-		return NULL;
-	for (i = 0; i < 4 && missing[i][0] != '\0'; i++)
-		if (strcmp(missing[i], user) == 0)
-			return NULL;	/* reported already */
-	if ((pw = getpwnam(user)) == NULL) {
-		if (i < 4)
-			strlcpy(missing[i], user, sizeof(missing[i]));
-		fix = xasprintf("useradd --system --home-dir %s --no-create-home "
-		    "--shell /usr/sbin/nologin %s", var_queue_directory, user);
-		ctl_problem(fix, "%s = %s: no such user", param, user);
-		free(fix);
-		return NULL;
-	}
-	if (pw->pw_uid == 0)
-		ctl_problem("create an unprivileged user for it (useradd "
-		    "--system ...) and name it here", "%s = %s: the services "
-		    "must not run as root", param, user);
-	return pw;
-}
-
-/* A file or directory: must exist, owner uid, no write for others. */
-static void
-ctl_check_path(const char *what, const char *path, int want_dir, uid_t uid,
-    const char *owner, mode_t forbid)
-{
-	struct stat st;
-	char *fix;
-
-	if (stat(path, &st) < 0) {
-		fix = want_dir ? xasprintf("mkdir -p %s && chown %s %s", path,
-		    owner, path) : xasprintf("create %s (postern init makes a "
-		    "sample)", path);
-		ctl_problem(fix, "%s %s: %s", what, path, strerror(errno));
-		free(fix);
-		return;
-	}
-	if (want_dir && !S_ISDIR(st.st_mode)) {
-		ctl_problem("replace it with a directory", "%s %s: not a "
-		    "directory", what, path);
-		return;
-	}
-	if (st.st_uid != uid) {
-		fix = xasprintf("chown %s %s", owner, path);
-		ctl_problem(fix, "%s %s: owned by uid %ld, expected %s", what,
-		    path, (long)st.st_uid, owner);
-		free(fix);
-	}
-	if ((st.st_mode & forbid) != 0) {
-		fix = xasprintf("chmod %s %s", (forbid & S_IRWXO & ~S_IWOTH) ?
-		    "go-rwx" : "go-w", path);
-		ctl_problem(fix, "%s %s: mode %03o is too open", what, path,
-		    (unsigned)(st.st_mode & 07777));
-		free(fix);
-	}
-}
-
-static void
-ctl_check_files(const struct passwd *owner, const struct passwd *vmail)
-{
-	char *p, me[64];
-	uid_t uid = geteuid();
-	struct passwd *pw;
-	const char *base;
-
-	if ((pw = getpwuid(uid)) != NULL)
-		strlcpy(me, pw->pw_name, sizeof(me));
-	else
-		snprintf(me, sizeof(me), "%ld", (long)uid);
-	ctl_check_path("configuration directory", ctl_config_dir(), 1, uid,
-	    me, S_IWGRP | S_IWOTH);
-	p = xasprintf("%s/main.cf", ctl_config_dir());
-	ctl_check_path("configuration file", p, 0, uid, me,
-	    S_IWGRP | S_IWOTH);
-	free(p);
-	p = xasprintf("%s/master.cf", ctl_config_dir());
-	ctl_check_path("configuration file", p, 0, uid, me,
-	    S_IWGRP | S_IWOTH);
-	free(p);
-	ctl_check_path("queue_directory", var_queue_directory, 1, uid, me,
-	    S_IWGRP | S_IWOTH);
-	p = xasprintf("%s/private", var_queue_directory);
-	if (owner != NULL && access(p, F_OK) == 0)
-		ctl_check_path("socket directory", p, 1, owner->pw_uid,
-		    owner->pw_name, S_IRWXG | S_IRWXO);
-	free(p);
-	ctl_check_path("daemon_directory", var_daemon_directory, 1, uid, me,
-	    S_IWGRP | S_IWOTH);
-	if ((base = params_get("virtual_mailbox_base")) != NULL &&
-	    *base != '\0' && access(base, F_OK) < 0) {
-		p = xasprintf("mkdir -p %s and give it to the vmail_owner "
-		    "user", base);
-		ctl_problem(p, "virtual_mailbox_base %s: %s", base,
-		    strerror(errno));
-		free(p);
-	} else if (base != NULL && *base != '\0') {
-		/* local delivery, as vmail_owner, creates the Maildirs here */
-		if (vmail != NULL)
-			ctl_check_path("virtual_mailbox_base", base, 1,
-			    vmail->pw_uid, vmail->pw_name, S_IWGRP | S_IWOTH);
-		else if (uid != 0)
-			ctl_check_path("virtual_mailbox_base", base, 1, uid, me,
-			    S_IWGRP | S_IWOTH);
+		if (geteuid() == 0 && !e->chroot &&
+		    (e->type == MASTERCF_INET ||
+		    ctl_init_jails(ctl_check_program(e))) &&
+		    !ctl_check_local_submission(e)) {
+			fix = xasprintf("set the chroot column (the fifth) of "
+			    "%s line %d to y", e->path, e->line);
+			ctl_warning(fix, "%s:%d: service \"%s\" (%s) faces the "
+			    "network or a less trusted process, but is not "
+			    "jailed (chroot n)", e->path, e->line, e->name,
+			    ctl_check_program(e));
+			free(fix);
+		}
 	}
 }
 
@@ -285,6 +351,7 @@ static void
 ctl_check_maps(void)
 {
 	const struct param_info *tab;
+	struct ctl_action a;
 	struct maps_table *t;
 	const char *val;
 	char **list, *fix, *err = NULL;
@@ -302,12 +369,19 @@ ctl_check_maps(void)
 				maps_close(&t);
 				continue;
 			}
-			if (strncmp(list[j], "hash:", 5) == 0)
+			if (strncmp(list[j], "hash:", 5) == 0 &&
+			    access(list[j] + 5, F_OK) == 0) {
+				memset(&a, 0, sizeof(a));
+				a.kind = CTL_ACT_MAP;
+				a.name = list[j];
 				fix = xasprintf("postern map %s", list[j]);
-			else
+				ctl_problem_act(&a, fix, "%s: %s", tab[i].name,
+				    err);
+			} else {
 				fix = xstrdup("create the table or correct "
 				    "its name (maps(5))");
-			ctl_problem(fix, "%s: %s", tab[i].name, err);
+				ctl_problem(fix, "%s: %s", tab[i].name, err);
+			}
 			err_free(&err);
 			free(fix);
 		}
@@ -470,12 +544,11 @@ ctl_check_users_maps(void)
  * be there.
  */
 static void
-ctl_check_log(void)
+ctl_check_log(const struct mastercf *mcf)
 {
-	struct mastercf *mcf;
 	struct stat st;
 	const char *base;
-	char *path, *err;
+	char *err;
 	int dfd;
 
 	if (*var_maillog_file == '\0') {
@@ -487,8 +560,7 @@ ctl_check_log(void)
 			    "listens on %s", LOG_SYSLOG_PATH);
 		return;
 	}
-	if (geteuid() == 0)
-		(void)ctl_check_user("log_owner");
+	/* log_owner: with the other users (ctl_check_fs.c) */
 	if (strcmp(var_maillog_file, MAILLOG_STDOUT) == 0) {
 		if (maillog_name_check(var_maillog_file,
 		    var_maillog_file_prefixes, &err) < 0) {
@@ -510,62 +582,73 @@ ctl_check_log(void)
 			    var_maillog_file);
 		close(dfd);
 	}
-	path = xasprintf("%s/master.cf", ctl_config_dir());
-	if (mastercf_load(path, &mcf, &err) < 0)
-		free(err);	/* ctl_check_master said why */
-	else {
-		if (maillog_conf_check(mcf, &err) < 0) {
-			ctl_problem("see postlogd(8)", "%s", err);
-			free(err);
-		}
-		mastercf_free(&mcf);
+	if (mcf != NULL && maillog_conf_check(mcf, &err) < 0) {
+		ctl_problem("see postlogd(8)", "%s", err);
+		free(err);
 	}
-	free(path);
+}
+
+/* Every check, in order; the counts are in ctl_problems and friends. */
+static void
+ctl_check_all(void)
+{
+	struct mastercf *mcf = NULL;
+
+	ctl_problems = ctl_warnings = ctl_fixed = 0;
+	if (ctl_check_main() < 0)
+		return;
+	ctl_check_master(&mcf);
+	ctl_check_fs(mcf);
+	ctl_check_maps();
+	ctl_check_users_maps();
+	ctl_check_tls();
+	ctl_check_log(mcf);
+	mastercf_free(&mcf);
+}
+
+/* "N problems found, M warnings"; exit status 1 when any problem. */
+static int
+ctl_check_summary(const char *who)
+{
+	if (ctl_problems == 0)
+		printf("%s: no problems found", who);
+	else
+		printf("%s: %d problem%s found", who, ctl_problems,
+		    ctl_problems == 1 ? "" : "s");
+	if (ctl_warnings > 0)
+		printf(", %d warning%s", ctl_warnings,
+		    ctl_warnings == 1 ? "" : "s");
+	printf("\n");
+	return ctl_problems > 0 ? 1 : 0;
 }
 
 int
 ctl_check(int argc, char **argv)
 {
-	const struct passwd *owner = NULL, *vmail = NULL, *pw;
-	struct passwd owner_copy, vmail_copy;
-	char owner_name[64], vmail_name[64];
-
 	(void)argv;
 	if (argc != 1) {
 		fprintf(stderr, "usage: postern check\n");
 		return EX_USAGE_CTL;
 	}
-	if (ctl_check_main() == 0) {
-		ctl_check_master();
-		/* getpwnam's result is overwritten by the next call: copy */
-		if ((pw = ctl_check_user("mail_owner")) != NULL) {
-			owner_copy = *pw;
-			strlcpy(owner_name, pw->pw_name, sizeof(owner_name));
-			owner_copy.pw_name = owner_name;
-			owner = &owner_copy;
-		}
-		if (geteuid() == 0) {
-			if ((pw = ctl_check_user("vmail_owner")) != NULL) {
-				vmail_copy = *pw;
-				strlcpy(vmail_name, pw->pw_name,
-				    sizeof(vmail_name));
-				vmail_copy.pw_name = vmail_name;
-				vmail = &vmail_copy;
-			}
-			ctl_check_user("auth_owner");
-			ctl_check_user("resolver_owner");
-		}
-		ctl_check_files(owner, vmail);
-		ctl_check_maps();
-		ctl_check_users_maps();
-		ctl_check_tls();
-		ctl_check_log();
-	}
-	if (ctl_problems > 0) {
-		printf("postern check: %d problem%s found\n", ctl_problems,
-		    ctl_problems == 1 ? "" : "s");
-		return 1;
-	}
-	printf("postern check: no problems found\n");
-	return 0;
+	ctl_check_all();
+	return ctl_check_summary("postern check");
+}
+
+/*
+ * postern setup: the checks with their actions carried out, then the
+ * checks again to report what is left (ctl_setup.c has the command).
+ */
+int
+ctl_check_setup(void)
+{
+	ctl_check_applying = 1;
+	ctl_check_all();
+	ctl_check_applying = 0;
+	if (ctl_fixed == 0)
+		printf("postern setup: nothing to do\n");
+	else
+		printf("postern setup: %d change%s made; checking again\n",
+		    ctl_fixed, ctl_fixed == 1 ? "" : "s");
+	ctl_check_all();
+	return ctl_check_summary("postern check");
 }

@@ -23,7 +23,9 @@
  * SECURITY
  *	Run by the admin on the admin's own files: no privilege is gained.
  *	The new file keeps the old one's mode (and owner, when run as root),
- *	so an edit never widens who may read main.cf.
+ *	so an edit never widens who may read main.cf. Root writes the
+ *	temporary file and renames it only in a configuration directory
+ *	that no other user can write (fsat_root_may_act).
  */
 #include "config.h"
 
@@ -37,6 +39,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "fsat.h"
 #include "fsutil.h"
 #include "log.h"
 #include "params.h"
@@ -427,6 +430,12 @@ ctl_conf_edit(int argc, char **argv)
 		return 1;
 	memset(&st, 0, sizeof(st));
 	path = xasprintf("%s/main.cf", dir);
+	if (fsat_root_may_act_beside(path, &err) < 0) {
+		log_error("%s; %s not changed", err, path);
+		free(err);
+		free(path);
+		return 1;
+	}
 	if (ctl_conf_read(path, &cf, &st, &exists) < 0)
 		goto out;
 	for (i = 0; i < argc; i++) {

@@ -16,15 +16,19 @@
  *	a real one). An existing pair there is kept. The instance
  *	listens on 127.0.0.1 only, on B+25 (smtp), B+87 (submission), B+65
  *	(submissions), B+10 (pop3), B+95 (pop3s), B+43 (imap) and B+93
- *	(imaps); B is 2000 unless given. Run by a user other than root, it
- *	runs entirely as that user.
+ *	(imaps) for the programs that are built; B is 2000 unless given.
+ *	The banner names the ports actually served and the command as it
+ *	was typed (ctl/postern in a build tree). Run by a user other than
+ *	root, it runs entirely as that user.
  *
  *	When this postern runs from a build tree (ctl/postern beside
  *	master/), DIR/libexec gets links to the programs in the tree and
  *	daemon_directory points there, so `make run` needs no install.
  *	A service whose program does not exist (yet) is written commented
- *	out in master.cf; an -o option or main.cf parameter that this build
- *	does not know is left out.
+ *	out in master.cf, with its -o options. An -o option that this build
+ *	does not know, on a service that is built, is an error: nothing is
+ *	written (a misnamed TLS option must never bring a port up in plain
+ *	text). A main.cf parameter this build does not know is left out.
  *
  * SECURITY
  *	Refuses to write over an existing main.cf or master.cf. Files are
@@ -35,6 +39,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -45,6 +50,7 @@
 
 #include "ctl.h"
 #include "err.h"
+#include "fsat.h"
 #include "maps.h"
 #include "params.h"
 #include "tls.h"
@@ -64,43 +70,45 @@ static const struct ctl_init_svc {
 	const char	*name;		/* unix services */
 	const char	*cols;		/* private unpriv chroot wakeup maxproc */
 	const char	*program;
-	const char	*opts[6];	/* -o name=value, used when known */
+	const char	*opts[6];	/* -o name=value */
 } ctl_init_svcs[] = {
 	{ "SMTP (port 25 on a real server)", 25, NULL, "n - y - -", "smtpd",
 	    { NULL } },
-	{ "submission (587)", 87, NULL, "n - n - -", "smtpd",
+	{ "submission (587)", 87, NULL, "n - y - -", "smtpd",
 	    { "smtpd_tls_security_level=encrypt",
 	    "smtpd_sasl_auth_enable=yes",
 	    "smtpd_client_restrictions=permit_sasl_authenticated,reject",
 	    "smtpd_sender_restrictions="
 	    "reject_authenticated_sender_login_mismatch", NULL } },
-	{ "submissions, TLS from the start (465)", 65, NULL, "n - n - -",
+	{ "submissions, TLS from the start (465)", 65, NULL, "n - y - -",
 	    "smtpd", { "smtpd_tls_wrappermode=yes",
 	    "smtpd_sasl_auth_enable=yes",
 	    "smtpd_client_restrictions=permit_sasl_authenticated,reject",
 	    "smtpd_sender_restrictions="
 	    "reject_authenticated_sender_login_mismatch", NULL } },
-	{ "POP3 (110)", 10, NULL, "n n n - -", "pop3d", { NULL } },
-	{ "POP3S (995)", 95, NULL, "n n n - -", "pop3d",
+	{ "POP3 (110)", 10, NULL, "n n y - -", "pop3d", { NULL } },
+	{ "POP3S (995)", 95, NULL, "n n y - -", "pop3d",
 	    { "pop3d_tls_wrappermode=yes", NULL } },
-	{ "IMAP (143)", 43, NULL, "n n n - -", "imapd", { NULL } },
-	{ "IMAPS (993)", 93, NULL, "n n n - -", "imapd",
+	{ "IMAP (143)", 43, NULL, "n n y - -", "imapd", { NULL } },
+	{ "IMAPS (993)", 93, NULL, "n n y - -", "imapd",
 	    { "imapd_tls_wrappermode=yes", NULL } },
-	{ "local submission (the sendmail command; no chroot: it reads "
-	    "/etc/passwd)", 0, "submit", "n - n - -", "smtpd",
+	{ "local submission (the sendmail command). The one service not "
+	    "jailed:\n# it names local senders from /etc/passwd, and only "
+	    "local users reach it", 0, "submit", "n - n - -", "smtpd",
 	    { "smtpd_local_submission=yes", NULL } },
 	{ "connection counts and rates for smtpd's client limits", 0,
 	    "anvil", "- - y - 1", "anvil", { NULL } },
-	{ "queue manager", 0, "qmgr", "n - n 300 1", "qmgr", { NULL } },
-	{ "DNS resolver", 0, "resolver", "- - n - 1", "resolver", { NULL } },
-	{ "authentication (runs as auth_owner)", 0, "auth", "- n n - 1",
-	    "auth", { NULL } },
+	{ "queue manager", 0, "qmgr", "n - y 300 1", "qmgr", { NULL } },
+	{ "DNS resolver", 0, "resolver", "- - y - 1", "resolver", { NULL } },
+	{ "authentication (runs as auth_owner; not jailed: it reopens the "
+	    "password\n# tables in the configuration directory when postern "
+	    "user replaces them)", 0, "auth", "- n n - 1", "auth", { NULL } },
 	{ "delivery to mailboxes (runs as vmail_owner, jailed in the mail "
 	    "root)", 0, "local", "- n y - -", "local", { NULL } },
 	{ "delivery to other hosts by MX (default_transport)", 0, "smtp",
-	    "- - n - -", "relay", { NULL } },
+	    "- - y - -", "relay", { NULL } },
 	{ "delivery to relay_domains (relay_transport)", 0, "relay",
-	    "- - n - -", "relay",
+	    "- - y - -", "relay",
 	    { NULL } },
 	{ "the log service: writes maillog_file when it is set (runs as "
 	    "log_owner, jailed in an empty directory)", CTL_INIT_DGRAM,
@@ -117,6 +125,29 @@ static const struct {
 } ctl_init_later[] = {
 	{ 0, NULL },	/* none now: submission has STARTTLS and AUTH */
 };
+
+int
+ctl_init_jails(const char *program)
+{
+	const char *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_init_svcs) / sizeof(ctl_init_svcs[0]);
+	    i++) {
+		if (strcmp(ctl_init_svcs[i].program, program) != 0)
+			continue;
+		/* private unpriv chroot ...: the third column */
+		c = ctl_init_svcs[i].cols;
+		c += strspn(c, " ");
+		c += strcspn(c, " ");
+		c += strspn(c, " ");
+		c += strcspn(c, " ");
+		c += strspn(c, " ");
+		if (*c == 'y')
+			return 1;
+	}
+	return 0;
+}
 
 static const char *
 ctl_init_later_why(int port)
@@ -164,6 +195,41 @@ ctl_init_mkdir(const char *path)
 		    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A root instance: DIR must be root's and writable by nobody else (root
+ * works by name in it), and the mail root belongs to vmail_owner, who
+ * delivers into it, when that user exists (else postern check says so
+ * and postern setup does it).
+ */
+static int
+ctl_init_root_dirs(const char *dir)
+{
+	struct passwd *pw;
+	char *err;
+	int dfd, fd;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((dfd = fsat_dir_open(dir, 0, 022, &err)) < 0) {
+		fprintf(stderr, "postern: %s: a root instance needs a directory "
+		    "only root can write\n", err);
+		free(err);
+		return -1;
+	}
+	if ((pw = getpwnam(DEF_VMAIL_USER)) != NULL) {
+		if ((fd = fsat_mkdir(dfd, "mail", 0700, pw->pw_uid, pw->pw_gid,
+		    &err)) < 0) {
+			fprintf(stderr, "postern: %s/%s\n", dir, err);
+			free(err);
+			close(dfd);
+			return -1;
+		}
+		close(fd);
+	}
+	close(dfd);
 	return 0;
 }
 
@@ -302,8 +368,22 @@ ctl_init_columns(struct vbuf *b, const char *cols)
 	}
 }
 
+/*
+ * The master.cf text; NULL when a service that is built has an -o option
+ * this build does not know (a misnamed TLS option must never bring a
+ * port up without it), with *err_r.
+ */
+/* "SMTP" of "SMTP (port 25 on a real server)", for the banner. */
+static void
+ctl_init_served(struct vbuf *served, const struct ctl_init_svc *s, int port)
+{
+	vbuf_appendf(served, "%s%.*s %d", vbuf_len(served) > 0 ? ", " : "",
+	    (int)strcspn(s->comment, " (,"), s->comment, port);
+}
+
 static char *
-ctl_init_master_cf(int base, const char *daemondir)
+ctl_init_master_cf(int base, const char *daemondir, struct vbuf *served,
+    char **err_r)
 {
 	struct vbuf *b = vbuf_new(4096, VBUF_NOLIMIT);
 	const struct ctl_init_svc *s;
@@ -342,11 +422,20 @@ ctl_init_master_cf(int base, const char *daemondir)
 			char *pname = xstrndup(s->opts[j],
 			    strcspn(s->opts[j], "="));
 
-			if (params_find(pname) != NULL)
-				vbuf_appendf(b, "\n%s  -o %s", built ? "" : "#",
-				    s->opts[j]);
+			if (built && params_find(pname) == NULL) {
+				*err_r = xasprintf("service %s (%s): -o %s: "
+				    "unknown parameter \"%s\" in this build",
+				    name, s->program, s->opts[j], pname);
+				free(pname);
+				vbuf_free(&b);
+				return NULL;
+			}
+			vbuf_appendf(b, "\n%s  -o %s", built ? "" : "#",
+			    s->opts[j]);
 			free(pname);
 		}
+		if (built && s->port > 0)	/* inet */
+			ctl_init_served(served, s, base + s->port);
 		vbuf_appends(b, "\n");
 	}
 	prog = vbuf_steal(b);
@@ -373,7 +462,7 @@ ctl_init_write(const char *path, const char *text)
 	return 0;
 }
 
-/* Links DIR/libexec/NAME -> TREE/path, for every program. */
+/* Links DIR/libexec/NAME -> TREE/path, for every program that is built. */
 static int
 ctl_init_links(const char *libexec, const char *tree)
 {
@@ -386,7 +475,9 @@ ctl_init_links(const char *libexec, const char *tree)
 		link = xasprintf("%s/%s", libexec, ctl_init_progs[i].name);
 		target = xasprintf("%s/%s", tree, ctl_init_progs[i].tree_path);
 		unlink(link);
-		if (symlink(target, link) < 0) {
+		if (access(target, X_OK) < 0)
+			;	/* not built (yet): no link to nothing */
+		else if (symlink(target, link) < 0) {
 			fprintf(stderr, "postern: symlink %s: %s\n", link,
 			    strerror(errno));
 			r = -1;
@@ -460,7 +551,8 @@ ctl_init(int argc, char **argv)
 {
 	const char *dirarg = NULL, *domain = "example.test", *errstr;
 	char dir[PATH_MAX], *p, *tree, *daemondir = NULL, *user = NULL;
-	char *maincf, *mastercf;
+	char *maincf, *mastercf, *err = NULL;
+	struct vbuf *served = NULL;
 	struct passwd *pw;
 	int i, base = CTL_INIT_PORT_BASE, r = 1;
 
@@ -494,7 +586,8 @@ ctl_init(int argc, char **argv)
 			return 1;
 		}
 		user = xstrdup(pw->pw_name);
-	}
+	} else if (ctl_init_root_dirs(dir) < 0)
+		return 1;
 	tree = ctl_init_tree();
 	p = xasprintf("%s/etc", dir);
 	if (ctl_init_mkdir(p) < 0)
@@ -522,8 +615,14 @@ ctl_init(int argc, char **argv)
 			goto out;
 	}
 	maincf = ctl_init_main_cf(dir, domain, user, daemondir);
-	mastercf = ctl_init_master_cf(base, daemondir != NULL ? daemondir :
-	    DEF_DAEMON_DIR);
+	served = vbuf_new(128, VBUF_NOLIMIT);
+	if ((mastercf = ctl_init_master_cf(base, daemondir != NULL ?
+	    daemondir : DEF_DAEMON_DIR, served, &err)) == NULL) {
+		fprintf(stderr, "postern: master.cf: %s\n", err);
+		free(err);
+		free(maincf);
+		goto out;
+	}
 	p = xasprintf("%s/etc/main.cf", dir);
 	if (ctl_init_write(p, maincf) == 0) {
 		free(p);
@@ -535,11 +634,14 @@ ctl_init(int argc, char **argv)
 	free(maincf);
 	free(mastercf);
 	if (r == 0) {
+		/* the command as typed: ctl/postern in a build tree */
 		printf("postern: created an instance in %s\n", dir);
-		printf("  start it:  postern -c %s/etc start   (or start -f "
-		    "to stay in the foreground)\n", dir);
-		printf("  SMTP on 127.0.0.1:%d, submission %d, POP3 %d, IMAP "
-		    "%d\n", base + 25, base + 87, base + 10, base + 43);
+		printf("  start it:  %s -c %s/etc start   (or start -f "
+		    "to stay in the foreground)\n", ctl_progname, dir);
+		if (vbuf_len(served) > 0)
+			printf("  serving on 127.0.0.1: %s\n", vbuf_str(served));
+		else
+			printf("  no network service is built yet\n");
 	}
 	if (r == 0) {
 		char *etc = xasprintf("%s/etc", dir);
@@ -550,6 +652,7 @@ ctl_init(int argc, char **argv)
 		free(etc);
 	}
 out:
+	vbuf_free(&served);
 	free(p);
 	free(tree);
 	free(daemondir);

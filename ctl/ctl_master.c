@@ -16,8 +16,14 @@
  *	stop	SIGTERM, then waits for the lock to be released.
  *	reload	SIGHUP, then waits for master.state to record the reload
  *		and reports the error when the master refused it.
- *	status	whether it runs, its pid and its sockets (exit 0 if
+ *	status	whether it runs, its pid, the configuration and queue
+ *		directories, its sockets and the services it throttles
+ *		(failing at startup) with their last error (exit 0 if
  *		running, 1 if not).
+ *
+ *	A broken main.cf does not stop these commands: each problem is a
+ *	warning and its default is used (ctl_params.c), so a running
+ *	master can always be inspected, reloaded and stopped.
  *
  * SECURITY
  *	Runs as the admin. Reads only the pid and state files; signals only
@@ -62,16 +68,15 @@ ctl_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Load main.cf (fatal on error) and find the master's files. */
+/*
+ * Load main.cf (its problems are warnings: these commands must work on a
+ * server whose main.cf was just broken) and find the master's files.
+ */
 static void
 ctl_master_init(struct ctl_master *m)
 {
-	char *err;
-
-	if (params_load(ctl_config_dir(), NULL, &err) < 0) {
-		fprintf(stderr, "postern: %s\n", err);
+	if (ctl_params_load() < 0)
 		exit(1);
-	}
 	snprintf(m->pidfile, sizeof(m->pidfile), "%s/pid/master.pid",
 	    var_queue_directory);
 	snprintf(m->statefile, sizeof(m->statefile), "%s/pid/master.state",
@@ -309,6 +314,26 @@ ctl_master_reload(void)
 	return 1;
 }
 
+/* "SERVICE/TYPE UNTIL WHY" from the state file. */
+static void
+ctl_status_throttled(char *rest)
+{
+	char *until, *why;
+	long long t, left;
+
+	if ((until = strchr(rest, ' ')) == NULL)
+		return;
+	*until++ = '\0';
+	t = strtoll(until, &why, 10);
+	why += strspn(why, " ");
+	left = t - (long long)time(NULL);
+	printf("  throttled: %s keeps failing at startup (%s); ", rest, why);
+	if (left > 0)
+		printf("the master tries again in %llds\n", left);
+	else
+		printf("the master tries again now\n");
+}
+
 static int
 ctl_status(int argc, char **argv)
 {
@@ -325,10 +350,13 @@ ctl_status(int argc, char **argv)
 	}
 	ctl_master_init(&m);
 	if (!ctl_master_running(&m)) {
-		printf("postern: the master is not running\n");
+		printf("postern: the master is not running (configuration "
+		    "%s, queue %s)\n", ctl_config_dir(), var_queue_directory);
 		return 1;
 	}
 	printf("postern: the master is running (pid %ld)\n", (long)m.pid);
+	printf("  configuration directory %s, queue directory %s\n",
+	    ctl_config_dir(), var_queue_directory);
 	if ((fp = fopen(m.statefile, "re")) == NULL)
 		return 0;
 	while ((n = getline(&line, &cap, fp)) > 0) {
@@ -340,6 +368,8 @@ ctl_status(int argc, char **argv)
 			printf("  listening on %s (%s)\n", sp + 1, line + 7);
 		} else if (strncmp(line, "reload_error ", 13) == 0)
 			printf("  last reload refused: %s\n", line + 13);
+		else if (strncmp(line, "throttled ", 10) == 0)
+			ctl_status_throttled(line + 10);
 	}
 	free(line);
 	fclose(fp);

@@ -27,8 +27,10 @@
  *	(the content), with CRLF turned into LF.
  *
  * SECURITY
- *	Runs as the admin. Everything from qmgr and from queue files is
- *	data: printed with control characters escaped (JSON) or replaced.
+ *	Runs as the admin; root becomes mail_owner first (ctl_priv.c), so
+ *	no path in the queue is opened as root. Everything from qmgr and
+ *	from queue files is data: printed with control characters escaped
+ *	(JSON) or replaced.
  *	Queue IDs from the command line must be valid before they become
  *	a path.
  */
@@ -61,13 +63,9 @@ struct ctl_queue_sum {
 static int
 ctl_queue_load(void)
 {
-	char *err;
-
-	if (params_load(ctl_config_dir(), NULL, &err) < 0) {
-		fprintf(stderr, "postern: %s\n", err);
-		free(err);
+	if (ctl_params_load() < 0)
 		return -1;
-	}
+	ctl_as_mail_owner();
 	return 0;
 }
 

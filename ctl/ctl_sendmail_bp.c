@@ -157,6 +157,7 @@ sendmail_bp(const struct sendmail_opts *opts)
 	int r = 0;
 
 	(void)opts;
+	ctl_as_mail_owner();	/* root reads the queue as its owner */
 	/* the queue manager's listing, when it answers */
 	if ((qc = qmgr_clnt_open(var_queue_directory, NULL)) != NULL) {
 		qmgr_clnt_free(&qc);

@@ -441,8 +441,8 @@ ctl_user_init(const char *confdir, const char *domain)
 	if (ctl_userdb_save(&db) < 0)
 		goto out;
 	printf("  mailbox:   %s, password %s\n", key, pw);
-	printf("             (shown only now; change it with postern -c %s "
-	    "user passwd %s)\n", confdir, key);
+	printf("             (shown only now; change it with %s -c %s "
+	    "user passwd %s)\n", ctl_progname, confdir, key);
 	r = 0;
 out:
 	explicit_bzero(pw, sizeof(pw));

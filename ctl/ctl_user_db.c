@@ -20,7 +20,10 @@
  *	before a byte is written. mailboxes holds no secret and is
  *	readable by all (smtpd, qmgr and local run as other users). The
  *	users file is admin input but parsed strictly: a malformed line
- *	stops every change, so nothing is silently dropped.
+ *	stops every change, so nothing is silently dropped. Root writes
+ *	the lock, the tables and their temporary files by name only in a
+ *	configuration directory that no other user can write
+ *	(fsat_root_may_act).
  */
 #include "config.h"
 
@@ -36,6 +39,7 @@
 
 #include "cfline.h"
 #include "ctl.h"
+#include "fsat.h"
 #include "ctl_user.h"
 #include "fsutil.h"
 #include "maps.h"
@@ -170,7 +174,7 @@ ctl_userdb_read(struct ctl_userdb *db)
 int
 ctl_userdb_open(struct ctl_userdb *db, const char *confdir, int lock_it)
 {
-	char *lock;
+	char *lock, *err;
 
 	memset(db, 0, sizeof(*db));
 	db->lockfd = -1;
@@ -180,6 +184,12 @@ ctl_userdb_open(struct ctl_userdb *db, const char *confdir, int lock_it)
 	if (!lock_it)
 		return ctl_userdb_read(db);
 	lock = xasprintf("%s/%s", confdir, CTL_USERS_LOCK);
+	if (fsat_root_may_act_beside(lock, &err) < 0) {
+		fprintf(stderr, "postern user: %s\n", err);
+		free(err);
+		free(lock);
+		return -1;
+	}
 	db->lockfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (db->lockfd < 0) {

@@ -14,6 +14,7 @@
 #include "log.h"
 
 const char *ctl_confdir;
+const char *ctl_progname = "postern";
 
 const char *
 ctl_config_dir(void)
@@ -39,6 +40,7 @@ static const struct ctl_command {
 	{ "conf", ctl_conf, "conf [-n | -d] [-x] [name ...] | name=value ..." },
 	{ "check", ctl_check, "check" },
 	{ "logrotate", ctl_logrotate, "logrotate" },
+	{ "setup", ctl_setup, "setup" },
 	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 	{ "queue", ctl_queue, "queue [--json]" },
@@ -75,6 +77,7 @@ main(int argc, char **argv)
 		return ctl_sendmail(argc, argv);
 
 	log_init("postern", LOG_TO_STDERR);
+	ctl_progname = argv[0];
 	argc--, argv++;
 	while (argc > 0 && argv[0][0] == '-') {
 		if (strcmp(argv[0], "-c") == 0 && argc > 1) {
@@ -90,8 +93,10 @@ main(int argc, char **argv)
 		ctl_usage();
 	ctl_confdir = confdir;
 	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
-		if (strcmp(argv[0], ctl_commands[i].name) == 0)
+		if (strcmp(argv[0], ctl_commands[i].name) == 0) {
+			argc = ctl_args_permute(argc, argv);
 			return ctl_commands[i].fn(argc, argv);
+		}
 	fprintf(stderr, "postern: unknown command \"%s\"\n", argv[0]);
 	ctl_usage();
 }

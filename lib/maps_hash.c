@@ -24,7 +24,10 @@
  *	truncated file as "not found"), pages written here carry checksums,
  *	every error other than DB_NOTFOUND is an error, and values must be
  *	NUL-free and no longer than a text line can be. Berkeley DB's own
- *	messages go into the error we report, never to stderr.
+ *	messages go into the error we report, never to stderr. Compiling,
+ *	root writes the .db file by name (a temporary file renamed over it)
+ *	only in a directory where no other user can put something in the
+ *	way (lib/fsat: fsat_root_may_act).
  */
 #include "config.h"
 
@@ -41,6 +44,7 @@
 
 #include "cfline.h"
 #include "err.h"
+#include "fsat.h"
 #include "fsutil.h"
 #include "maps_int.h"
 #include "xmalloc.h"
@@ -422,6 +426,10 @@ maps_hash_compile(const char *path, char **err_r)
 
 	r = -1;
 	dbpath = xasprintf("%s.db", path);
+	if (fsat_root_may_act_beside(dbpath, err_r) < 0) {
+		err_wrap(err_r, "will not write %s", dbpath);
+		goto out;
+	}
 	tmp = xasprintf("%s.XXXXXX", dbpath);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		err_set(err_r, "cannot create a temporary file %s: %s",

@@ -449,9 +449,13 @@ mastercf_entry(struct mastercf_ctx *ctx, char **tok, int ntok,
 	    ntok - MASTERCF_FIELDS);
 }
 
-int
-mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
-    char **err_r)
+/*
+ * The parser; problem NULL: stop at the first error, else report each
+ * one, skip its line and go on (the count is in *nproblems).
+ */
+static int
+mastercf_parse_go(FILE *fp, const char *name, struct mastercf **mcf_r,
+    char **err_r, mastercf_problem_fn *problem, void *arg, int *nproblems)
 {
 	struct mastercf_ctx ctx = { name, 0, NULL };
 	struct mastercf *mcf;
@@ -471,17 +475,33 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 
 		ctx.line = cf.lineno;
 		memset(&e, 0, sizeof(e));
+		if (ctx.err != NULL && problem != NULL) {
+			/* the last line's problem: reported, skipped */
+			problem(arg, ctx.err);
+			(*nproblems)++;
+			free(ctx.err);
+			ctx.err = NULL;
+		}
 		if (!printable_ok(line, PRINTABLE_8BIT)) {
 			mastercf_fail(&ctx, "control character in line");
+			if (problem != NULL)
+				continue;
 			break;
 		}
-		if ((ntok = mastercf_split(&ctx, line, tok)) < 0)
+		if ((ntok = mastercf_split(&ctx, line, tok)) < 0) {
+			if (problem != NULL)
+				continue;
 			break;
+		}
 		r = mastercf_entry(&ctx, tok, ntok, &e);
 		for (i = 0; i < ntok; i++)
 			free(tok[i]);
 		if (r < 0) {
 			mastercf_entry_free(&e);
+			if (problem != NULL) {
+				r = 1;
+				continue;
+			}
 			break;
 		}
 		for (j = 0; j < mcf->n; j++)
@@ -493,6 +513,8 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 			    "(first at line %d)", e.name,
 			    mastercf_type_name(e.type), mcf->entries[j].line);
 			mastercf_entry_free(&e);
+			if (problem != NULL)
+				continue;
 			r = -1;
 			break;
 		}
@@ -502,12 +524,25 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 		    sizeof(*mcf->entries));
 		mcf->entries[mcf->n++] = e;
 	}
-	if (r < 0 && ctx.err == NULL)
+	if (r < 0 && problem != NULL) {
+		if (ctx.err != NULL) {
+			problem(arg, ctx.err);
+			(*nproblems)++;
+			free(ctx.err);
+		}
+		ctx.err = cferr;
+	} else if (r < 0 && ctx.err == NULL)
 		ctx.err = cferr;
 	else
 		free(cferr);
 	cfline_close(&cf);
 	free(tok);
+	if (ctx.err != NULL && problem != NULL) {
+		problem(arg, ctx.err);
+		(*nproblems)++;
+		free(ctx.err);
+		ctx.err = NULL;
+	}
 	if (ctx.err != NULL) {
 		mastercf_free(&mcf);
 		*err_r = ctx.err;
@@ -515,6 +550,33 @@ mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 	}
 	*mcf_r = mcf;
 	return 0;
+}
+
+int
+mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
+    char **err_r)
+{
+	return mastercf_parse_go(fp, name, mcf_r, err_r, NULL, NULL, NULL);
+}
+
+int
+mastercf_load_all(const char *path, struct mastercf **mcf_r,
+    mastercf_problem_fn *problem, void *arg)
+{
+	char *err = NULL, *text;
+	int n = 0;
+	FILE *fp;
+
+	*mcf_r = NULL;
+	if ((fp = fopen(path, "re")) == NULL) {
+		text = xasprintf("%s: %s", path, strerror(errno));
+		problem(arg, text);
+		free(text);
+		return 1;
+	}
+	(void)mastercf_parse_go(fp, path, mcf_r, &err, problem, arg, &n);
+	fclose(fp);
+	return n;
 }
 
 int

@@ -89,6 +89,15 @@ int	mastercf_load(const char *path, struct mastercf **mcf_r, char **err_r);
 /* The same from an open stream; name is used in messages. */
 int	mastercf_parse(FILE *fp, const char *name, struct mastercf **mcf_r,
 	    char **err_r);
+/*
+ * For `postern check`: parse what can be parsed, passing each problem
+ * ("path:line: reason", or the file that cannot be read) to problem(arg,
+ * text) and skipping its line. *mcf_r holds the good lines (NULL when
+ * the file cannot be read). Returns the number of problems.
+ */
+typedef void mastercf_problem_fn(void *arg, const char *text);
+int	mastercf_load_all(const char *path, struct mastercf **mcf_r,
+	    mastercf_problem_fn *problem, void *arg);
 /* Free the table and set *mcfp to NULL; NULL is fine. */
 void	mastercf_free(struct mastercf **mcfp);
 

@@ -193,6 +193,23 @@ params_split(const char *line, char *name_buf, size_t len,
 	return 0;
 }
 
+/*
+ * A problem found during a load: in a load that goes on past problems it
+ * is reported and 0 returned (carry on); else it is the load's error.
+ */
+static int
+pset_problem(struct pset *ps, char **err_r, char *text)
+{
+	if (ps->problem == NULL) {
+		*err_r = text;
+		return -1;
+	}
+	ps->problem(ps->problem_arg, text);
+	ps->nproblems++;
+	free(text);
+	return 0;
+}
+
 static int
 pset_read(struct pset *ps, FILE *fp, const char *label, char **err_r)
 {
@@ -206,7 +223,9 @@ pset_read(struct pset *ps, FILE *fp, const char *label, char **err_r)
 	cfline_fdopen(&cf, fp, label, 0);
 	while ((r = cfline_next(&cf, &line, &cferr)) == 1) {
 		if (params_split(line, name, sizeof(name), &value, &err) < 0) {
-			*err_r = xasprintf("%s:%d: %s", label, cf.lineno, err);
+			if (pset_problem(ps, err_r, xasprintf("%s:%d: %s",
+			    label, cf.lineno, err)) == 0)
+				continue;
 			cfline_close(&cf);
 			return -1;
 		}
@@ -221,8 +240,8 @@ pset_read(struct pset *ps, FILE *fp, const char *label, char **err_r)
 		pv->file_raw = xstrdup(value);
 		pv->file_line = cf.lineno;
 	}
-	if (r < 0)
-		*err_r = cferr;
+	if (r < 0 && pset_problem(ps, err_r, cferr) == 0)
+		r = 0;		/* what came before the bad line stays */
 	cfline_close(&cf);
 	return r;
 }
@@ -237,7 +256,9 @@ pset_overrides(struct pset *ps, const char *const *ov, char **err_r)
 
 	for (; ov != NULL && *ov != NULL; ov++) {
 		if (params_split(*ov, name, sizeof(name), &value, &why) < 0) {
-			*err_r = xasprintf("-o %s: %s", *ov, why);
+			if (pset_problem(ps, err_r, xasprintf("-o %s: %s", *ov,
+			    why)) == 0)
+				continue;
 			return -1;
 		}
 		pv = pset_slot(ps, name, &stable);
@@ -278,14 +299,39 @@ pset_rank(const struct pset *ps, size_t i)
 	return (1LL << 41) + (long long)i;
 }
 
+/* Back to the default, after a bad value (a load that goes on). */
+static void
+pset_default(struct pset *ps, const struct param_info *pi, struct pval *pv,
+    long long *num)
+{
+	char *why = NULL;
+	const char *v;
+
+	free(pv->file_raw);
+	free(pv->ovr_raw);
+	free(pv->exp);
+	pv->file_raw = pv->ovr_raw = pv->exp = NULL;
+	pv->state = PSTATE_NEW;
+	if ((v = pset_value(ps, pi->name, pi, pv)) == NULL ||
+	    params_check_value(pi, v, num, &why) < 0) {
+		/* a default that fails (a computed one): the plain text */
+		free(pv->exp);
+		pv->exp = xstrdup(pi->def);
+		pv->state = PSTATE_DONE;
+		*num = 0;
+	}
+	free(why);
+}
+
 static int
 pset_validate(struct pset *ps, char **err_r)
 {
 	const struct param_info *pi;
+	struct pval *pv;
 	size_t *order, i, j, t;
 	const char *v;
-	char *why = NULL, *where;
-	int ret = -1;
+	char *why = NULL, *where, *text;
+	int defval, ret = -1;
 
 	order = xreallocarray(NULL, PARAMS_N, sizeof(*order));
 	for (i = 0; i < PARAMS_N; i++)
@@ -300,22 +346,24 @@ pset_validate(struct pset *ps, char **err_r)
 		}
 	for (i = 0; i < PARAMS_N; i++) {
 		pi = &params_tab[order[i]];
-		v = pset_value(ps, pi->name, pi, &ps->val[order[i]]);
+		pv = &ps->val[order[i]];
+		v = pset_value(ps, pi->name, pi, pv);
 		if (v == NULL)
 			why = xstrdup(ps->why);
 		else if (params_check_value(pi, v, &ps->num[order[i]],
 		    &why) == 0)
 			continue;
-		where = pset_where(ps, &ps->val[order[i]]);
-		if (ps->val[order[i]].ovr_raw == NULL &&
-		    ps->val[order[i]].file_raw == NULL)
-			*err_r = xasprintf("%s: %s: %s (default value)", where,
-			    pi->name, why);
-		else
-			*err_r = xasprintf("%s: %s: %s", where, pi->name, why);
+		where = pset_where(ps, pv);
+		defval = pv->ovr_raw == NULL && pv->file_raw == NULL;
+		text = xasprintf("%s: %s: %s%s", where, pi->name, why,
+		    defval ? " (default value)" : "");
 		free(where);
 		free(why);
-		goto out;
+		why = NULL;
+		if (pset_problem(ps, err_r, text) < 0)
+			goto out;
+		/* going on: the parameter keeps its default */
+		pset_default(ps, pi, pv, &ps->num[order[i]]);
 	}
 	ret = 0;
 out:
@@ -323,23 +371,82 @@ out:
 	return ret;
 }
 
+/*
+ * The optimal string alignment distance of a and b (letters changed,
+ * added, dropped, or two neighbours swapped), or max + 1 when more.
+ */
+static size_t
+params_distance(const char *a, const char *b, size_t max)
+{
+	size_t row[3][PARAMS_NAME_MAX + 1], la = strlen(a), lb = strlen(b);
+	size_t i, j, d, best, *c, *p, *pp;
+
+	if (la > PARAMS_NAME_MAX || lb > PARAMS_NAME_MAX ||
+	    (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		c = row[i % 3];
+		p = row[(i - 1) % 3];
+		pp = row[(i + 1) % 3];		/* row i - 2 */
+		c[0] = best = i;
+		for (j = 1; j <= lb; j++) {
+			d = p[j - 1] + (a[i - 1] != b[j - 1]);
+			if (p[j] + 1 < d)
+				d = p[j] + 1;
+			if (c[j - 1] + 1 < d)
+				d = c[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && pp[j - 2] + 1 < d)
+				d = pp[j - 2] + 1;
+			c[j] = d;
+			if (d < best)
+				best = d;
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return row[la % 3][lb];
+}
+
+const char *
+params_nearest(const char *name)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = 3;
+
+	for (i = 0; i < PARAMS_N; i++)
+		if ((d = params_distance(name, params_tab[i].name, 2)) < bestd) {
+			bestd = d;
+			best = params_tab[i].name;
+		}
+	return best;
+}
+
 /* Warn about names not in the table that nothing refers to. */
 static void
 pset_warn_unknown(const struct pset *ps)
 {
 	const struct pextra *x;
+	const char *near;
+	char hint[PARAMS_NAME_MAX + 32];
 	size_t i;
 
 	for (i = 0; i < ps->nextra; i++) {
 		x = &ps->extra[i];
 		if (x->v.used)
 			continue;
+		hint[0] = '\0';
+		if ((near = params_nearest(x->name)) != NULL)
+			snprintf(hint, sizeof(hint), " (did you mean %s?)",
+			    near);
 		if (x->v.ovr_raw != NULL)
-			log_warn("-o %s: unknown parameter %s", x->v.ovr_text,
-			    x->name);
+			log_warn("-o %s: unknown parameter %s%s",
+			    x->v.ovr_text, x->name, hint);
 		else
-			log_warn("%s:%d: unknown parameter %s", ps->path,
-			    x->v.file_line, x->name);
+			log_warn("%s:%d: unknown parameter %s%s", ps->path,
+			    x->v.file_line, x->name, hint);
 	}
 }
 
@@ -349,23 +456,25 @@ pset_warn_unknown(const struct pset *ps)
  */
 static int
 pset_build(struct pset *ps, const char *confdir, const char *path,
-    const char *label, int missing_ok, const char *const *ov, char **err_r)
+    const char *label, int missing_ok, const char *const *ov,
+    params_problem_fn *problem, void *arg, char **err_r)
 {
 	FILE *fp;
 	int r;
 
 	memset(ps, 0, sizeof(*ps));
+	ps->problem = problem;
+	ps->problem_arg = arg;
 	ps->val = xcalloc(PARAMS_N, sizeof(*ps->val));
 	ps->num = xcalloc(PARAMS_N, sizeof(*ps->num));
 	ps->confdir = confdir != NULL ? xstrdup(confdir) : NULL;
 	ps->path = label != NULL ? xstrdup(label) : NULL;
 	if (path != NULL) {
 		if ((fp = fopen(path, "re")) == NULL) {
-			if (errno != ENOENT || !missing_ok) {
-				*err_r = xasprintf("%s: %s", label,
-				    strerror(errno));
+			if ((errno != ENOENT || !missing_ok) &&
+			    pset_problem(ps, err_r, xasprintf("%s: %s", label,
+			    strerror(errno))) < 0)
 				goto fail;
-			}
 		} else {
 			r = pset_read(ps, fp, label, err_r);
 			fclose(fp);
@@ -416,8 +525,15 @@ params_set_vars(const struct pset *ps)
 
 /* --- the public loader ------------------------------------------------ */
 
-int
-params_load(const char *confdir, const char *const *overrides, char **err_r)
+/*
+ * Load confdir/main.cf and the overrides into a new set and make it the
+ * live one; problem NULL: the first problem is the error (-1, *err_r),
+ * else problems are reported and the load goes on. Returns the number
+ * of problems reported, or -1.
+ */
+static int
+params_load_set(const char *confdir, const char *const *overrides,
+    params_problem_fn *problem, void *arg, char **err_r)
 {
 	struct pset ps;
 	char *dir = NULL, *path = NULL;
@@ -433,16 +549,42 @@ params_load(const char *confdir, const char *const *overrides, char **err_r)
 		path = xasprintf("%s/main.cf", strcmp(dir, "/") == 0 ? "" :
 		    dir);
 	}
-	r = pset_build(&ps, dir, path, path, 1, overrides, err_r);
+	r = pset_build(&ps, dir, path, path, 1, overrides, problem, arg,
+	    err_r);
 	free(dir);
 	free(path);
 	if (r < 0)
 		return -1;
+	ps.problem = NULL;
 	pset_warn_unknown(&ps);
 	params_set_vars(&ps);
 	pset_free(&params_live);
 	params_live = ps;
-	return 0;
+	return ps.nproblems;
+}
+
+int
+params_load(const char *confdir, const char *const *overrides, char **err_r)
+{
+	return params_load_set(confdir, overrides, NULL, NULL, err_r) < 0 ?
+	    -1 : 0;
+}
+
+int
+params_load_all(const char *confdir, const char *const *overrides,
+    params_problem_fn *problem, void *arg)
+{
+	char *err;
+	int n;
+
+	/* every problem goes to problem(): the load itself cannot fail */
+	if ((n = params_load_set(confdir, overrides, problem, arg,
+	    &err)) < 0) {
+		problem(arg, err);
+		free(err);
+		n = 1;
+	}
+	return n;
 }
 
 void
@@ -462,7 +604,7 @@ params_check_file(const char *path, const char *label,
 
 	*err_r = NULL;
 	if (pset_build(&ps, NULL, path, label != NULL ? label : path, 0,
-	    overrides, err_r) < 0)
+	    overrides, NULL, NULL, err_r) < 0)
 		return -1;
 	pset_warn_unknown(&ps);
 	pset_free(&ps);

@@ -86,6 +86,21 @@ const char *params_type_name(enum param_type);
  */
 int	params_load(const char *confdir, const char *const *overrides,
 	    char **err_r);
+/*
+ * The same, going on past problems, for the admin's commands and `postern
+ * check`: each bad line, bad value or unreadable main.cf is passed to
+ * problem(arg, text) ("path:line: name: reason", as above) and the
+ * parameter keeps its default (a line that does not parse is skipped).
+ * The var_ globals are always set. Returns the number of problems.
+ */
+typedef void params_problem_fn(void *arg, const char *text);
+int	params_load_all(const char *confdir, const char *const *overrides,
+	    params_problem_fn *problem, void *arg);
+/*
+ * The known parameter nearest to an unknown name (a typo: at most two
+ * letters changed, added, dropped or swapped), or NULL.
+ */
+const char *params_nearest(const char *name);
 /* params_load, and log_fatal with the error. */
 void	params_load_or_die(const char *confdir, const char *const *overrides);
 

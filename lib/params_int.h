@@ -57,6 +57,10 @@ struct pset {
 	const char	*stack[PARAMS_DEPTH];	/* NULL: nested text */
 	int		 depth;
 	char		*why;		/* why expansion failed */
+	/* a load that goes on past problems (params_load_all), or NULL */
+	params_problem_fn *problem;
+	void		*problem_arg;
+	int		 nproblems;
 };
 
 /* params.c */

@@ -129,6 +129,27 @@ server_exit(int status)
 	exit(status);
 }
 
+/*
+ * A fatal error: tell the master why before we go (it shows the reason
+ * when it throttles the service); the line is logged all the same.
+ */
+static int
+server_log_hook(enum log_level level, const char *text)
+{
+	struct server_lastwords lw;
+
+	if (level < LOG_LEVEL_FATAL)
+		return 0;
+	memset(&lw, 0, sizeof(lw));
+	lw.st.pid = (int32_t)getpid();
+	lw.st.gen = server_st.gen;
+	lw.st.state = SERVER_STATE_FATAL;
+	strlcpy(lw.text, text, sizeof(lw.text));
+	(void)send(SERVER_STATUS_FD, &lw, sizeof(lw), MSG_NOSIGNAL |
+	    MSG_DONTWAIT);
+	return 0;
+}
+
 /* Step 1: the process state we rely on, whatever the parent left. */
 static void
 server_sanitize(void)
@@ -398,6 +419,7 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	if (server_st.verbose > 0)
 		log_set_level(LOG_LEVEL_DEBUG);
 	server_check_fds();
+	log_set_hook(server_log_hook);
 	server_watch_parent();
 	server_setup(overrides);
 	free(overrides);

@@ -82,9 +82,13 @@
  *	listen sockets start at fd 4; with -l, the log descriptor follows
  *	them (server_log_fd).
  *
+ *	A process that dies of a fatal error sends its last words first
+ *	(struct server_lastwords: the fatal message), which the master
+ *	keeps for `postern status` when it throttles the service.
+ *
  * SECURITY
- *	The status channel carries only struct server_status; the master
- *	treats it as gossip. The process is jailed before it reads a byte
+ *	The status channel carries only struct server_status and struct
+ *	server_lastwords; the master treats both as gossip. The process is jailed before it reads a byte
  *	from a client: the listen sockets are only polled after priv_drop.
  */
 #ifndef POSTERN_SERVER_H
@@ -111,6 +115,15 @@ struct server_status {
 
 #define SERVER_STATE_AVAIL	1	/* idle: can take a client */
 #define SERVER_STATE_TAKEN	0	/* busy with a client */
+#define SERVER_STATE_FATAL	(-1)	/* server_lastwords: dying */
+
+#define SERVER_LASTWORDS_MAX	240
+
+/* The fatal message of a process about to exit, NUL-terminated. */
+struct server_lastwords {
+	struct server_status st;	/* state SERVER_STATE_FATAL */
+	char		text[SERVER_LASTWORDS_MAX];
+};
 
 enum server_kind {
 	SERVER_SINGLE,

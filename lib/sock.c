@@ -14,10 +14,13 @@
  *	The UNIX listener removes an old file only when it is a socket (left
  *	by an earlier master; the master's lock keeps two from running): a
  *	regular file, a directory or a symbolic link at the path is refused,
- *	never unlinked. The socket is created with no
- *	permissions and then chmod'ed, so there is no moment where it is
- *	reachable with looser permissions than asked for. Connect never
- *	looks names up (numeric addresses only): DNS is the resolver's job.
+ *	never unlinked. The socket is born with its mode (bind under the
+ *	matching umask): nothing is done to it by name afterwards, so a
+ *	link renamed over it at once leads nowhere. Made in a directory
+ *	that a less privileged user can write, a socket must be made by
+ *	that user (sock_listen_unix_as: a child process running as the
+ *	directory's owner). Connect never looks names up (numeric addresses
+ *	only): DNS is the resolver's job.
  */
 #include "config.h"
 
@@ -288,7 +291,7 @@ sock_listen_unix(const char *path, int mode, int backlog, char **err_r)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		goto fail;
 	what = "bind";
-	omask = umask(0777);		/* born unreachable, then chmod */
+	omask = umask(~(mode_t)mode & 0777);	/* born with its mode */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		saved = errno;
 		umask(omask);
@@ -296,9 +299,6 @@ sock_listen_unix(const char *path, int mode, int backlog, char **err_r)
 		goto fail;
 	}
 	umask(omask);
-	what = "chmod";
-	if (chmod(path, (mode_t)mode & 07777) < 0)
-		goto fail_unlink;
 	what = "listen";
 	if (listen(fd, backlog) < 0)
 		goto fail_unlink;

@@ -37,10 +37,21 @@ int	sock_listen_inet(const char *host, const char *port, int backlog,
 /*
  * Listen on a UNIX path (an old socket file is replaced) with mode.
  * Anything at path that is not a socket (a file, a directory, a symbolic
- * link) is refused with EEXIST and left alone. The socket is created
- * with no permissions, then given mode.
+ * link) is refused with EEXIST and left alone. The socket is born with
+ * mode (bind under the matching umask); nothing is done by name after.
  */
 int	sock_listen_unix(const char *path, int mode, int backlog, char **err_r);
+/*
+ * The same for name in the directory dfd, done by a child process that
+ * runs as pu (when we are root; else as we are): for a directory that pu
+ * may write, where root must not act by name. The socket belongs to pu.
+ */
+struct priv_user;
+int	sock_listen_unix_as(int dfd, const char *name, int mode, int backlog,
+	    const struct priv_user *pu, char **err_r);
+/* Remove the socket (or a link) name from dfd, as pu: 0 or -1. */
+int	sock_unlink_unix_as(int dfd, const char *name,
+	    const struct priv_user *pu, char **err_r);
 /*
  * Connect (blocking, with a timeout in seconds); fd or -1 and errno.
  * timeout <= 0: no limit. ETIMEDOUT when it passes. host must be a

@@ -30,11 +30,13 @@
  *	tickets made with them (no forward secrecy across resumption):
  *	the file is mode 0600, owned by the user that reads it (root when
  *	the master runs as root), rotated, and the keys are wiped from
- *	memory when the context goes. The directory belongs to mail_owner,
- *	so the file is opened with O_NOFOLLOW and used only if it is a
- *	regular file with one link, owned by us, with no group or other
- *	access: a root process must not be led to read or overwrite
- *	another file, nor to use keys that mail_owner chose.
+ *	memory when the context goes. Its directory must belong to that
+ *	user and be writable by nobody else (data_directory is root's on a
+ *	root instance), and the file is reached through the directory's
+ *	descriptor, never through a link (lib/fsat), and used only if it is
+ *	a regular file with one link, owned by us, with no group or other
+ *	access: a root process must not be led to read or overwrite another
+ *	file, nor to use keys that a service user chose.
  */
 #include "config.h"
 
@@ -52,6 +54,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "fsat.h"
 #include "log.h"
 #include "tls_int.h"
 #include "xmalloc.h"
@@ -80,6 +83,33 @@ tls_ticket_is_zero(const struct tls_ticket_key *k)
 	return memcmp(k, &zero, sizeof(zero)) == 0;
 }
 
+/*
+ * The file, through its directory (ours, writable by nobody else): the
+ * descriptor, or -1 (warned).
+ */
+static int
+tls_tickets_open(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *err;
+	int dfd, fd;
+
+	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	dfd = fsat_dir_open(dir, geteuid(), 022, &err);
+	fd = dfd < 0 ? -1 : fsat_open(dfd, slash != NULL ? slash + 1 : path,
+	    O_RDWR | O_CREAT, 0600, geteuid(), &err);
+	if (fd < 0) {
+		log_warn("TLS session ticket key file %s: %s; sessions resume "
+		    "only on the process that made them", path, err);
+		free(err);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return fd;
+}
+
 /* Read, check and (when due) rewrite the file: 0, or -1 (warned). */
 static int
 tls_tickets_file(struct tls_tickets *tk, const char *path,
@@ -91,13 +121,8 @@ tls_tickets_file(struct tls_tickets *tk, const char *path,
 	time_t now = time(NULL);
 	int fd, valid, fresh, r = -1;
 
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOCTTY, 0600);
-	if (fd < 0) {
-		log_warn("TLS session ticket key file %s: %m; sessions "
-		    "resume only on the process that made them", path);
+	if ((fd = tls_tickets_open(path)) < 0)
 		return -1;
-	}
 	if (flock(fd, LOCK_EX) < 0) {
 		log_warn("TLS session ticket key file %s: lock: %m", path);
 		goto out;

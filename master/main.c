@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "fsat.h"
 #include "log.h"
 #include "master.h"
 #include "params.h"
@@ -180,6 +181,24 @@ master_ready(int readyfd)
 	close(readyfd);
 }
 
+/*
+ * Root acts by name in the queue directory (pid/, etc/, private/ and
+ * public/ in it): nobody else may be able to write there (lib/fsat.h).
+ */
+static void
+master_check_qdir(void)
+{
+	char *err;
+	int fd;
+
+	if (geteuid() != 0)
+		return;
+	if ((fd = fsat_dir_open(master_qdir, 0, 022, &err)) < 0)
+		log_fatal("queue_directory %s: only root may write in it "
+		    "(postern setup fixes that)", err);
+	close(fd);
+}
+
 /* Root runs the services as mail_owner: it must exist. */
 static void
 master_check_users(void)
@@ -282,6 +301,7 @@ main(int argc, char **argv)
 	master_qdir = xstrdup(var_queue_directory);
 	if (chdir(master_qdir) < 0)
 		log_fatal("queue_directory %s: %m", master_qdir);
+	master_check_qdir();
 	master_check_users();
 	master_lock();
 	log_set_cleanup(master_unlock);

@@ -42,6 +42,8 @@ struct master_listener {
 	char	*key;		/* "inet:127.0.0.1:2025", "unix:/q/private/x" */
 	char	*desc;		/* for logs and the status file */
 	char	*path;		/* unix: the socket file, else NULL */
+	char	*name;		/* unix: its name in private/ or public/ */
+	int	 private;
 };
 
 struct master_service {
@@ -66,6 +68,9 @@ struct master_service {
 	int		 used;		/* a child was ever started */
 	int		 failures;	/* abnormal exits before any client */
 	int		 throttled;
+	char		*why;		/* last failure at startup, or NULL */
+	pid_t		 why_pid;	/* the process that said it */
+	long long	 throttled_until;	/* time(NULL) when it ends */
 	int		 saturated;	/* at maxproc with clients waiting */
 	long long	 limit_warned;	/* monotime_ms of the last warning */
 	struct event_timer *throttle_timer;
@@ -99,7 +104,8 @@ void	master_listen_dirs(void);
 int	master_listen_open(const struct mastercf_entry *,
 	    struct master_service_list *old, struct master_listener **,
 	    int *n_r, char **err_r);
-void	master_listen_close(struct master_listener *, int n, int unlink_it);
+void	master_listen_close(struct master_listener *, int n);
+void	master_listen_unlink(const struct master_listener *);
 void	master_listen_watch(struct master_service *, int on);
 /* 1 when a client waits on one of the service's listen sockets. */
 int	master_listen_pending(const struct master_service *);
@@ -111,6 +117,8 @@ void	master_wakeup_arm(struct master_service *, int first);
 
 /* master_status.c */
 int	master_status_open(struct master_service *);
+/* Read what the service's processes have said (before reaping one). */
+void	master_status_drain(struct master_service *);
 void	master_status_close(struct master_service *);
 struct master_child *master_child_find(pid_t);
 

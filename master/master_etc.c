@@ -13,10 +13,11 @@
  *	chrooted). A file that is gone from /etc goes from the copy too.
  *
  * SECURITY
- *	queue_directory belongs to root; etc/ in it is made by root, mode
- *	0755, and a copy is written under a temporary name and renamed, so
- *	no service user can change what another service reads. A source
- *	file over MASTER_ETC_MAX bytes is not copied.
+ *	queue_directory belongs to root (main.c checks it); etc/ in it is
+ *	made root's, mode 0755, through its descriptor, and every copy is
+ *	written under a temporary name through that descriptor and renamed
+ *	(lib/fsat), so no service user can change what another service
+ *	reads. A source file over MASTER_ETC_MAX bytes is not copied.
  */
 #include "config.h"
 
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsat.h"
 #include "fsutil.h"
 #include "log.h"
 #include "master.h"
@@ -42,16 +44,17 @@ static const char *const master_etc_files[] = {
 	"services", "localtime", NULL
 };
 
-/* The whole file into *buf: its length, or -1 with errno. */
+/* The whole file dfd/name into *buf: its length, or -1 with errno. */
 static ssize_t
-master_etc_read(const char *path, char **buf)
+master_etc_read(int dfd, const char *name, int nofollow, char **buf)
 {
 	struct stat st;
 	ssize_t n, got = 0;
 	int fd;
 
 	*buf = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    (nofollow ? O_NOFOLLOW : 0))) < 0)
 		return -1;
 	if (fstat(fd, &st) < 0)
 		goto fail;
@@ -82,33 +85,37 @@ fail:
 }
 
 static void
-master_etc_copy(const char *name)
+master_etc_copy(int sysfd, int etcfd, const char *name)
 {
-	char src[256], dst[256], tmp[256], *want, *have;
+	char tmp[256], *want, *have, *err;
 	ssize_t wlen, hlen;
 	int fd;
 
-	snprintf(src, sizeof(src), "/etc/%s", name);
-	snprintf(dst, sizeof(dst), "%s/%s", MASTER_ETC_DIR, name);
-	if ((wlen = master_etc_read(src, &want)) < 0) {
-		if (errno == ENOENT && unlink(dst) == 0)
-			log_info("removed %s/%s: %s is gone", master_qdir, dst,
-			    src);
+	if ((wlen = master_etc_read(sysfd, name, 0, &want)) < 0) {
+		if (errno == ENOENT && unlinkat(etcfd, name, 0) == 0)
+			log_info("removed %s/%s/%s: /etc/%s is gone",
+			    master_qdir, MASTER_ETC_DIR, name, name);
 		else if (errno != ENOENT)
-			log_warn("%s: %m; not copied into the jail", src);
+			log_warn("/etc/%s: %m; not copied into the jail", name);
 		return;
 	}
-	hlen = master_etc_read(dst, &have);
+	hlen = master_etc_read(etcfd, name, 1, &have);
 	if (hlen == wlen && memcmp(want, have, (size_t)wlen) == 0)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", MASTER_ETC_DIR, name);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) < 0 ||
-	    fsutil_write_all(fd, want, (size_t)wlen) < 0 ||
-	    close(fd) < 0 || rename(tmp, dst) < 0) {
-		log_warn("copy %s to %s/%s: %m", src, master_qdir, dst);
-		(void)unlink(tmp);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	(void)unlinkat(etcfd, tmp, 0);
+	if ((fd = fsat_open(etcfd, tmp, O_WRONLY | O_CREAT | O_EXCL, 0644,
+	    geteuid(), &err)) < 0) {
+		log_warn("copy /etc/%s to %s/%s: %s", name, master_qdir,
+		    MASTER_ETC_DIR, err);
+		free(err);
+		goto out;
+	}
+	if (fsutil_write_all(fd, want, (size_t)wlen) < 0 || close(fd) < 0 ||
+	    renameat(etcfd, tmp, etcfd, name) < 0) {
+		log_warn("copy /etc/%s to %s/%s/%s: %m", name, master_qdir,
+		    MASTER_ETC_DIR, name);
+		(void)unlinkat(etcfd, tmp, 0);
 	}
 out:
 	free(want);
@@ -118,22 +125,26 @@ out:
 void
 master_etc_update(void)
 {
-	struct stat st;
+	char *err;
 	size_t i;
+	int sysfd, etcfd;
 
 	if (geteuid() != 0)
 		return;
-	if (mkdir(MASTER_ETC_DIR, 0755) < 0 && errno != EEXIST) {
-		log_warn("mkdir %s/%s: %m", master_qdir, MASTER_ETC_DIR);
+	if ((etcfd = fsat_mkdir(AT_FDCWD, MASTER_ETC_DIR, 0755, 0, 0,
+	    &err)) < 0) {
+		log_warn("%s/%s; name lookups in the jail use no copy of /etc",
+		    master_qdir, err);
+		free(err);
 		return;
 	}
-	if (lstat(MASTER_ETC_DIR, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != 0 || (st.st_mode & 022) != 0) {
-		log_warn("%s/%s: not a directory of root's that only root "
-		    "can write; name lookups in the jail use no copy of /etc",
-		    master_qdir, MASTER_ETC_DIR);
+	if ((sysfd = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_warn("/etc: %m; not copied into the jail");
+		close(etcfd);
 		return;
 	}
 	for (i = 0; master_etc_files[i] != NULL; i++)
-		master_etc_copy(master_etc_files[i]);
+		master_etc_copy(sysfd, etcfd, master_etc_files[i]);
+	close(sysfd);
+	close(etcfd);
 }

@@ -12,14 +12,20 @@
  *	without touching the running sockets.
  *
  *	private/ is mode 0700 and owned by mail_owner: only the services
- *	(and root) can reach the sockets in it. public/ is 0755: anyone may
- *	connect (local submission), and the service learns who from
- *	SO_PEERCRED.
+ *	(and root) can reach the sockets in it. public/ is 0755 and root's:
+ *	anyone may connect (local submission), and the service learns who
+ *	from SO_PEERCRED.
  *
  * SECURITY
  *	Paths come from master.cf service names, which lib/mastercf limits
- *	to plain names; sockets are created by the sock module, which
- *	replaces only an old socket file.
+ *	to plain names. Root acts by name only in directories that only
+ *	root can write (the queue directory, checked at start, and
+ *	public/). private/ belongs to mail_owner, so its sockets are made
+ *	and removed by a child process running as mail_owner
+ *	(sock_listen_unix_as): whatever a mail_owner process renames into
+ *	private/, no step taken as root follows it. The directories
+ *	themselves are made and given their owner and mode through
+ *	descriptors (lib/fsat).
  */
 #include "config.h"
 
@@ -33,6 +39,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "fsat.h"
 #include "log.h"
 #include "master.h"
 #include "monotime.h"
@@ -44,42 +51,61 @@
 
 static void master_listen_event(int, int, void *);
 
+/* private/ and public/: descriptors, and who makes sockets in private/ */
+static int master_listen_privfd = -1;
+static int master_listen_pubfd = -1;
+static struct priv_user master_listen_owner;
+static const struct priv_user *master_listen_as;	/* NULL: not root */
+
 /* A directory for sockets, with the owner and mode it must have. */
-static void
-master_listen_dir(const char *name, mode_t mode, int for_owner)
+static int
+master_listen_dir(const char *name, mode_t mode, const struct priv_user *pu)
 {
-	struct priv_user pu;
-	const char *err;
-	char *path = xasprintf("%s/%s", master_qdir, name);
+	char *err;
+	int fd;
 
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		log_fatal("mkdir %s: %m", path);
-	if (geteuid() == 0) {
-		uid_t uid = 0;
-		gid_t gid = 0;
-
-		if (for_owner) {
-			if (priv_lookup(var_mail_owner, &pu, &err) < 0)
-				log_fatal("mail_owner %s: %s", var_mail_owner,
-				    err);
-			uid = pu.uid;
-			gid = pu.gid;
-		}
-		if (chown(path, uid, gid) < 0)
-			log_fatal("chown %s: %m", path);
-	}
-	if (chmod(path, mode) < 0)
-		log_fatal("chmod %s: %m", path);
-	free(path);
+	fd = fsat_mkdir(AT_FDCWD, name, mode, pu != NULL ? pu->uid : geteuid(),
+	    pu != NULL ? pu->gid : getegid(), &err);
+	if (fd < 0)
+		log_fatal("%s/%s", master_qdir, err);
+	return fd;
 }
 
 void
 master_listen_dirs(void)
 {
-	master_listen_dir("private", 0700, 1);
-	master_listen_dir("public", 0755, 0);
+	const char *err;
+
+	if (geteuid() == 0) {
+		if (priv_lookup(var_mail_owner, &master_listen_owner,
+		    &err) < 0)
+			log_fatal("mail_owner %s: %s", var_mail_owner, err);
+		master_listen_as = &master_listen_owner;
+	}
+	master_listen_privfd = master_listen_dir("private", 0700,
+	    master_listen_as);
+	master_listen_pubfd = master_listen_dir("public", 0755, NULL);
 	/* the jail of SERVER_FLAG_JAIL_EMPTY services: nobody writes here */
-	master_listen_dir(SERVER_EMPTY_DIR, 0555, 0);
+	close(master_listen_dir(SERVER_EMPTY_DIR, 0555, NULL));
+}
+
+/* Remove the socket file of a listener that is no longer wanted. */
+void
+master_listen_unlink(const struct master_listener *l)
+{
+	char *err = NULL;
+	int r;
+
+	if (l->name == NULL)
+		return;
+	if (l->private)
+		r = sock_unlink_unix_as(master_listen_privfd, l->name,
+		    master_listen_as, &err);
+	else
+		r = fsat_unlink_stale(master_listen_pubfd, l->name, &err);
+	if (r < 0)
+		log_warn("remove %s: %s", l->path, err);
+	free(err);
 }
 
 /* Find a socket with this key in the running table; -1 if none. */
@@ -109,6 +135,8 @@ master_listen_one(struct master_service_list *old,
 
 	memset(l, 0, sizeof(*l));
 	if (e->type == MASTERCF_UNIX) {
+		l->name = xstrdup(e->name);
+		l->private = e->private;
 		l->path = xasprintf("%s/%s/%s", master_qdir,
 		    e->private ? "private" : "public", e->name);
 		l->key = xasprintf("unix:%s", l->path);
@@ -127,7 +155,9 @@ master_listen_one(struct master_service_list *old,
 		return 0;
 	}
 	if (e->type == MASTERCF_UNIX)
-		fd = sock_listen_unix(l->path, 0666, MASTER_BACKLOG, err_r);
+		fd = sock_listen_unix_as(e->private ? master_listen_privfd :
+		    master_listen_pubfd, e->name, 0666, MASTER_BACKLOG,
+		    e->private ? master_listen_as : NULL, err_r);
 	else
 		fd = sock_listen_inet(host, e->port, MASTER_BACKLOG, err_r);
 	if (fd < 0) {
@@ -218,7 +248,7 @@ master_listen_open(const struct mastercf_entry *e,
 		r = master_listen_one(old, e, hosts ? hosts[i] : NULL,
 		    &ls[i], err_r);
 		if (r < 0) {
-			master_listen_close(ls, i + 1, 0);
+			master_listen_close(ls, i + 1);
 			ls = NULL;
 		}
 	}
@@ -232,9 +262,9 @@ master_listen_open(const struct mastercf_entry *e,
 	return r;
 }
 
-/* Close sockets; unlink_it: remove the unix socket files too. */
+/* Close sockets (their files stay: master_listen_unlink). */
 void
-master_listen_close(struct master_listener *ls, int n, int unlink_it)
+master_listen_close(struct master_listener *ls, int n)
 {
 	int i;
 
@@ -245,8 +275,7 @@ master_listen_close(struct master_listener *ls, int n, int unlink_it)
 			event_del_fd(master_ev, ls[i].fd);
 			close(ls[i].fd);
 		}
-		if (unlink_it && ls[i].path != NULL)
-			unlink(ls[i].path);
+		free(ls[i].name);
 		free(ls[i].key);
 		free(ls[i].desc);
 		free(ls[i].path);

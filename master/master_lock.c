@@ -16,10 +16,14 @@
  *	  reloads N
  *	  reload_error TEXT		(after a refused reload)
  *	  listen SERVICE/TYPE ADDRESS	(one line per socket)
+ *	  throttled SERVICE/TYPE UNTIL WHY
+ *		a service that keeps failing at startup, until the time
+ *		UNTIL (seconds since the epoch), and its last error
  *
  * SECURITY
- *	Root creates pid/ (0755) in the queue directory; files are opened
- *	with O_NOFOLLOW.
+ *	Root creates pid/ (0755, its own) in the queue directory, which only
+ *	root can write (main.c checks that); every file in it is reached
+ *	through pid/'s descriptor and must be a plain file of ours (lib/fsat).
  */
 #include "config.h"
 
@@ -33,33 +37,37 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsat.h"
 #include "log.h"
 #include "master.h"
 #include "vbuf.h"
 #include "xmalloc.h"
 
+#define MASTER_PID_FILE		"master.pid"
+#define MASTER_STATE_FILE	"master.state"
+#define MASTER_STATE_TMP	"master.state.tmp"
+
+static int master_pid_dfd = -1;
 static int master_lock_fd = -1;
 static char *master_pid_path;
-static char *master_state_path;
 static int master_reloads;
 static char *master_reload_error;
 
 void
 master_lock(void)
 {
-	char *dir, buf[32], text[32];
+	char buf[32], text[32], *err;
 	ssize_t n;
 
-	dir = xasprintf("%s/pid", master_qdir);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		log_fatal("mkdir %s: %m", dir);
-	master_pid_path = xasprintf("%s/master.pid", dir);
-	master_state_path = xasprintf("%s/master.state", dir);
-	free(dir);
-	master_lock_fd = open(master_pid_path, O_RDWR | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
+	if ((master_pid_dfd = fsat_mkdir(AT_FDCWD, "pid", 0755, geteuid(),
+	    getegid(), &err)) < 0)
+		log_fatal("%s/%s", master_qdir, err);
+	master_pid_path = xasprintf("%s/pid/%s", master_qdir,
+	    MASTER_PID_FILE);
+	master_lock_fd = fsat_open(master_pid_dfd, MASTER_PID_FILE,
+	    O_RDWR | O_CREAT, 0644, geteuid(), &err);
 	if (master_lock_fd < 0)
-		log_fatal("open %s: %m", master_pid_path);
+		log_fatal("%s/pid/%s", master_qdir, err);
 	if (flock(master_lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			log_fatal("lock %s: %m", master_pid_path);
@@ -82,32 +90,39 @@ master_state_write(void)
 {
 	struct master_service *svc;
 	struct vbuf *b;
-	char *tmp;
+	char *err;
 	int fd, i;
 
-	if (master_state_path == NULL)
+	if (master_pid_dfd < 0)
 		return;
 	b = vbuf_new(1024, VBUF_NOLIMIT);
 	vbuf_appendf(b, "pid %ld\nreloads %d\n", (long)getpid(),
 	    master_reloads);
 	if (master_reload_error != NULL)
 		vbuf_appendf(b, "reload_error %s\n", master_reload_error);
-	TAILQ_FOREACH(svc, &master_services, entry)
+	TAILQ_FOREACH(svc, &master_services, entry) {
 		for (i = 0; i < svc->nlisten; i++)
 			vbuf_appendf(b, "listen %s/%s %s\n", svc->name,
 			    mastercf_type_name(svc->type),
 			    svc->listen[i].desc);
-	tmp = xasprintf("%s.tmp", master_state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0)
-		log_error("open %s: %m", tmp);
-	else if (write(fd, vbuf_str(b), vbuf_len(b)) != (ssize_t)vbuf_len(b)) {
-		log_error("write %s: %m", tmp);
+		if (svc->throttled)
+			vbuf_appendf(b, "throttled %s/%s %lld %s\n", svc->name,
+			    mastercf_type_name(svc->type),
+			    svc->throttled_until, svc->why != NULL ? svc->why :
+			    "no reason known");
+	}
+	fd = fsat_open(master_pid_dfd, MASTER_STATE_TMP, O_WRONLY | O_CREAT |
+	    O_TRUNC, 0644, geteuid(), &err);
+	if (fd < 0) {
+		log_error("%s/pid/%s", master_qdir, err);
+		free(err);
+	} else if (write(fd, vbuf_str(b), vbuf_len(b)) != (ssize_t)vbuf_len(b)) {
+		log_error("write %s/pid/%s: %m", master_qdir, MASTER_STATE_TMP);
 		close(fd);
-	} else if (close(fd) < 0 || rename(tmp, master_state_path) < 0)
-		log_error("write %s: %m", master_state_path);
-	free(tmp);
+	} else if (close(fd) < 0 || renameat(master_pid_dfd, MASTER_STATE_TMP,
+	    master_pid_dfd, MASTER_STATE_FILE) < 0)
+		log_error("write %s/pid/%s: %m", master_qdir,
+		    MASTER_STATE_FILE);
 	vbuf_free(&b);
 }
 
@@ -126,8 +141,8 @@ master_unlock(void)
 {
 	if (master_lock_fd < 0 || getpid() != master_pid)
 		return;
-	unlink(master_state_path);
-	unlink(master_pid_path);
+	(void)unlinkat(master_pid_dfd, MASTER_STATE_FILE, 0);
+	(void)unlinkat(master_pid_dfd, MASTER_PID_FILE, 0);
 	close(master_lock_fd);
 	master_lock_fd = -1;
 }

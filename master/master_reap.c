@@ -23,12 +23,14 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "event.h"
 #include "log.h"
 #include "master.h"
 #include "params.h"
+#include "xmalloc.h"
 
 static struct event_timer *master_stop_timer;
 
@@ -67,6 +69,7 @@ master_unthrottle(void *arg)
 	log_info("service %s/%s: trying again after throttling", svc->name,
 	    mastercf_type_name(svc->type));
 	master_service_update(svc);
+	master_state_write();
 }
 
 void
@@ -75,12 +78,30 @@ master_throttle(struct master_service *svc)
 	if (svc->throttled)
 		return;
 	svc->throttled = 1;
+	svc->throttled_until = (long long)time(NULL) +
+	    var_service_throttle_time;
 	log_warn("service %s/%s (%s): %s keeps failing at startup: "
-	    "throttling for %llds", svc->name, mastercf_type_name(svc->type),
-	    svc->where, svc->path, var_service_throttle_time);
+	    "throttling for %llds%s%s%s", svc->name,
+	    mastercf_type_name(svc->type), svc->where, svc->path,
+	    var_service_throttle_time, svc->why != NULL ? " (last error: " :
+	    "", svc->why != NULL ? svc->why : "", svc->why != NULL ? ")" : "");
 	svc->throttle_timer = event_add_timer(master_ev,
 	    var_service_throttle_time * 1000, master_unthrottle, svc);
 	master_service_update(svc);
+	master_state_write();
+}
+
+/* Why a process failed at startup, unless it said so itself. */
+static void
+master_reap_why(struct master_service *svc, pid_t pid, int status)
+{
+	if (svc->why != NULL && svc->why_pid == pid)
+		return;
+	free(svc->why);
+	svc->why = WIFSIGNALED(status) ? xasprintf("it was killed by signal "
+	    "%d", WTERMSIG(status)) : xasprintf("it exited with status %d "
+	    "and said nothing", WEXITSTATUS(status));
+	svc->why_pid = pid;
 }
 
 static void
@@ -105,12 +126,17 @@ master_reap_one(struct master_child *child, int status)
 		log_warn("process %s pid %ld exit status %d", child->path,
 		    (long)child->pid, WEXITSTATUS(status));
 
+	/* what it said before it went (its last words), while it counts */
+	if (svc != NULL && abnormal)
+		master_status_drain(svc);
 	TAILQ_REMOVE(&master_children, child, entry);
 	master_log_reaped(child);
 	if (svc != NULL) {
 		svc->total--;
 		if (child->avail)
 			svc->avail--;
+		if (abnormal && child->uses == 0 && !master_stopping)
+			master_reap_why(svc, child->pid, status);
 		if (abnormal && child->uses == 0 && !master_stopping &&
 		    ++svc->failures >= MASTER_THROTTLE_AFTER)
 			master_throttle(svc);

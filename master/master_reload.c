@@ -53,8 +53,8 @@ master_service_free(struct master_service *svc)
 	for (i = 0; i < svc->nlisten; i++)
 		if (svc->listen[i].path != NULL &&
 		    !master_key_in_use(svc->listen[i].key))
-			unlink(svc->listen[i].path);
-	master_listen_close(svc->listen, svc->nlisten, 0);
+			master_listen_unlink(&svc->listen[i]);
+	master_listen_close(svc->listen, svc->nlisten);
 	if (svc->throttle_timer != NULL)
 		event_del_timer(master_ev, svc->throttle_timer);
 	if (svc->wakeup_timer != NULL)
@@ -66,6 +66,7 @@ master_service_free(struct master_service *svc)
 	free(svc->command);
 	free(svc->path);
 	free(svc->where);
+	free(svc->why);
 	free(svc);
 }
 

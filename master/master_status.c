@@ -7,7 +7,8 @@
  *	One SOCK_SEQPACKET socket pair per service generation: the master
  *	keeps both ends (it hands the children's end to each new process
  *	as fd 3) and reads fixed-size records {pid, generation, state}
- *	(lib/server.h). Closing the pair retires the generation: every
+ *	(lib/server.h), and the last words of a process that dies of a
+ *	fatal error. Closing the pair retires the generation: every
  *	process of it sees end of file on fd 3 and exits after its current
  *	client; when the master dies the kernel closes the pair for it.
  *
@@ -28,8 +29,10 @@
 #include "event.h"
 #include "log.h"
 #include "master.h"
+#include "printable.h"
 #include "server.h"
 #include "sock.h"
+#include "xmalloc.h"
 
 static uint32_t master_generation;
 
@@ -73,6 +76,8 @@ master_status_record(struct master_service *svc,
 		}
 		child->uses++;
 		svc->failures = 0;
+		free(svc->why);		/* it works now */
+		svc->why = NULL;
 		break;
 	default:
 		log_warn("service %s: process %ld sent unknown state %d",
@@ -81,15 +86,48 @@ master_status_record(struct master_service *svc,
 	}
 }
 
+/*
+ * Last words: why a process of the service is dying, kept (printable,
+ * bounded) for the state file when the service gets throttled.
+ */
+static void
+master_status_lastwords(struct master_service *svc,
+    struct server_lastwords *lw)
+{
+	struct master_child *child;
+
+	child = master_child_find((pid_t)lw->st.pid);
+	if (child == NULL || child->svc != svc || child->gen != lw->st.gen)
+		return;
+	lw->text[sizeof(lw->text) - 1] = '\0';
+	printable_fix(lw->text, PRINTABLE_8BIT);
+	free(svc->why);
+	svc->why = xstrdup(lw->text);
+	svc->why_pid = child->pid;
+}
+
 static void
 master_status_event(int fd, int events, void *arg)
 {
 	struct master_service *svc = arg;
-	struct server_status st;
-	char buf[sizeof(st) + 1];
-	ssize_t n;
 
+	(void)fd;
 	(void)events;
+	master_status_drain(svc);
+	master_service_update(svc);
+}
+
+void
+master_status_drain(struct master_service *svc)
+{
+	struct server_lastwords lw;
+	struct server_status st;
+	char buf[sizeof(lw) + 1];
+	ssize_t n;
+	int fd = svc->status[0];
+
+	if (fd < 0)
+		return;
 	for (;;) {
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0) {
@@ -100,6 +138,12 @@ master_status_event(int fd, int events, void *arg)
 		}
 		if (n == 0)
 			break;
+		if ((size_t)n == sizeof(lw)) {
+			memcpy(&lw, buf, sizeof(lw));
+			if (lw.st.state == SERVER_STATE_FATAL)
+				master_status_lastwords(svc, &lw);
+			continue;
+		}
 		if ((size_t)n != sizeof(st)) {
 			log_warn("service %s: status record of %zd bytes "
 			    "ignored", svc->name, n);
@@ -108,7 +152,6 @@ master_status_event(int fd, int events, void *arg)
 		memcpy(&st, buf, sizeof(st));
 		master_status_record(svc, &st);
 	}
-	master_service_update(svc);
 }
 
 /* A new generation: a fresh channel, counted from zero. */

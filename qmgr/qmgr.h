@@ -259,8 +259,7 @@ void	qmgr_defer_remove(const char *qid);
 int	qmgr_bounce_recipients(struct qmgr_msg *, enum bounce_kind,
 	    const struct bounce_rcpt *, size_t);
 
-/* qmgr_ctl.c: the control socket */
-void	qmgr_ctl_listen(void);
+/* qmgr_ctl.c: the control socket, made and served after the drop */
 void	qmgr_ctl_start(void);
 
 /* qmgr_util.c */

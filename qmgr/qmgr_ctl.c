@@ -4,8 +4,10 @@
  *	(lib/qmgr_proto.h): queue listing and the admin's requests.
  *
  * DESCRIPTION
- *	The socket is made before the jail (private/qmgr-ctl, mode 0600,
- *	owned by mail_owner) and served on the event loop. One request per
+ *	The socket is made after the privilege drop, by qmgr as mail_owner
+ *	(private/qmgr-ctl, mode 0600 from birth), and served on the event
+ *	loop. private/ belongs to mail_owner: root never makes anything in
+ *	it by name (lib/fsat.h). One request per
  *	connection. A listing walks active/, incoming/, deferred/ and
  *	hold/ with readdir and produces entries only while the client
  *	reads them (a bounded output buffer refilled on EVENT_WRITE), so
@@ -67,25 +69,6 @@ struct qmgr_ctl {
 };
 
 static int qmgr_ctl_lfd = -1;
-
-void
-qmgr_ctl_listen(void)
-{
-	struct priv_user pu;
-	const char *err;
-	char *e = NULL;
-
-	if ((qmgr_ctl_lfd = sock_listen_unix(qmgr_ctl_proto.socket, 0600, 16,
-	    &e)) < 0)
-		log_fatal("control socket %s: %s", qmgr_ctl_proto.socket, e);
-	if (geteuid() == 0) {
-		if (priv_lookup(var_mail_owner, &pu, &err) < 0)
-			log_fatal("mail_owner %s: %s", var_mail_owner, err);
-		if (chown(qmgr_ctl_proto.socket, pu.uid, pu.gid) < 0)
-			log_fatal("chown %s: %m", qmgr_ctl_proto.socket);
-	}
-	sock_set_nonblock(qmgr_ctl_lfd, 1);
-}
 
 static void
 qmgr_ctl_free(struct qmgr_ctl *c)
@@ -472,6 +455,12 @@ qmgr_ctl_accept(int lfd, int events, void *arg)
 void
 qmgr_ctl_start(void)
 {
+	char *e = NULL;
+
+	if ((qmgr_ctl_lfd = sock_listen_unix(qmgr_ctl_proto.socket, 0600, 16,
+	    &e)) < 0)
+		log_fatal("control socket %s: %s", qmgr_ctl_proto.socket, e);
+	sock_set_nonblock(qmgr_ctl_lfd, 1);
 	if (event_add_fd(server_loop(), qmgr_ctl_lfd, EVENT_READ,
 	    qmgr_ctl_accept, NULL) < 0)
 		log_fatal("event_add_fd: %m");

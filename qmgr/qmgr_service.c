@@ -4,11 +4,13 @@
  *	after the jail, and wakeup requests.
  *
  * DESCRIPTION
- *	pre_jail opens the lookup tables (deferred errors: a broken table
- *	defers mail rather than stopping qmgr) and the control socket.
- *	post_jail makes the queue directories it owns, recovers what a
- *	crash left in active/, removes stale incoming/tmp.* files, and
- *	starts the first scans and the deferred queue timer.
+ *	pre_jail makes the queue directories (owned by mail_owner, made
+ *	and given their owner through descriptors: lib/fsat) and opens the
+ *	lookup tables (deferred errors: a broken table defers mail rather
+ *	than stopping qmgr). post_jail, as mail_owner, makes the control
+ *	socket, recovers what a crash left in active/, removes stale
+ *	incoming/tmp.* files, and starts the first scans and the deferred
+ *	queue timer.
  *
  *	Wakeups (the grammar is in lib/qmgr_proto.h): "I" scan incoming/,
  *	"F" flush, "W" the master's timer; "Q" and a queue ID, after each
@@ -27,11 +29,13 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "event.h"
+#include "fsat.h"
 #include "log.h"
 #include "maps.h"
 #include "monotime.h"
@@ -57,21 +61,17 @@ qmgr_deferred_fire(void *arg)
 	qmgr_scan_deferred(0);
 }
 
-/* A queue directory, owned by mail_owner when we are root. */
+/* A queue directory in the queue directory, owned by pu. */
 static void
 qmgr_mkdir(const char *dir, const struct priv_user *pu)
 {
-	struct stat st;
+	char *err;
+	int fd;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		log_fatal("mkdir %s/%s: %m", var_queue_directory, dir);
-	if (pu == NULL)
-		return;
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		log_fatal("%s/%s: not a directory", var_queue_directory, dir);
-	if ((st.st_uid != pu->uid || st.st_gid != pu->gid) &&
-	    chown(dir, pu->uid, pu->gid) < 0)
-		log_fatal("chown %s/%s: %m", var_queue_directory, dir);
+	if ((fd = fsat_mkdir(AT_FDCWD, dir, 0700, pu->uid, pu->gid,
+	    &err)) < 0)
+		log_fatal("%s/%s", var_queue_directory, err);
+	close(fd);
 }
 
 size_t qmgr_fd_room = 1000;
@@ -106,15 +106,15 @@ qmgr_fd_limit(void)
 void
 qmgr_pre_jail(void)
 {
-	struct priv_user pu, *pup = NULL;
+	struct priv_user pu, *pup = &pu;
 	const char *err;
 	char *rerr = NULL;
 
-	if (geteuid() == 0) {
-		if (priv_lookup(var_mail_owner, &pu, &err) < 0)
-			log_fatal("mail_owner %s: %s", var_mail_owner, err);
-		pup = &pu;
-	}
+	if (geteuid() != 0) {
+		pu.uid = geteuid();
+		pu.gid = getegid();
+	} else if (priv_lookup(var_mail_owner, &pu, &err) < 0)
+		log_fatal("mail_owner %s: %s", var_mail_owner, err);
 	qmgr_fd_limit();
 	qmgr_mkdir(QDIR_INCOMING, pup);
 	qmgr_mkdir(QDIR_ACTIVE, pup);
@@ -125,7 +125,6 @@ qmgr_pre_jail(void)
 	qmgr_mkdir(QDIR_SPARE, pup);
 	if ((qmgr_resolver = resolve_open(MAPS_OPEN_DEFER, &rerr)) == NULL)
 		log_fatal("%s", rerr);
-	qmgr_ctl_listen();
 }
 
 void

@@ -39,11 +39,13 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "fsat.h"
 #include "log.h"
 #include "params.h"
 #include "priv.h"
@@ -53,22 +55,24 @@
 #include "qmgr_trigger.h"
 #include "smtpd.h"
 
+/* incoming/, owned by mail_owner (qmgr makes it too; whoever is first) */
 void
 smtpd_queue_prepare(void)
 {
 	struct priv_user pu;
 	const char *err;
+	char *e;
+	int fd;
 
-	if (mkdir(QDIR_INCOMING, 0700) < 0 && errno != EEXIST)
-		log_fatal("mkdir %s/%s: %m", var_queue_directory,
-		    QDIR_INCOMING);
-	if (geteuid() != 0)
-		return;
-	if (priv_lookup(var_mail_owner, &pu, &err) < 0)
+	if (geteuid() != 0) {
+		pu.uid = geteuid();
+		pu.gid = getegid();
+	} else if (priv_lookup(var_mail_owner, &pu, &err) < 0)
 		log_fatal("mail_owner %s: %s", var_mail_owner, err);
-	if (chown(QDIR_INCOMING, pu.uid, pu.gid) < 0)
-		log_fatal("chown %s/%s: %m", var_queue_directory,
-		    QDIR_INCOMING);
+	if ((fd = fsat_mkdir(AT_FDCWD, QDIR_INCOMING, 0700, pu.uid, pu.gid,
+	    &e)) < 0)
+		log_fatal("%s/%s", var_queue_directory, e);
+	close(fd);
 }
 
 static int

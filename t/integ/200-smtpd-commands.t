@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # smtpd: greeting, EHLO/HELO, every command, sequence and syntax errors,
 # the privilege drop, and the connect/disconnect log lines.
+# check: slow
 import os
 import smtplib
 import sys

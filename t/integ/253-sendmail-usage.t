@@ -8,7 +8,7 @@ import pwd
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import Instance, TEST_USER, run  # noqa: E402
+from postern import Instance, TEST_USER, run, wait_for  # noqa: E402
 try:
     from anvil_t import have, sendmail  # noqa: E402
 except ImportError:     # a copy of the tree without t/lib/anvil_t.py
@@ -84,6 +84,9 @@ def main(t, mode):
     if have("qmgr/qmgr"):
         inst.write_master_cf(["qmgr unix n - n 300 1 qmgr"])
         inst.start()
+        # qmgr is ready once its control socket is there
+        wait_for(lambda: os.path.exists(os.path.join(
+            inst.spool, "private", "qmgr-ctl")), "qmgr to be ready", t)
         rc, out, err = sm(["-q"], b"")
         t.is_((rc, err), (0, ""), "-q: the flush request goes to qmgr")
         rc, out, err = sm([], b"", name="mailq")

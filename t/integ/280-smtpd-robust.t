@@ -3,6 +3,7 @@
 # kill -9 of smtpd right after 250 leaves a complete queue file; 100
 # concurrent sessions; a garbage flood and a 1 MiB command line do not
 # stop the server from serving others.
+# check: slow
 import os
 import random
 import re

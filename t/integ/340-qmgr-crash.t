@@ -19,17 +19,12 @@ N = 120
 KILLS = 4
 
 
-def qmgr_pid(inst):
-    pids = inst.children_running("qmgr")
-    return pids[0] if pids else None
-
-
 def main(t, mode):
     # kills before a first client look like a crash loop: keep the throttle
     # short, this test is about what survives the kills
     inst = q.instance(t, mode, main={"service_throttle_time": "2s"})
     q.start(inst)
-    t.ok(wait_for(lambda: qmgr_pid(inst) is not None, "qmgr", t),
+    t.ok(wait_for(lambda: q.qmgr_pid(inst) is not None, "qmgr", t),
          "qmgr runs")
     errors = []
 
@@ -48,7 +43,7 @@ def main(t, mode):
     kills = 0
     while kills < KILLS:
         time.sleep(rnd.uniform(0.05, 0.4))
-        pid = qmgr_pid(inst)
+        pid = q.qmgr_pid(inst)
         if pid is None:
             continue
         try:
@@ -56,7 +51,7 @@ def main(t, mode):
             kills += 1
         except ProcessLookupError:
             pass
-        wait_for(lambda: qmgr_pid(inst) not in (None, pid), "a new qmgr",
+        wait_for(lambda: q.qmgr_pid(inst) not in (None, pid), "a new qmgr",
                  t, bound=90)
     th.join()
     t.is_(errors, [], "every message was queued")

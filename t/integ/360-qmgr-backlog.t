@@ -2,6 +2,7 @@
 # qmgr: a backlog is taken in a bounded bite at a time: the active queue
 # never holds more than qmgr_message_active_limit messages, and the whole
 # backlog is delivered.
+# check: slow
 import os
 import sys
 import time

@@ -4,6 +4,7 @@
 # descriptors a backlog of 600 drains completely and nothing is taken
 # for a corrupt file (a failed open for want of descriptors used to move
 # the message to corrupt/).
+# check: slow
 import os
 import re
 import resource

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# check: slow
 """delivery/local under kill -9: nothing half-written is ever visible.
 
 A steady stream of delivery requests (messages of 1 to 300 kB, several

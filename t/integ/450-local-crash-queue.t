@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# check: slow
 """Crash safety of the whole path: kill -9 of local, of qmgr, and of the
 whole process tree at random instants under a steady SMTP load.
 

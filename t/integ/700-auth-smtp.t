@@ -7,6 +7,7 @@
 # log line and the queue file; ESMTPA/ESMTPSA in Received: with no
 # secret; the users table read again after `postern user add`; the auth
 # process's privileges; no password in any log line (smtpd runs -v).
+# check: slow
 import os
 import re
 import shutil

@@ -7,6 +7,7 @@
 #
 # Clients come from different loopback addresses (127.0.0.N) so that
 # auth sees different clients.
+# check: slow
 import os
 import re
 import sys

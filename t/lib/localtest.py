@@ -49,7 +49,7 @@ def pipeline_services(port, qmgr_wakeup=300):
     out = ["%d inet n - y - - smtpd" % port]
     if built("anvil/anvil"):
         out.append("anvil unix - - y - 1 anvil")
-    out.append("qmgr unix n - n %d 1 qmgr" % qmgr_wakeup)
+    out.append("qmgr unix n - y %d 1 qmgr" % qmgr_wakeup)
     return out
 
 

@@ -126,6 +126,59 @@ def free_port():
     return port
 
 
+_port_locks = []  # the lock files of the port bases this process holds
+
+
+def _port_free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def port_base():
+    """A base for `postern init --port-base`: its ports (base+10 to
+    base+95) are free now, below the ephemeral range that free_port()
+    and client connections use, and held for this process by a lock
+    file, so that tests running side by side never share one (bases are
+    multiples of 100, so their ranges never overlap)."""
+    import fcntl
+    import random
+    lockdir = os.path.join(tempfile.gettempdir(), "postern-t-ports")
+    try:
+        os.mkdir(lockdir)
+        os.chmod(lockdir, 0o1777)  # root and the unprivileged re-run
+    except FileExistsError:
+        pass
+    for _ in range(400):
+        base = random.randrange(100, 320) * 100
+        path = os.path.join(lockdir, str(base))
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL,
+                             0o644)
+            except OSError:
+                continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if all(_port_free(base + o) for o in (10, 25, 43, 65, 87, 93, 95)):
+            _port_locks.append(fd)
+            return base
+        os.close(fd)
+    raise RuntimeError("no free port base for postern init")
+
+
 def port_refuses(port):
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=2)
@@ -226,7 +279,7 @@ class Instance:
         self.dir = tempfile.mkdtemp(prefix="postern-t.")
         os.chmod(self.dir, 0o755)
         r = subprocess.run([POSTERN, "init", self.dir, "--port-base",
-                            str(free_port() % 30000 + 20000)],
+                            str(port_base())],
                            capture_output=True, text=True)
         if r.returncode != 0:
             t.diag(r.stdout + r.stderr)
@@ -239,15 +292,18 @@ class Instance:
             ensure_user(TEST_USER)
             for k in ("mail_owner", "vmail_owner", "auth_owner"):
                 extra.setdefault(k, TEST_USER)
-            # as an admin would: the mail root belongs to vmail_owner
-            pw = pwd.getpwnam(extra["vmail_owner"])
-            os.chown(os.path.join(self.dir, "mail"), pw.pw_uid, pw.pw_gid)
         with open(os.path.join(self.etc, "main.cf"), "a") as f:
             f.write("\n# test settings\n")
             for k, v in extra.items():
                 f.write("%s = %s\n" % (k, v))
         if services is not None:  # None: the master.cf init wrote
             self.write_master_cf(services)
+        if mode == "root":
+            # as an admin would: give the service users what they own
+            # (the mail root, the password table's group)
+            r = self.postern("setup")
+            if r.returncode != 0:
+                t.diag("postern setup: " + r.stdout + r.stderr)
 
     def write_master_cf(self, services):
         with open(os.path.join(self.etc, "master.cf"), "w") as f:

@@ -23,7 +23,7 @@ DOMAIN = "example.test"
 USER = "postmaster@" + DOMAIN          # the user `postern init` makes
 
 SERVICES = [
-    "qmgr unix n - n 300 1 qmgr",
+    "qmgr unix n - y 300 1 qmgr",
     "local unix - n y - - local",
 ]
 
@@ -151,10 +151,29 @@ def sleep_a_little():
     time.sleep(0.2)
 
 
+def ctl_listens(inst):
+    """Does qmgr's control socket take connections (not only exist)?"""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(os.path.join(inst.spool, "private", "qmgr-ctl"))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def start(inst):
     """Start the instance and wait until qmgr has made its directories
-    and opened its control socket (qput needs incoming/)."""
+    and listens on its control socket (qput needs incoming/)."""
     inst.start()
     return wait_for(lambda: os.path.isdir(os.path.join(
-        inst.spool, "incoming")) and os.path.exists(os.path.join(
-            inst.spool, "private", "qmgr-ctl")), "qmgr to be ready", inst.t)
+        inst.spool, "incoming")) and ctl_listens(inst), "qmgr to be ready",
+        inst.t)
+
+
+def qmgr_pid(inst):
+    """The pid of the master's qmgr child, or None."""
+    pids = inst.children_running("qmgr")
+    return pids[0] if pids else None

@@ -194,6 +194,52 @@ test_good(void)
 	ok(mcf == NULL, "free clears the pointer");
 }
 
+static int nproblems;
+static char problems[4][200];
+
+static void
+collect(void *arg, const char *text)
+{
+	(void)arg;
+	if (nproblems < 4)
+		strlcpy(problems[nproblems], text, sizeof(problems[0]));
+	nproblems++;
+}
+
+/* mastercf_load_all: every bad line, and the good ones still load. */
+static void
+test_load_all(void)
+{
+	struct mastercf *mcf;
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/master.cf", tap_tmpdir());
+	if ((fp = fopen(path, "w")) == NULL)
+		bail_out("fopen %s", path);
+	fputs("a unix - - n - 1 a\n"
+	    "b unix - - n\n"
+	    "c tcp - - n - 1 c\n"
+	    "d unix - - n - 1 d\n"
+	    "a unix - - n - 1 a2\n", fp);
+	fclose(fp);
+	nproblems = 0;
+	is_int(mastercf_load_all(path, &mcf, collect, NULL), 3,
+	    "three bad lines, one load");
+	is_int(nproblems, 3, "each reported");
+	like(problems[0], ":2: expected at least 8 fields", "line 2");
+	like(problems[1], ":3: ", "line 3");
+	like(problems[2], ":5: duplicate service", "line 5");
+	ok(mcf != NULL && mcf->n == 2 && strcmp(mcf->entries[0].name, "a") ==
+	    0 && strcmp(mcf->entries[1].name, "d") == 0,
+	    "the good lines are in the table");
+	mastercf_free(&mcf);
+	nproblems = 0;
+	is_int(mastercf_load_all("/nonexistent/master.cf", &mcf, collect,
+	    NULL), 1, "a missing file is one problem");
+	ok(mcf == NULL, "and no table");
+}
+
 int
 main(void)
 {
@@ -204,6 +250,7 @@ main(void)
 
 	tap_init("mastercf");
 	test_good();
+	test_load_all();
 	r = parse("", &mcf, &err);
 	ok(r == 0 && mcf != NULL && mcf->n == 0, "empty file: no services");
 	mastercf_free(&mcf);

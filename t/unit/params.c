@@ -423,6 +423,99 @@ test_unknown(void)
 	tap_check_log("no warning from a refused load");
 }
 
+/* params_nearest: a typo finds the name it meant, nonsense nothing. */
+static void
+test_nearest(void)
+{
+	static const struct {
+		const char	*typo;
+		const char	*want;
+	} cases[] = {
+		{ "mesage_size_limit", "message_size_limit" },	/* dropped */
+		{ "messagee_size_limit", "message_size_limit" },	/* added */
+		{ "message_sise_limit", "message_size_limit" },	/* changed */
+		{ "messgae_size_limit", "message_size_limit" },	/* swapped */
+		{ "smtpd_tls_secruity_level", "smtpd_tls_security_level" },
+		{ "mail_ownre", "mail_owner" },
+		{ "max_use", "max_use" },			/* known */
+		{ "completely_unrelated_name", NULL },
+		{ "xyz", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_str(params_nearest(cases[i].typo), cases[i].want,
+		    "nearest to %s", cases[i].typo);
+}
+
+static int nproblems;
+static char problems[4][256];
+
+static void
+collect(void *arg, const char *text)
+{
+	(void)arg;
+	if (nproblems < 4)
+		strlcpy(problems[nproblems], text, sizeof(problems[0]));
+	nproblems++;
+}
+
+/* params_load_all: every problem, and the rest of main.cf still loads. */
+static void
+test_load_all(void)
+{
+	char *want;
+
+	nproblems = 0;
+	put("max_use = 7\nmessage_size_limit = ten\nno equals here\n"
+	    "max_idle = 1x\nmyhostname = mail.example\n");
+	is_int(params_load_all(dir, NULL, collect, NULL), 3,
+	    "three problems, one load");
+	tap_check_log("no warning besides");
+	is_int(nproblems, 3, "each reported");
+	want = xasprintf("%s:3: missing '=' after parameter name", cfpath);
+	is_str(problems[0], want, "the bad line, with file:line");
+	free(want);
+	want = xasprintf("%s:2: message_size_limit: bad value", cfpath);
+	like(problems[1], want, "the bad size, with file:line");
+	free(want);
+	want = xasprintf("%s:4: max_idle: bad value", cfpath);
+	like(problems[2], want, "the bad time, with file:line");
+	free(want);
+	is_str(params_get("max_use"), "7", "a good value before them loads");
+	is_str(params_get("myhostname"), "mail.example", "and one after");
+	is_str(params_get("message_size_limit"), "10240000",
+	    "a bad value gives way to the default");
+	is_int(var_message_size_limit, 10240000, "in its variable too");
+	is_int(var_max_idle, 100, "max_idle too");
+
+	/* a typo: the warning names the nearest parameter */
+	put("mesage_size_limit = 10m\n");
+	want = xasprintf("%s:1: unknown parameter mesage_size_limit (did you "
+	    "mean message_size_limit?)", cfpath);
+	tap_expect_log(want);
+	nproblems = 0;
+	is_int(params_load_all(dir, NULL, collect, NULL), 0,
+	    "an unknown name is no problem for the load");
+	tap_check_log("its warning says which name was meant");
+	free(want);
+
+	/* a main.cf that cannot be read: one problem, every default */
+	put("max_use = 7\n");
+	if (chmod(cfpath, 0) < 0)
+		bail_out("chmod");
+	nproblems = 0;
+	if (geteuid() == 0)
+		skip(2, "root reads a file of mode 0");
+	else {
+		is_int(params_load_all(dir, NULL, collect, NULL), 1,
+		    "an unreadable main.cf is one problem");
+		is_str(params_get("max_use"), "10000", "and the defaults "
+		    "load");
+	}
+	chmod(cfpath, 0644);
+}
+
 static void
 test_expansion(void)
 {
@@ -695,6 +788,8 @@ main(void)
 	test_bad_values();
 	test_default_refs();
 	test_unknown();
+	test_nearest();
+	test_load_all();
 	test_expansion();
 	test_overrides();
 	test_reload();

@@ -27,25 +27,24 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "maildir.h"
 #include "xmalloc.h"
 
 #define MAILDIR_DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | \
 				 O_CLOEXEC)
 
-static char maildir_err[MAILDIR_PATH_MAX + 128];
-
-static const char *
-maildir_seterr(const char *what, const char *path, const char *sub)
+/* *err_r = "WHAT PATH[/SUB]: reason" (malloc'd), errno kept. */
+static void
+maildir_err(char **err_r, const char *what, const char *path,
+    const char *sub)
 {
 	int saved = errno;
 
-	snprintf(maildir_err, sizeof(maildir_err), "%s %s%s%s: %s", what,
-	    path, sub != NULL ? "/" : "", sub != NULL ? sub : "",
-	    errno == ELOOP ? "is a symbolic link (refused)" :
-	    strerror(errno));
+	*err_r = xasprintf("%s %s%s%s: %s", what, path, sub != NULL ? "/" : "",
+	    sub != NULL ? sub : "", errno == ELOOP ?
+	    "is a symbolic link (refused)" : strerror(errno));
 	errno = saved;
-	return maildir_err;
 }
 
 int
@@ -95,7 +94,7 @@ maildir_opendir(int dirfd, const char *name)
 	struct stat st;
 	int fd;
 
-	if ((fd = openat(dirfd, name, MAILDIR_DIR_FLAGS)) < 0 &&
+	if ((fd = fsutil_open_beneath(dirfd, name, MAILDIR_DIR_FLAGS, 0)) < 0 &&
 	    errno == ENOTDIR && fstatat(dirfd, name, &st,
 	    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
 		errno = ELOOP;
@@ -148,7 +147,7 @@ maildir_close(struct maildir **mdp)
 
 /* tmp/, new/ and cur/ of md->fd; create them when create is set. */
 static int
-maildir_open_subdirs(struct maildir *md, int create, const char **err_r)
+maildir_open_subdirs(struct maildir *md, int create, char **err_r)
 {
 	static const char *const sub[] = { "tmp", "new", "cur" };
 	int *fds[] = { &md->tmpfd, &md->newfd, &md->curfd };
@@ -156,7 +155,7 @@ maildir_open_subdirs(struct maildir *md, int create, const char **err_r)
 
 	for (i = 0; i < 3; i++) {
 		if ((*fds[i] = maildir_subdir(md->fd, sub[i], create)) < 0) {
-			*err_r = maildir_seterr("open", md->path, sub[i]);
+			maildir_err(err_r, "open", md->path, sub[i]);
 			return -1;
 		}
 	}
@@ -176,7 +175,7 @@ maildir_alloc(int fd, const char *path)
 
 int
 maildir_open(int rootfd, const char *path, int flags,
-    struct maildir **md_r, const char **err_r)
+    struct maildir **md_r, char **err_r)
 {
 	const char *p;
 	char comp[MAILDIR_PATH_MAX + 1], norm[MAILDIR_PATH_MAX + 1];
@@ -187,9 +186,7 @@ maildir_open(int rootfd, const char *path, int flags,
 	*md_r = NULL;
 	if (!maildir_path_ok(path)) {
 		errno = EINVAL;
-		snprintf(maildir_err, sizeof(maildir_err), "bad Maildir path "
-		    "\"%.*s\"", 200, path);
-		*err_r = maildir_err;
+		*err_r = xasprintf("bad Maildir path \"%.*s\"", 200, path);
 		return -1;
 	}
 	norm[0] = '\0';
@@ -205,7 +202,7 @@ maildir_open(int rootfd, const char *path, int flags,
 		(void)strlcat(norm, comp, sizeof(norm));
 		next = maildir_subdir(cur, comp, create);
 		if (next < 0) {
-			*err_r = maildir_seterr("open", path, NULL);
+			maildir_err(err_r, "open", path, NULL);
 			if (cur != rootfd)
 				close(cur);
 			return -1;
@@ -253,7 +250,7 @@ maildir_folder_find(int dirfd, const char *name, char *buf, size_t len)
 
 int
 maildir_open_folder(struct maildir *md, const char *name,
-    struct maildir **f_r, const char **err_r)
+    struct maildir **f_r, char **err_r)
 {
 	char dname[MAILDIR_NAME_MAX + 2], *path;
 	struct maildir *f;
@@ -268,7 +265,7 @@ maildir_open_folder(struct maildir *md, const char *name,
 		    sizeof(dname))) <= 0) {
 			if (r == 0)
 				return 0;
-			*err_r = maildir_seterr("read", md->path, NULL);
+			maildir_err(err_r, "read", md->path, NULL);
 			return -1;
 		}
 		fd = maildir_opendir(md->fd, dname);
@@ -277,7 +274,7 @@ maildir_open_folder(struct maildir *md, const char *name,
 	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR || errno == ENOENT))
 		return 0;
 	if (fd < 0) {
-		*err_r = maildir_seterr("open", md->path, dname);
+		maildir_err(err_r, "open", md->path, dname);
 		return -1;
 	}
 	path = xasprintf("%s/%s", md->path, dname);
@@ -333,17 +330,19 @@ maildir_hostname(void)
 }
 
 int
-maildir_name_size(const char *name, uint64_t *size_r)
+maildir_name_field(const char *name, int field, uint64_t *value_r)
 {
-	const char *p, *end;
-	uint64_t v = 0;
+	const char *p, *d, *end;
+	uint64_t v;
 
-	/* the ,S= field sits after the unique part, before any :2,info */
+	/* the fields sit after the unique part, before any :2,info */
 	if ((end = strchr(name, ':')) == NULL)
 		end = name + strlen(name);
-	for (p = name; (p = strstr(p, ",S=")) != NULL && p < end; p += 3) {
-		const char *d = p + 3;
-
+	for (p = name; (p = memchr(p, ',', (size_t)(end - p))) != NULL;
+	    p++) {
+		if (end - p < 3 || p[1] != field || p[2] != '=')
+			continue;
+		d = p + 3;
 		if (d >= end || *d < '0' || *d > '9')
 			continue;
 		for (v = 0; d < end && *d >= '0' && *d <= '9'; d++) {
@@ -352,11 +351,17 @@ maildir_name_size(const char *name, uint64_t *size_r)
 			v = v * 10 + (uint64_t)(*d - '0');
 		}
 		if (d == end || *d == ',') {
-			*size_r = v;
+			*value_r = v;
 			return 1;
 		}
 	}
 	return 0;
+}
+
+int
+maildir_name_size(const char *name, uint64_t *size_r)
+{
+	return maildir_name_field(name, 'S', size_r);
 }
 
 int

@@ -13,12 +13,15 @@
  *	Delivering one message (maildir_msg_*):
  *	  1. tmp/UNIQUE is created with O_EXCL (never over anything),
  *	  2. the bytes are written (optionally CRLF -> LF), then fsync,
- *	  3. it is renamed into new/UNIQUE,S=SIZE (RENAME_NOREPLACE: never
- *	     over an existing name; link then unlink where the file system
- *	     lacks it), and new/ is fsynced.
+ *	  3. it is renamed into new/UNIQUE,S=SIZE,W=VSIZE (RENAME_NOREPLACE:
+ *	     never over an existing name; link then unlink where the file
+ *	     system lacks it), and new/ is fsynced.
  *	UNIQUE is SECONDS.M<usec>P<pid>Q<n>.HOST as the Maildir
  *	specification says, HOST with '/', ':' and ',' escaped as \057,
- *	\072 and \054; SIZE is the file's size in bytes (Maildir++).
+ *	\072 and \054; SIZE is the file's size in bytes (Maildir++), VSIZE
+ *	its size with every LF that has no CR before it counted as CR LF:
+ *	the octets POP3 RETR and IMAP RFC822.SIZE send (the field Dovecot
+ *	writes too), so that no reader opens a file to learn them.
  *
  *	Invariant: a name in new/ always refers to a complete, fsynced
  *	file. A crash at any step leaves at most a file in tmp/, which
@@ -74,16 +77,21 @@ struct maildir {
 struct maildir_msg;
 
 /*
+ * Errors: a function that fails with *err_r sets it to a malloc'd
+ * one-line message naming the path ("open a/b/new: Permission
+ * denied"); the caller frees it. *err_r is not touched on success.
+ */
+
+/*
  * Open the Maildir at path (relative to rootfd; leading slashes are
  * ignored, as virtual_mailbox_base is a prefix) and its tmp/, new/ and
  * cur/; with MAILDIR_CREATE create whatever is missing. Returns 0 and
- * *md_r (free with maildir_close), or -1 with errno and *err_r, a
- * message naming the path (valid until the next call of this module).
+ * *md_r (free with maildir_close), or -1 with errno and *err_r.
  * errno EINVAL: the path is malformed (empty, ".", ".."); ELOOP: a
  * symbolic link; ENOTDIR: a component is not a directory.
  */
 int	maildir_open(int rootfd, const char *path, int flags,
-	    struct maildir **md_r, const char **err_r);
+	    struct maildir **md_r, char **err_r);
 /*
  * Open the existing Maildir++ folder ".name" of md (missing tmp/, new/,
  * cur/ inside it are created). 1 and *f_r; 0 when there is no such
@@ -94,7 +102,7 @@ int	maildir_open(int rootfd, const char *path, int flags,
  * in ASCII case is taken.
  */
 int	maildir_open_folder(struct maildir *md, const char *name,
-	    struct maildir **f_r, const char **err_r);
+	    struct maildir **f_r, char **err_r);
 /* Close every descriptor, free, set *mdp to NULL. NULL is fine. */
 void	maildir_close(struct maildir **mdp);
 
@@ -117,7 +125,7 @@ int	maildir_path_ok(const char *path);
  * aborted.
  */
 struct maildir_msg *maildir_msg_new(struct maildir *md, int flags,
-	    const char **err_r);
+	    char **err_r);
 /*
  * Append bytes (converted when MAILDIR_MSG_CRLF: each CR LF pair,
  * also split across calls, becomes LF; a lone CR stays). 0, or -1 with
@@ -127,14 +135,16 @@ int	maildir_msg_write(struct maildir_msg *m, const void *buf,
 	    size_t len);
 /* Bytes stored so far (after conversion). */
 uint64_t maildir_msg_size(const struct maildir_msg *m);
+/* The same as a reader sends them: each LF without a CR before it as CR LF. */
+uint64_t maildir_msg_vsize(const struct maildir_msg *m);
 /*
- * Finish: flush, fsync, rename into new/ as UNIQUE,S=SIZE, fsync new/
+ * Finish: flush, fsync, rename into new/ as UNIQUE,S=SIZE,W=VSIZE, fsync new/
  * (unless maildir_set_dir_sync(0)). 0 with the new/ file name in name_r (at least
  * MAILDIR_NAME_MAX + 1 bytes; may be NULL); or -1 with errno and
  * *err_r, and nothing left behind. m is freed either way.
  */
 int	maildir_msg_commit(struct maildir_msg *m, char *name_r,
-	    size_t namelen, const char **err_r);
+	    size_t namelen, char **err_r);
 /* Drop the message: remove the tmp/ file and free. NULL is fine. */
 void	maildir_msg_abort(struct maildir_msg *m);
 /*
@@ -161,9 +171,12 @@ int	maildir_unique(char *buf, size_t len, const struct timeval *tv,
 /* This host's name, escaped for file names (static storage). */
 const char *maildir_hostname(void);
 /*
- * The ,S=SIZE of a Maildir++ file name: 1 and *size_r, or 0 when the
- * name has none (or a malformed one).
+ * A ",F=NUMBER" field of a file name's unique part (before any ":"),
+ * e.g. field 'S' (the Maildir++ size) or 'W' (the CR LF size): 1 and
+ * *value_r, or 0 when the name has none (or a malformed one).
  */
+int	maildir_name_field(const char *name, int field, uint64_t *value_r);
+/* maildir_name_field(name, 'S', size_r). */
 int	maildir_name_size(const char *name, uint64_t *size_r);
 
 #endif

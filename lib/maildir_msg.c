@@ -14,7 +14,8 @@
  * SECURITY
  *	The file is created O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, in a
  *	tmp/ directory opened without following links; the new/ name is
- *	made with linkat(), which never replaces an existing file.
+ *	made with renameat2(RENAME_NOREPLACE) or linkat(), neither of
+ *	which replaces an existing file.
  *
  *	UNSAFE: buffer arithmetic in maildir_msg_put and the CRLF scan;
  *	every copy is bounded by the room left in the buffer.
@@ -44,24 +45,25 @@ struct maildir_msg {
 	int		 err;		/* sticky errno, 0 when fine */
 	int		 pending_cr;	/* a CR ended the last chunk */
 	uint64_t	 size;		/* stored, buffered included */
+	uint64_t	 bare_lf;	/* LFs stored without a CR before */
+	int		 last_cr;	/* the last byte stored was a CR */
 	size_t		 buflen;
 	char		 name[MAILDIR_NAME_MAX + 1];	/* in tmp/ */
 	char		 buf[MAILDIR_MSG_BUF];
 };
 
 static unsigned long maildir_msg_q;
-static char maildir_msg_err[MAILDIR_PATH_MAX + 256];
 
-static const char *
-maildir_msg_seterr(struct maildir *md, const char *what, const char *sub,
-    const char *name)
+/* *err_r = "WHAT MAILDIR/SUB/NAME: reason" (malloc'd), errno kept. */
+static void
+maildir_msg_err(char **err_r, struct maildir *md, const char *what,
+    const char *sub, const char *name)
 {
 	int saved = errno;
 
-	snprintf(maildir_msg_err, sizeof(maildir_msg_err), "%s %s/%s/%s: %s",
-	    what, md->path, sub, name, strerror(errno));
+	*err_r = xasprintf("%s %s/%s/%s: %s", what, md->path, sub, name,
+	    strerror(errno));
 	errno = saved;
-	return maildir_msg_err;
 }
 
 /* A fresh unique name into buf. */
@@ -76,7 +78,7 @@ maildir_msg_name(char *buf, size_t len)
 }
 
 struct maildir_msg *
-maildir_msg_new(struct maildir *md, int flags, const char **err_r)
+maildir_msg_new(struct maildir *md, int flags, char **err_r)
 {
 	struct maildir_msg *m;
 	int i;
@@ -87,6 +89,8 @@ maildir_msg_new(struct maildir *md, int flags, const char **err_r)
 	m->err = 0;
 	m->pending_cr = 0;
 	m->size = 0;
+	m->bare_lf = 0;
+	m->last_cr = 0;
 	m->buflen = 0;
 	m->fd = -1;
 	for (i = 0; i < MAILDIR_MSG_TRIES && m->fd < 0; i++) {
@@ -100,7 +104,7 @@ maildir_msg_new(struct maildir *md, int flags, const char **err_r)
 			break;
 	}
 	if (m->fd < 0) {
-		*err_r = maildir_msg_seterr(md, "create", "tmp", m->name);
+		maildir_msg_err(err_r, md, "create", "tmp", m->name);
 		free(m);
 		return NULL;
 	}
@@ -132,12 +136,31 @@ maildir_msg_flush(struct maildir_msg *m)
 	return 0;
 }
 
+/*
+ * Count the LFs of stored bytes that a reader sends as CR LF (those
+ * without a CR before them), for the ,W= size.
+ */
+static void
+maildir_msg_count(struct maildir_msg *m, const char *p, size_t len)
+{
+	const char *lf, *start = p, *end = p + len;
+
+	if (len == 0)
+		return;
+	for (; (lf = memchr(p, '\n', (size_t)(end - p))) != NULL;
+	    p = lf + 1)
+		if (!(lf > start ? lf[-1] == '\r' : m->last_cr))
+			m->bare_lf++;
+	m->last_cr = end[-1] == '\r';
+}
+
 /* Append bytes as they are. */
 static int
 maildir_msg_put(struct maildir_msg *m, const char *p, size_t len)
 {
 	size_t room;
 
+	maildir_msg_count(m, p, len);
 	while (len > 0) {
 		if (m->buflen == sizeof(m->buf) && maildir_msg_flush(m) < 0)
 			return -1;
@@ -209,6 +232,12 @@ maildir_msg_size(const struct maildir_msg *m)
 	return m->size + (m->pending_cr ? 1 : 0);
 }
 
+uint64_t
+maildir_msg_vsize(const struct maildir_msg *m)
+{
+	return maildir_msg_size(m) + m->bare_lf;
+}
+
 void
 maildir_msg_abort(struct maildir_msg *m)
 {
@@ -230,15 +259,16 @@ maildir_msg_abort(struct maildir_msg *m)
  */
 static int
 maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
-    const char **err_r)
+    char **err_r)
 {
 	char base[MAILDIR_NAME_MAX + 1];
 	int i, n;
 
 	strlcpy(base, m->name, sizeof(base));
 	for (i = 0; i < MAILDIR_MSG_TRIES; i++) {
-		n = snprintf(newname, len, "%s,S=%llu", base,
-		    (unsigned long long)m->size);
+		n = snprintf(newname, len, "%s,S=%llu,W=%llu", base,
+		    (unsigned long long)m->size,
+		    (unsigned long long)(m->size + m->bare_lf));
 		if (n < 0 || (size_t)n >= len) {
 			errno = ENAMETOOLONG;
 			break;
@@ -260,7 +290,7 @@ maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
 			break;
 		}
 	}
-	*err_r = maildir_msg_seterr(m->md, "move into", "new", newname);
+	maildir_msg_err(err_r, m->md, "move into", "new", newname);
 	return -1;
 }
 
@@ -274,7 +304,7 @@ maildir_set_dir_sync(int on)
 
 int
 maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
-    const char **err_r)
+    char **err_r)
 {
 	char newname[MAILDIR_NAME_MAX + 1];
 	int saved;
@@ -287,16 +317,16 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 		(void)maildir_msg_flush(m);
 	if (m->err != 0) {
 		errno = m->err;
-		*err_r = maildir_msg_seterr(m->md, "write", "tmp", m->name);
+		maildir_msg_err(err_r, m->md, "write", "tmp", m->name);
 		goto fail;
 	}
 	if (fsync(m->fd) < 0) {
-		*err_r = maildir_msg_seterr(m->md, "fsync", "tmp", m->name);
+		maildir_msg_err(err_r, m->md, "fsync", "tmp", m->name);
 		goto fail;
 	}
 	if (close(m->fd) < 0) {
 		m->fd = -1;
-		*err_r = maildir_msg_seterr(m->md, "close", "tmp", m->name);
+		maildir_msg_err(err_r, m->md, "close", "tmp", m->name);
 		goto fail;
 	}
 	m->fd = -1;
@@ -304,7 +334,7 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 		goto fail;
 	if (maildir_dir_sync && fsync(m->md->newfd) < 0) {
 		/* not durable: take it back; the queue still has it */
-		*err_r = maildir_msg_seterr(m->md, "fsync", "new", "");
+		maildir_msg_err(err_r, m->md, "fsync", "new", "");
 		saved = errno;
 		(void)unlinkat(m->md->newfd, newname, 0);
 		errno = saved;

@@ -25,21 +25,20 @@
 
 #include "maildir.h"
 #include "maildir_quota.h"
+#include "xmalloc.h"
 
 #define MQ_READ_MAX	(MAILDIR_QUOTA_FILE_MAX * 2)
 #define MQ_DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
-static char mq_err[MAILDIR_PATH_MAX + 128];
-
-static const char *
-mq_seterr(const struct maildir *md, const char *what)
+/* *err_r = "WHAT MAILDIR/maildirsize: reason" (malloc'd), errno kept. */
+static void
+mq_err(char **err_r, const struct maildir *md, const char *what)
 {
 	int saved = errno;
 
-	snprintf(mq_err, sizeof(mq_err), "%s %s/%s: %s", what, md->path,
-	    MAILDIR_QUOTA_FILE, strerror(errno));
+	*err_r = xasprintf("%s %s/%s: %s", what, md->path, MAILDIR_QUOTA_FILE,
+	    strerror(errno));
 	errno = saved;
-	return mq_err;
 }
 
 /* A signed decimal at *pp, overflow-checked; 0 and *v, or -1. */
@@ -206,7 +205,7 @@ mq_sum(struct maildir *md, struct maildir_quota *q)
 
 int
 maildir_quota_recalc(struct maildir *md, struct maildir_quota *q,
-    const char **err_r)
+    char **err_r)
 {
 	char def[64], text[128], tmpname[MAILDIR_NAME_MAX + 1];
 	struct timeval tv;
@@ -214,7 +213,7 @@ maildir_quota_recalc(struct maildir *md, struct maildir_quota *q,
 	int fd, len;
 
 	if (mq_sum(md, q) < 0) {
-		*err_r = mq_seterr(md, "rebuild");
+		mq_err(err_r, md, "rebuild");
 		return -1;
 	}
 	maildir_quota_def(q, def, sizeof(def));
@@ -224,25 +223,25 @@ maildir_quota_recalc(struct maildir *md, struct maildir_quota *q,
 	if (maildir_unique(tmpname, sizeof(tmpname), &tv, (long)getpid(), 0,
 	    "maildirsize") < 0) {
 		errno = ENAMETOOLONG;
-		*err_r = mq_seterr(md, "rebuild");
+		mq_err(err_r, md, "rebuild");
 		return -1;
 	}
 	fd = openat(md->tmpfd, tmpname, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		*err_r = mq_seterr(md, "rebuild");
+		mq_err(err_r, md, "rebuild");
 		return -1;
 	}
 	n = write(fd, text, (size_t)len);
 	if (n != len || close(fd) < 0) {
 		if (n >= 0 && n != len)
 			errno = EIO;
-		*err_r = mq_seterr(md, "rebuild");
+		mq_err(err_r, md, "rebuild");
 		(void)unlinkat(md->tmpfd, tmpname, 0);
 		return -1;
 	}
 	if (renameat(md->tmpfd, tmpname, md->fd, MAILDIR_QUOTA_FILE) < 0) {
-		*err_r = mq_seterr(md, "rebuild");
+		mq_err(err_r, md, "rebuild");
 		(void)unlinkat(md->tmpfd, tmpname, 0);
 		return -1;
 	}
@@ -251,7 +250,7 @@ maildir_quota_recalc(struct maildir *md, struct maildir_quota *q,
 
 int
 maildir_quota_get(struct maildir *md, struct maildir_quota *q, time_t now,
-    const char **err_r)
+    char **err_r)
 {
 	struct maildir_quota file;
 	struct stat st;
@@ -264,11 +263,11 @@ maildir_quota_get(struct maildir *md, struct maildir_quota *q, time_t now,
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ELOOP)
 			return maildir_quota_recalc(md, q, err_r);
-		*err_r = mq_seterr(md, "open");
+		mq_err(err_r, md, "open");
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || (n = read(fd, buf, sizeof(buf))) < 0) {
-		*err_r = mq_seterr(md, "read");
+		mq_err(err_r, md, "read");
 		close(fd);
 		return -1;
 	}

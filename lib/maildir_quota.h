@@ -54,13 +54,13 @@ struct maildir_quota {
  * The usage of the Maildir++ md (its root, not a folder), for the
  * limits in q (set limit_bytes and limit_count before the call); the
  * file is rebuilt when needed (above). 0 with q->bytes and q->count
- * set, or -1 with errno and *err_r.
+ * set, or -1 with errno and *err_r (malloc'd: the caller frees it).
  */
 int	maildir_quota_get(struct maildir *md, struct maildir_quota *q,
-	    time_t now, const char **err_r);
+	    time_t now, char **err_r);
 /* Rebuild maildirsize from the messages; 0 or -1 as maildir_quota_get. */
 int	maildir_quota_recalc(struct maildir *md, struct maildir_quota *q,
-	    const char **err_r);
+	    char **err_r);
 /*
  * 1 when adding count messages of bytes would pass a limit of q (a
  * usage already over the limit counts as exceeded), else 0.

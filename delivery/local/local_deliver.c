@@ -135,14 +135,14 @@ local_write(struct local_req *req, size_t i, struct maildir *root,
 {
 	const struct local_rcpt *rc = &req->rcpts[i];
 	struct maildir_msg *m;
-	const char *err;
-	char name[MAILDIR_NAME_MAX + 1];
+	char *err, name[MAILDIR_NAME_MAX + 1];
 	uint64_t size;
 	int werr, r = 0;
 
 	if ((m = maildir_msg_new(box, MAILDIR_MSG_CRLF, &err)) == NULL) {
 		log_error("%s: %s", req->queue_id, err);
 		local_io_status(st, err);
+		free(err);
 		return;
 	}
 	werr = maildir_msg_write(m, "Return-Path: <", 14) < 0 ||
@@ -176,6 +176,7 @@ local_write(struct local_req *req, size_t i, struct maildir *root,
 	if (maildir_msg_commit(m, name, sizeof(name), &err) < 0) {
 		log_error("%s: %s", req->queue_id, err);
 		local_io_status(st, err);
+		free(err);
 		return;
 	}
 	local_quota_update(root, e->quota, size);
@@ -192,7 +193,7 @@ local_deliver(struct local_req *req, size_t i, struct local_status *st)
 	struct local_entry e;
 	struct addr a;
 	enum addr_err ae;
-	const char *err;
+	char *err;
 	int r;
 
 	if (addr_parse_mailbox(rc->addr, ADDR_F_SMTPUTF8, &a, &ae) < 0) {
@@ -224,6 +225,7 @@ local_deliver(struct local_req *req, size_t i, struct local_status *st)
 	    &err) < 0) {
 		log_error("%s: %s: %s", req->queue_id, e.key, err);
 		local_io_status(st, err);
+		free(err);
 		return;
 	}
 	local_clean(root);
@@ -232,6 +234,7 @@ local_deliver(struct local_req *req, size_t i, struct local_status *st)
 		    &err)) < 0) {
 			log_error("%s: %s", req->queue_id, err);
 			local_io_status(st, err);
+			free(err);
 			goto out;
 		}
 		if (r > 0)

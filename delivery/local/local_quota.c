@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <time.h>
 
 #include "local.h"
@@ -29,7 +30,7 @@ local_quota_check(struct maildir *root, long long quota, uint64_t size,
     struct local_status *st)
 {
 	struct maildir_quota q;
-	const char *err;
+	char *err;
 
 	if (quota <= 0)
 		return 0;
@@ -37,6 +38,7 @@ local_quota_check(struct maildir *root, long long quota, uint64_t size,
 	q.limit_count = 0;
 	if (maildir_quota_get(root, &q, time(NULL), &err) < 0) {
 		log_error("quota of %s: %s", root->path, err);
+		free(err);
 		local_status_set(st, "4.3.0", "cannot determine the mailbox "
 		    "size");
 		return -1;

@@ -39,6 +39,9 @@ def check_delivered(t, li, rel, rcpt, body, sender="sender@example.org",
          "byte for byte" % what)
     if m:
         t.is_(int(m.group(1)), len(data), "%s,S= is the file size" % what)
+        t.is_(int(m.group(2)), len(data) + data.count(b"\n") -
+              data.count(b"\r\n"), "%s,W= is the size with CR LF line "
+              "ends (what POP3 and IMAP send)" % what)
     st = os.stat(os.path.join(li.mail, rel, "new", name))
     t.is_(stat.S_IMODE(st.st_mode), 0o600, "%sfile mode 0600" % what)
     t.is_(li.files(rel, "tmp"), [], "%snothing left in tmp/" % what)

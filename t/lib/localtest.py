@@ -28,7 +28,7 @@ from postern import TEST_USER, TOP, Instance, wait_for
 
 LOCAL = os.path.join(TOP, "delivery", "local", "local")
 PWVERIFY = os.path.join(TOP, "t", "bin", "pwverify")
-NAME_RE = re.compile(r"^\d+\.M\d+P\d+Q\d+\.[^/:,]+,S=(\d+)$")
+NAME_RE = re.compile(r"^\d+\.M\d+P\d+Q\d+\.[^/:,]+,S=(\d+),W=(\d+)$")
 
 
 def built(*rels):

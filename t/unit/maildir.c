@@ -28,6 +28,14 @@
 static const char *tdir;
 static int rootfd;
 
+/* Forget an error message (malloc'd by the module). */
+static void
+drop(char **err)
+{
+	free(*err);
+	*err = NULL;
+}
+
 /* Names in dir (relative to tdir), not starting with '.'; -1 if none. */
 static int
 count_in(const char *rel, char *first, size_t len)
@@ -152,17 +160,24 @@ test_names(void)
 		    size == sizes[i].size, "maildir_name_size(%s)",
 		    sizes[i].name);
 	}
+	ok(maildir_name_field("1.M2P3Q4.h,S=12,W=13:2,", 'W', &size) == 1 &&
+	    size == 13, "maildir_name_field W before the info");
+	ok(maildir_name_field("1.M2P3Q4.h,S=12:2,W=13", 'W', &size) == 0,
+	    "... not inside the info");
+	ok(maildir_name_field("1.M2P3Q4.h,XW=13,S=1", 'W', &size) == 0,
+	    "... only a whole field");
 }
 
 static void
 test_open(void)
 {
 	struct maildir *md = NULL;
-	const char *err;
+	char *err = NULL;
 	char target[1024], link[1024];
 
 	ok(maildir_open(rootfd, "example.org/alice/", 0, &md, &err) < 0 &&
 	    errno == ENOENT, "a missing Maildir without MAILDIR_CREATE");
+	drop(&err);
 	ok(count_in("example.org", NULL, 0) < 0, "... creates nothing");
 	ok(maildir_open(rootfd, "/example.org/alice/", MAILDIR_CREATE, &md,
 	    &err) == 0, "created");
@@ -179,6 +194,7 @@ test_open(void)
 
 	ok(maildir_open(rootfd, "example.org/../x", MAILDIR_CREATE, &md,
 	    &err) < 0 && errno == EINVAL, "\"..\" refused: %s", err);
+	drop(&err);
 
 	/* a symbolic link anywhere is refused, and nothing is created */
 	snprintf(target, sizeof(target), "%s/elsewhere", tdir);
@@ -190,6 +206,7 @@ test_open(void)
 	    &err) < 0 && errno == ELOOP, "a link as a parent is refused: %s",
 	    err);
 	like(err, "symbolic link", "... and the message says so");
+	drop(&err);
 	is_int(count_in("elsewhere", NULL, 0), 0,
 	    "... nothing was created through it");
 	snprintf(link, sizeof(link), "%s/example.org/carol", tdir);
@@ -197,6 +214,7 @@ test_open(void)
 		bail_out("symlink: %s", strerror(errno));
 	ok(maildir_open(rootfd, "example.org/carol", MAILDIR_CREATE, &md,
 	    &err) < 0 && errno == ELOOP, "a link as the Maildir is refused");
+	drop(&err);
 	snprintf(link, sizeof(link), "%s/example.org/dave", tdir);
 	mkdir(link, 0700);
 	snprintf(link, sizeof(link), "%s/example.org/dave/tmp", tdir);
@@ -204,11 +222,13 @@ test_open(void)
 		bail_out("symlink: %s", strerror(errno));
 	ok(maildir_open(rootfd, "example.org/dave", MAILDIR_CREATE, &md,
 	    &err) < 0 && errno == ELOOP, "a link as tmp/ is refused");
+	drop(&err);
 	is_int(count_in("elsewhere", NULL, 0), 0, "... still nothing there");
 	snprintf(link, sizeof(link), "%s/afile", tdir);
 	close(open(link, O_CREAT | O_WRONLY, 0600));
 	ok(maildir_open(rootfd, "afile/x", MAILDIR_CREATE, &md, &err) < 0 &&
 	    errno == ENOTDIR, "a file as a parent: ENOTDIR");
+	drop(&err);
 }
 
 /* Write content in two chunks split at cut (or byte by byte: cut < 0). */
@@ -237,7 +257,8 @@ test_crlf(void)
 	static const char want[] = "Subject: x\n\nbody\nlone\rcr\r\nend\r";
 	struct maildir *md;
 	struct maildir_msg *m;
-	const char *err, *got;
+	char *err = NULL;
+	const char *got;
 	char name[MAILDIR_NAME_MAX + 1], rel[1200];
 	uint64_t size;
 	size_t len, bad = 0;
@@ -249,6 +270,7 @@ test_crlf(void)
 		m = maildir_msg_new(md, MAILDIR_MSG_CRLF, &err);
 		if (m == NULL || write_split(m, in, sizeof(in) - 1, cut) < 0 ||
 		    maildir_msg_size(m) != sizeof(want) - 1 ||
+		    maildir_msg_vsize(m) != sizeof(want) - 1 + 3 ||
 		    maildir_msg_commit(m, name, sizeof(name), &err) < 0) {
 			bad++;
 			continue;
@@ -257,13 +279,14 @@ test_crlf(void)
 		got = slurp(rel, &len);
 		if (got == NULL || len != sizeof(want) - 1 ||
 		    memcmp(got, want, len) != 0 ||
-		    !maildir_name_size(name, &size) || size != len)
+		    !maildir_name_size(name, &size) || size != len ||
+		    !maildir_name_field(name, 'W', &size) || size != len + 3)
 			bad++;
 		snprintf(rel, sizeof(rel), "%s/crlf/new/%s", tdir, name);
 		unlink(rel);
 	}
 	is_int((long long)bad, 0, "CRLF -> LF at every split and byte by "
-	    "byte, ,S= is the stored size");
+	    "byte, ,S= is the stored size, ,W= the size as CR LF");
 	m = maildir_msg_new(md, 0, &err);
 	ok(m != NULL && maildir_msg_write(m, in, sizeof(in) - 1) == 0 &&
 	    maildir_msg_commit(m, name, sizeof(name), &err) == 0,
@@ -290,7 +313,8 @@ test_deliver(void)
 {
 	struct maildir *md;
 	struct maildir_msg *m;
-	const char *err, *got;
+	char *err = NULL;
+	const char *got;
 	char name[MAILDIR_NAME_MAX + 1], rel[1200], *big;
 	regex_t re;
 	uint64_t size;
@@ -315,7 +339,7 @@ test_deliver(void)
 	is_int(count_in("example.org/alice/tmp", NULL, 0), 0, "tmp/ is empty");
 	is_int(count_in("example.org/alice/new", NULL, 0), 1,
 	    "one file in new/");
-	regcomp(&re, "^[0-9]+\\.M[0-9]+P[0-9]+Q[0-9]+\\.[^/:,]+,S=[0-9]+$",
+	regcomp(&re, "^[0-9]+\\.M[0-9]+P[0-9]+Q[0-9]+\\.[^/:,]+,S=[0-9]+,W=[0-9]+$",
 	    REG_EXTENDED | REG_NOSUB);
 	ok(regexec(&re, name, 0, NULL, 0) == 0, "name as the Maildir spec "
 	    "says: %s", name);
@@ -343,7 +367,7 @@ static void
 test_unwritable(void)
 {
 	struct maildir *md;
-	const char *err;
+	char *err = NULL;
 	char path[1024];
 
 	if (geteuid() == 0) {
@@ -357,6 +381,7 @@ test_unwritable(void)
 	ok(maildir_msg_new(md, 0, &err) == NULL && errno == EACCES,
 	    "unwritable tmp/: EACCES");
 	like(err, "ro/tmp/", "... the message names the directory");
+	drop(&err);
 	chmod(path, 0700);
 	maildir_close(&md);
 }
@@ -367,7 +392,7 @@ test_enospc(void)
 {
 	struct maildir *md;
 	struct maildir_msg *m;
-	const char *err;
+	char *err = NULL;
 	char mnt[1024], *big;
 	int fd, r, e;
 
@@ -389,6 +414,7 @@ test_enospc(void)
 	r = maildir_msg_commit(m, NULL, 0, &err);
 	e = errno;
 	ok(r < 0 && e == ENOSPC, "commit fails with ENOSPC: %s", err);
+	drop(&err);
 	ok(count_in("small/u/new", NULL, 0) == 0, "nothing in new/");
 	ok(count_in("small/u/tmp", NULL, 0) == 0, "nothing left in tmp/");
 	free(big);
@@ -401,7 +427,7 @@ static void
 test_folder(void)
 {
 	struct maildir *md, *f;
-	const char *err;
+	char *err = NULL;
 	char path[1024];
 
 	if (maildir_open(rootfd, "example.org/alice", 0, &md, &err) < 0)
@@ -433,7 +459,7 @@ test_clean(void)
 {
 	struct maildir *md;
 	struct timespec ts[2];
-	const char *err;
+	char *err = NULL;
 	char path[1024];
 	time_t now = time(NULL);
 
@@ -516,7 +542,8 @@ test_quota_file(void)
 	struct maildir *md;
 	struct maildir_msg *m;
 	struct maildir_quota q;
-	const char *err, *text;
+	char *err = NULL;
+	const char *text;
 	char path[1024];
 	size_t len;
 	int i, fd;

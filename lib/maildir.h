@@ -138,6 +138,12 @@ uint64_t maildir_msg_size(const struct maildir_msg *m);
 /* The same as a reader sends them: each LF without a CR before it as CR LF. */
 uint64_t maildir_msg_vsize(const struct maildir_msg *m);
 /*
+ * The LFs in buf without a CR before them (what a reader turns into CR
+ * LF), for ,W= sizes; *last_cr carries whether the previous chunk ended
+ * in a CR (start with 0).
+ */
+uint64_t maildir_bare_lf(const void *buf, size_t len, int *last_cr);
+/*
  * Finish: flush, fsync, rename into new/ as UNIQUE,S=SIZE,W=VSIZE, fsync new/
  * (unless maildir_set_dir_sync(0)). 0 with the new/ file name in name_r (at least
  * MAILDIR_NAME_MAX + 1 bytes; may be NULL); or -1 with errno and

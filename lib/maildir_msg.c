@@ -136,22 +136,19 @@ maildir_msg_flush(struct maildir_msg *m)
 	return 0;
 }
 
-/*
- * Count the LFs of stored bytes that a reader sends as CR LF (those
- * without a CR before them), for the ,W= size.
- */
-static void
-maildir_msg_count(struct maildir_msg *m, const char *p, size_t len)
+uint64_t
+maildir_bare_lf(const void *buf, size_t len, int *last_cr)
 {
-	const char *lf, *start = p, *end = p + len;
+	const char *p = buf, *lf, *end = p + len;
+	uint64_t n = 0;
 
 	if (len == 0)
-		return;
-	for (; (lf = memchr(p, '\n', (size_t)(end - p))) != NULL;
-	    p = lf + 1)
-		if (!(lf > start ? lf[-1] == '\r' : m->last_cr))
-			m->bare_lf++;
-	m->last_cr = end[-1] == '\r';
+		return 0;
+	for (; (lf = memchr(p, '\n', (size_t)(end - p))) != NULL; p = lf + 1)
+		if (!(lf > (const char *)buf ? lf[-1] == '\r' : *last_cr))
+			n++;
+	*last_cr = end[-1] == '\r';
+	return n;
 }
 
 /* Append bytes as they are. */
@@ -160,7 +157,7 @@ maildir_msg_put(struct maildir_msg *m, const char *p, size_t len)
 {
 	size_t room;
 
-	maildir_msg_count(m, p, len);
+	m->bare_lf += maildir_bare_lf(p, len, &m->last_cr);
 	while (len > 0) {
 		if (m->buflen == sizeof(m->buf) && maildir_msg_flush(m) < 0)
 			return -1;

@@ -34,7 +34,7 @@ static struct maildir *fz_md;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *err;
+	char *err = NULL;
 	int rootfd;
 
 	(void)argc;
@@ -90,7 +90,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const long long limits[] = { 0, 1, 1000, 1048576,
 	    LLONG_MAX / 2, LLONG_MAX };
 	struct maildir_quota q, file, again;
-	const char *text, *err;
+	const char *text;
+	char *err = NULL;
 	char def[64], buf[MAILDIR_QUOTA_FILE_MAX + 1];
 	size_t len;
 	ssize_t n;
@@ -138,6 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(maildir_quota_parse(buf, (size_t)n, &file) == 0);
 		FUZZ_CHECK(file.bytes == q.bytes && file.count == q.count);
 		FUZZ_CHECK(maildir_quota_add(fz_md, 5, 1) == 0);
-	}
+	} else
+		free(err);	/* an I/O error: the message is malloc'd */
 	return 0;
 }

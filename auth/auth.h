@@ -12,6 +12,7 @@
  *			that makes an unknown user cost a verification
  *	auth_throttle.c	failure counts per client and per user name, in
  *			bounded memory
+ *	auth_token.c	one-time login tokens for pop3d and imapd
  */
 #ifndef POSTERN_AUTH_H
 #define POSTERN_AUTH_H
@@ -95,6 +96,27 @@ size_t	auth_throttle_size(const struct auth_throttle *);
  * network ("2001:db8:1:2::/64"), anything else for itself.
  */
 void	auth_throttle_client_key(const char *client, char *buf, size_t len);
+
+/* --- auth_token.c --------------------------------------------------------- */
+
+/*
+ * A new one-time token for e (a user who just logged in on service
+ * from client), at time now (ms), into token_r (AUTH_TOKEN_LEN hex
+ * digits). The oldest waiting token goes when AUTH_TOKEN_MAX wait.
+ */
+void	auth_token_issue(const struct auth_entry *e, const char *service,
+	    const char *client, long long now,
+	    char token_r[AUTH_TOKEN_LEN + 1]);
+/*
+ * Redeem token (once) for service and client: 0 and *e_r (no hash),
+ * or -1 with *why_r (static) when there is no such token, it expired,
+ * or it was issued for another service or client (then it is spent).
+ */
+int	auth_token_redeem(const char *token, const char *service,
+	    const char *client, long long now, struct auth_entry *e_r,
+	    const char **why_r);
+/* Wipe and free the table. */
+void	auth_token_free(void);
 
 /* --- auth_request.c ------------------------------------------------------- */
 

@@ -11,6 +11,10 @@
  *	more from this one until the answer is out (so answers stay in
  *	order, and a client cannot have more than one delayed answer).
  *
+ *	req=login is verify with a login token in the answer, and
+ *	req=redeem hands a token's user, Maildir and quota to the session
+ *	side of pop3d or imapd once (auth_token.c, lib/login_proto.h).
+ *
  *	crypt(3) itself runs in this one process: while one verification
  *	computes (some tens of milliseconds for yescrypt), the others
  *	wait. Throttling (auth_request.c) keeps a guesser from making that
@@ -69,6 +73,7 @@ void
 auth_server_exit(void)
 {
 	auth_request_free();
+	auth_token_free();
 	auth_db_free();
 }
 
@@ -111,12 +116,16 @@ auth_conn_delay_fire(void *arg)
 
 /* Answer a question now, or hold a failure's answer back. */
 static int
-auth_conn_answer(struct auth_conn *c, const struct auth_ans *a)
+auth_conn_answer(struct auth_conn *c, const struct auth_ans *a,
+    const char *token)
 {
 	struct ipc_rec *r = auth_conn_status(a->status);
 	int ret;
 
-	if (a->status == AUTH_STAT_OK) {
+	if (a->status == AUTH_STAT_OK && token != NULL) {
+		ipc_add_str(r, "user", a->e.user);
+		ipc_add_str(r, "token", token);
+	} else if (a->status == AUTH_STAT_OK) {
 		ipc_add_str(r, "user", a->e.user);
 		ipc_add_str(r, "maildir", a->e.maildir);
 		ipc_add_uint(r, "quota", a->e.quota);
@@ -133,7 +142,43 @@ auth_conn_answer(struct auth_conn *c, const struct auth_ans *a)
 	return ret;
 }
 
-static const char *const auth_verbs[] = { AUTH_REQ_VERIFY, NULL };
+static const char *const auth_verbs[] = {
+	AUTH_REQ_VERIFY, AUTH_REQ_LOGIN, AUTH_REQ_REDEEM, NULL
+};
+
+/* req=redeem: a login token's user, once. */
+static int
+auth_conn_redeem(struct auth_conn *c, struct ipc_rec *r)
+{
+	const char *service, *client, *token, *why;
+	struct auth_ans a;
+	int ret;
+
+	if (ipc_get_strn(r, "service", AUTH_SERVICE_MAX, &service) < 0 ||
+	    ipc_get_strn(r, "client", AUTH_CLIENT_MAX, &client) < 0 ||
+	    ipc_get_strn(r, "token", AUTH_TOKEN_LEN, &token) < 0 ||
+	    ipc_end(r) < 0) {
+		ipc_log_rec_error(c->ch, r);
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	if (auth_token_redeem(token, service, client, monotime_ms(), &a.e,
+	    &why) < 0) {
+		log_warn("%s: login token refused from %s for client %s: %s",
+		    auth_valid_service(service) ? service : "?", c->ch->peer,
+		    auth_valid_client(client) ? client : "?", why);
+		a.status = AUTH_STAT_FAIL;
+	} else {
+		log_debug("%s: login token of %s redeemed by %s", service,
+		    a.e.user, c->ch->peer);
+		a.status = AUTH_STAT_OK;
+	}
+	/* UNSAFE: the value lives in the record's own buffer */
+	explicit_bzero((void *)(uintptr_t)token, strlen(token));
+	ret = auth_conn_answer(c, &a, NULL);
+	auth_entry_clear(&a.e);
+	return ret;
+}
 
 /* One question; -1 closes the connection. */
 static int
@@ -143,16 +188,20 @@ auth_conn_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 	struct auth_req q;
 	struct auth_ans a;
 	const char *pw = NULL;
-	int ret;
+	char token[AUTH_TOKEN_LEN + 1];
+	int ret, verb;
 
-	if ((ret = ipc_conn_verb(conn, r, auth_verbs)) == -1)
+	token[0] = '\0';
+	if ((verb = ipc_conn_verb(conn, r, auth_verbs)) == -1)
 		return -1;
-	if (ret < 0) {
+	if (verb < 0) {
 		/* a newer client: refuse the verb, keep the connection */
 		memset(&a, 0, sizeof(a));
 		a.status = AUTH_STAT_TEMP;
-		return auth_conn_answer(c, &a);
+		return auth_conn_answer(c, &a, NULL);
 	}
+	if (verb == 2)
+		return auth_conn_redeem(c, r);
 	memset(&q, 0, sizeof(q));
 	if (ipc_get_strn(r, "service", AUTH_SERVICE_MAX, &q.service) < 0 ||
 	    ipc_get_strn(r, "mech", AUTH_MECH_MAX, &q.mech) < 0 ||
@@ -174,7 +223,11 @@ auth_conn_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 	}
 	q.password = pw;
 	auth_request_run(&q, &a, monotime_ms());
-	ret = auth_conn_answer(c, &a);
+	if (verb == 1 && a.status == AUTH_STAT_OK)
+		auth_token_issue(&a.e, q.service, q.client, monotime_ms(),
+		    token);
+	ret = auth_conn_answer(c, &a, verb == 1 ? token : NULL);
+	explicit_bzero(token, sizeof(token));
 	auth_entry_clear(&a.e);
 out:
 	if (pw != NULL)

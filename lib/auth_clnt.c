@@ -36,7 +36,7 @@
 const struct ipc_proto auth_proto = {
 	.name = "auth",
 	.major = 1,
-	.minor = 0,
+	.minor = 1,
 	.socket = "private/auth",
 	.client = "auth client",
 	.rec_max = AUTH_REC_MAX,
@@ -49,6 +49,7 @@ struct auth_clnt_req {
 	struct ipc_clnt_req *ipc;
 	auth_clnt_fn	 fn;
 	void		*arg;
+	int		 token;		/* the question asked for a token */
 };
 
 struct auth_clnt {
@@ -127,16 +128,24 @@ auth_clnt_open(struct auth_clnt *ac, char **err_r)
 	return ipc_clnt_open(ac->ipc, err_r);
 }
 
+/* A token: AUTH_TOKEN_LEN lower case hex digits. */
+static int
+auth_clnt_token_ok(const char *t)
+{
+	return strlen(t) == AUTH_TOKEN_LEN &&
+	    strspn(t, "0123456789abcdef") == AUTH_TOKEN_LEN;
+}
+
 /*
  * The answer: AUTH_STAT_*, or -1 with *why_r (a protocol error: the
- * getters' reason, or ours).
+ * getters' reason, or ours). token: the question asked for one.
  */
 static int
-auth_clnt_answer(struct ipc_rec *r, struct auth_user *user_r,
+auth_clnt_answer(struct ipc_rec *r, int token, struct auth_user *user_r,
     const char **why_r)
 {
-	const char *user, *maildir;
-	uint64_t status, quota;
+	const char *user, *maildir = "", *tok = "";
+	uint64_t status, quota = 0;
 
 	*why_r = NULL;
 	if (ipc_get_uint(r, "status", 0, AUTH_STAT_THROTTLED, &status) < 0)
@@ -144,17 +153,21 @@ auth_clnt_answer(struct ipc_rec *r, struct auth_user *user_r,
 	if (status != AUTH_STAT_OK)
 		return ipc_end(r) < 0 ? -1 : (int)status;
 	if (ipc_get_strn(r, "user", AUTH_USER_MAX, &user) < 0 ||
-	    ipc_get_strn(r, "maildir", AUTH_MAILDIR_MAX, &maildir) < 0 ||
-	    ipc_get_uint(r, "quota", 0, AUTH_QUOTA_MAX, &quota) < 0 ||
-	    ipc_end(r) < 0)
+	    (token && ipc_get_strn(r, "token", AUTH_TOKEN_LEN, &tok) < 0) ||
+	    (!token && (ipc_get_strn(r, "maildir", AUTH_MAILDIR_MAX,
+	    &maildir) < 0 || ipc_get_uint(r, "quota", 0, AUTH_QUOTA_MAX,
+	    &quota) < 0)) || ipc_end(r) < 0)
 		return -1;
-	if (*user == '\0' || !printable_ok(user, PRINTABLE_NOSPACE | PRINTABLE_8BIT) ||
-	    !maildir_path_ok(maildir)) {
-		*why_r = "bad user or maildir in the answer";
+	if (*user == '\0' || !printable_ok(user, PRINTABLE_NOSPACE |
+	    PRINTABLE_8BIT) || (!token && !maildir_path_ok(maildir)) ||
+	    (token && !auth_clnt_token_ok(tok))) {
+		*why_r = token ? "bad user or token in the answer" :
+		    "bad user or maildir in the answer";
 		return -1;
 	}
 	strlcpy(user_r->user, user, sizeof(user_r->user));
 	strlcpy(user_r->maildir, maildir, sizeof(user_r->maildir));
+	strlcpy(user_r->token, tok, sizeof(user_r->token));
 	user_r->quota = quota;
 	return AUTH_STAT_OK;
 }
@@ -185,7 +198,7 @@ auth_clnt_request(const struct auth_query *q)
 {
 	struct ipc_rec *req = ipc_rec_new();
 
-	ipc_add_str(req, "req", AUTH_REQ_VERIFY);
+	ipc_add_str(req, "req", q->token ? AUTH_REQ_LOGIN : AUTH_REQ_VERIFY);
 	ipc_add_str(req, "service", q->service);
 	ipc_add_str(req, "mech", q->mech);
 	ipc_add_str(req, "client", q->client);
@@ -211,7 +224,7 @@ auth_clnt_verify(struct auth_clnt *ac, const struct auth_query *q,
 	ipc_rec_wipe(&req);
 	if (r < 0)
 		return AUTH_STAT_TEMP;
-	if ((r = auth_clnt_answer(rep, user_r, &why)) < 0) {
+	if ((r = auth_clnt_answer(rep, q->token, user_r, &why)) < 0) {
 		ipc_clnt_bad_reply(ac->ipc, rep, why, err_r);
 		memset(user_r, 0, sizeof(*user_r));
 		r = AUTH_STAT_TEMP;
@@ -236,7 +249,7 @@ auth_clnt_reply(struct ipc_rec *rep, const char *err, void *arg)
 	memset(&au, 0, sizeof(au));
 	if (rep == NULL)
 		h->fn(AUTH_STAT_TEMP, NULL, err, h->arg);
-	else if ((r = auth_clnt_answer(rep, &au, &why)) < 0) {
+	else if ((r = auth_clnt_answer(rep, h->token, &au, &why)) < 0) {
 		bad = xasprintf("%s: protocol error: %s",
 		    ipc_clnt_path(ac->ipc), why != NULL ? why :
 		    ipc_rec_error(rep));
@@ -265,6 +278,7 @@ auth_clnt_verify_start(struct auth_clnt *ac, const struct auth_query *q,
 	h->ac = ac;
 	h->fn = fn;
 	h->arg = arg;
+	h->token = q->token != 0;
 	TAILQ_INSERT_TAIL(&ac->pending, h, entry);
 	req = auth_clnt_request(q);
 	h->ipc = ipc_clnt_start(ac->ipc, req, IPC_CLNT_SECRET,
@@ -282,4 +296,48 @@ auth_clnt_verify_cancel(struct auth_clnt_req *h)
 	ipc_clnt_cancel(h->ipc);
 	TAILQ_REMOVE(&h->ac->pending, h, entry);
 	free(h);
+}
+
+int
+auth_clnt_redeem(struct auth_clnt *ac, const char *service,
+    const char *client, const char *token, struct auth_user *user_r,
+    char **err_r)
+{
+	struct ipc_rec *req, *rep;
+	const char *why;
+	int r;
+
+	memset(user_r, 0, sizeof(*user_r));
+	if (!auth_valid_service(service) || !auth_valid_client(client)) {
+		err_set(err_r, "bad service or client address in the query");
+		return AUTH_STAT_TEMP;
+	}
+	if (!auth_clnt_token_ok(token))
+		return AUTH_STAT_FAIL;
+	req = ipc_rec_new();
+	ipc_add_str(req, "req", AUTH_REQ_REDEEM);
+	ipc_add_str(req, "service", service);
+	ipc_add_str(req, "client", client);
+	ipc_add_str(req, "token", token);
+	r = ipc_clnt_call(ac->ipc, req, 0, &rep, err_r);
+	ipc_rec_wipe(&req);
+	if (r < 0)
+		return AUTH_STAT_TEMP;
+	if ((r = auth_clnt_answer(rep, 0, user_r, &why)) < 0) {
+		ipc_clnt_bad_reply(ac->ipc, rep, why, err_r);
+		memset(user_r, 0, sizeof(*user_r));
+		r = AUTH_STAT_TEMP;
+	} else if (r == AUTH_STAT_THROTTLED)
+		r = AUTH_STAT_TEMP;
+	else if (!ac->keep)
+		ipc_clnt_close(ac->ipc);
+	ipc_rec_free(&rep);
+	return r;
+}
+
+void
+auth_clnt_set_dial(struct auth_clnt *ac, int (*fn)(void *, char **),
+    void *arg)
+{
+	ipc_clnt_set_dial(ac->ipc, fn, arg);
 }

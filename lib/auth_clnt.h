@@ -75,13 +75,18 @@ struct auth_query {
 	int		 tls;
 	const char	*user;		/* as the client sent it */
 	const char	*password;
+	int		 token;		/* ask for a login token (req=login) */
 };
 
-/* The answer to a successful login. */
+/*
+ * The answer to a successful login: the user's mailbox, or, when the
+ * query asked for a token, the token instead (maildir "", quota 0).
+ */
 struct auth_user {
 	char		user[AUTH_USER_MAX + 1];	/* canonical */
 	char		maildir[AUTH_MAILDIR_MAX + 1];
 	unsigned long long quota;			/* bytes, 0: none */
+	char		token[AUTH_TOKEN_LEN + 1];	/* "" unless asked */
 };
 
 /*
@@ -133,6 +138,22 @@ int	auth_clnt_verify_start(struct auth_clnt *, const struct auth_query *q,
 	    auth_clnt_fn fn, void *arg, struct auth_clnt_req **req_r);
 /* fn of a pending question will not run. NULL is fine. */
 void	auth_clnt_verify_cancel(struct auth_clnt_req *);
+/*
+ * Blocking, the session side of pop3d and imapd: redeem a login token
+ * (auth_proto.h). AUTH_STAT_OK with *user_r (user, maildir, quota);
+ * AUTH_STAT_FAIL when auth refuses the token (forged, replayed,
+ * expired, or issued for another service or client); AUTH_STAT_TEMP
+ * with *err_r when auth could not be asked.
+ */
+int	auth_clnt_redeem(struct auth_clnt *, const char *service,
+	    const char *client, const char *token, struct auth_user *user_r,
+	    char **err_r);
+/*
+ * Connections by fn instead of by path (ipc_clnt_set_dial): for the
+ * login side, which cannot reach the socket from its jail.
+ */
+void	auth_clnt_set_dial(struct auth_clnt *, int (*fn)(void *, char **),
+	    void *arg);
 
 /*
  * 1 when s is a valid service name, mechanism name, or client string

@@ -13,7 +13,7 @@
  *	(auth_proto), relative to queue_directory (the same path inside
  *	and outside smtpd's chroot). The server speaks first:
  *
- *		proto=auth/1.0
+ *		proto=auth/1.1		(1.0: no req=login, req=redeem)
  *
  *	Then any number of requests on the connection, each answered in
  *	order (lib/auth_clnt's blocking client asks one and hangs up;
@@ -58,6 +58,32 @@
  *			password (the right one too), until the window
  *			ends (auth_throttle_time). Temporary.
  *
+ *	The login side of pop3d and imapd (lib/login_proto.h) asks with
+ *	req=login instead of req=verify, with the same attributes. A yes
+ *	is then
+ *
+ *		status=0 user=U token=T			AUTH_STAT_OK
+ *			T a one-time login token: AUTH_TOKEN_LEN hexadecimal
+ *			digits (256 random bits). auth keeps it for
+ *			AUTH_TOKEN_TTL seconds with the user, his Maildir and
+ *			quota, the service and the client address; the
+ *			login side is not told where the Maildir is.
+ *
+ *	and the session side, after the handoff, redeems it:
+ *
+ *		req=redeem		AUTH_REQ_REDEEM
+ *		service=pop3d		the same service that logged in
+ *		client=192.0.2.1	the same client address
+ *		token=T
+ *
+ *		status=0 user=U maildir=M quota=Q	AUTH_STAT_OK, as for
+ *							verify; the token is
+ *							forgotten
+ *		status=1				AUTH_STAT_FAIL: auth
+ *			has no such token (forged, already redeemed, expired)
+ *			or it was issued for another service or client.
+ *			Logged as a warning; never delayed.
+ *
  *	A request with a verb the server does not know is answered
  *	status=AUTH_STAT_TEMP and the connection stays open (a newer
  *	client); any other malformed request is a protocol error and the
@@ -90,6 +116,8 @@
 extern const struct ipc_proto auth_proto;
 
 #define AUTH_REQ_VERIFY		"verify"
+#define AUTH_REQ_LOGIN		"login"		/* verify, and a token */
+#define AUTH_REQ_REDEEM		"redeem"	/* a token, once */
 
 #define AUTH_STAT_OK		0
 #define AUTH_STAT_FAIL		1	/* bad credentials */
@@ -103,6 +131,9 @@ extern const struct ipc_proto auth_proto;
 #define AUTH_PASS_MAX		1024	/* = PWHASH_PASSWORD_MAX */
 #define AUTH_MAILDIR_MAX	1024	/* = MAILDIR_PATH_MAX */
 #define AUTH_QUOTA_MAX		(1ULL << 50)	/* = PARAM_SIZE_MAX */
+#define AUTH_TOKEN_LEN		64	/* hex digits: 256 bits */
+#define AUTH_TOKEN_TTL		60	/* seconds a token waits */
+#define AUTH_TOKEN_MAX		4096	/* tokens waiting at most */
 /* Largest record either way: a request with the longest values. */
 #define AUTH_REC_MAX		8192
 

@@ -81,6 +81,8 @@ struct ipc_clnt {
 	struct ipc_clnt_queue queue;
 	struct event_timer *fail_timer;	/* reports a failed connect */
 	char		*fail_err;
+	ipc_clnt_dial_fn dial;		/* NULL: connect to path */
+	void		*dial_arg;
 };
 
 static void	ipc_clnt_event(int, int, void *);
@@ -270,7 +272,10 @@ ipc_clnt_open_by(struct ipc_clnt *c, long long deadline, char **err_r)
 		log_panic("ipc_clnt: a blocking call on an event loop client");
 	if (c->fd >= 0)
 		return 0;
-	if ((c->fd = sock_connect_unix(c->path, secs)) < 0)
+	if (c->dial != NULL) {
+		if ((c->fd = c->dial(c->dial_arg, err_r)) < 0)
+			return -1;
+	} else if ((c->fd = sock_connect_unix(c->path, secs)) < 0)
 		return err_set(err_r, "connect to %s: %m", c->path);
 	ipc_chan_init(&c->ch, c->fd, c->proto->name);
 	c->ch.max = c->proto->rec_max;
@@ -279,6 +284,13 @@ ipc_clnt_open_by(struct ipc_clnt *c, long long deadline, char **err_r)
 	    &c->minor) < 0)
 		return ipc_clnt_chan_fail(c, err_r);
 	return 0;
+}
+
+void
+ipc_clnt_set_dial(struct ipc_clnt *c, ipc_clnt_dial_fn fn, void *arg)
+{
+	c->dial = fn;
+	c->dial_arg = arg;
 }
 
 int
@@ -394,7 +406,20 @@ ipc_clnt_connect_async(struct ipc_clnt *c)
 {
 	if (c->fd >= 0 || c->fail_timer != NULL)
 		return;
-	if ((c->fd = sock_connect_unix_nowait(c->path)) < 0) {
+	if (c->dial != NULL) {
+		if ((c->fd = c->dial(c->dial_arg, &c->fail_err)) < 0 ||
+		    sock_set_nonblock(c->fd, 1) < 0) {
+			if (c->fd >= 0) {
+				close(c->fd);
+				c->fd = -1;
+				c->fail_err = xasprintf("%s: set non-blocking: "
+				    "%s", c->path, strerror(errno));
+			}
+			c->fail_timer = event_add_timer(c->loop, 0,
+			    ipc_clnt_fail_fire, c);
+			return;
+		}
+	} else if ((c->fd = sock_connect_unix_nowait(c->path)) < 0) {
 		c->fail_err = errno == EAGAIN ? xasprintf("connect to %s: "
 		    "the service is not accepting connections", c->path) :
 		    xasprintf("connect to %s: %s", c->path, strerror(errno));

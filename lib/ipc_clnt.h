@@ -93,6 +93,15 @@ struct ipc_clnt *ipc_clnt_new(const struct ipc_proto *proto,
  * dropped without their callbacks. Sets *cp to NULL; NULL is fine.
  */
 void	ipc_clnt_free(struct ipc_clnt **cp);
+/*
+ * How the client gets its connections: by default it connects to its
+ * path; a process that cannot reach the path from its jail (the login
+ * side of pop3d and imapd) gives fn, which returns a connected socket
+ * (in either blocking mode; the client sets the mode it needs) or -1
+ * with *err_r.
+ */
+typedef int (*ipc_clnt_dial_fn)(void *arg, char **err_r);
+void	ipc_clnt_set_dial(struct ipc_clnt *, ipc_clnt_dial_fn fn, void *arg);
 /* The socket path, for messages. */
 const char *ipc_clnt_path(const struct ipc_clnt *);
 /* 1 while a connection is open. */

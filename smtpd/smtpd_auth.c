@@ -200,6 +200,7 @@ smtpd_auth_verify(struct smtpd_session *sess, const struct sasl_server *s)
 		smtpd_auth_clnt = auth_clnt_new(NULL,
 		    var_auth_request_timeout > 3600 ? 3600000 :
 		    (int)var_auth_request_timeout * 1000, NULL);
+	memset(&q, 0, sizeof(q));
 	q.service = SMTPD_AUTH_SERVICE;
 	q.mech = mech;
 	q.client = sess->addr;

@@ -345,14 +345,6 @@ int	smtpd_check_rcpt(const struct smtpd_session *, const struct addr *rcpt,
 /* Is domain one that ETRN may flush (relay_domains)? 1, 0, or -1. */
 int	smtpd_check_etrn(const char *domain);
 
-/* smtpd_net.c: mynetworks-style lists of CIDR networks */
-struct smtpd_nets;
-/* Parse; NULL with *err_r (naming the bad entry) on error. */
-struct smtpd_nets *smtpd_nets_new(const char *value, char **err_r);
-/* 1 when the numeric address is in one of the networks, else 0. */
-int	smtpd_nets_match(const struct smtpd_nets *, const char *addr);
-void	smtpd_nets_free(struct smtpd_nets **);
-
 /* smtpd_peer.c */
 /* Fill in the client's address and port; the name is "unknown" yet. */
 void	smtpd_peer_lookup(struct smtpd_session *);
@@ -371,8 +363,8 @@ void	smtpd_peer_classify(struct smtpd_session *);
 struct smtpd_conf {
 	enum smtpd_bare_policy bare;	/* smtpd_forbid_bare_newline */
 	int		 long_reject;	/* smtpd_long_line_policy = reject */
-	struct smtpd_nets *mynetworks;
-	struct smtpd_nets *bare_exempt;	/* ..._bare_newline_exclusions */
+	struct netlist *mynetworks;
+	struct netlist *bare_exempt;	/* ..._bare_newline_exclusions */
 };
 extern struct smtpd_conf smtpd_conf;
 /* Validate and digest the parameters; fatal on a bad value. */

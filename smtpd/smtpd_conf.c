@@ -24,6 +24,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "netlist.h"
 #include "params.h"
 #include "smtpd.h"
 
@@ -51,12 +52,12 @@ smtpd_conf_load(char **err_r)
 	else
 		return err_set(err_r, "smtpd_long_line_policy: \"%.64s\": "
 		    "expected accept or reject", v);
-	smtpd_nets_free(&smtpd_conf.mynetworks);
-	smtpd_nets_free(&smtpd_conf.bare_exempt);
-	if ((smtpd_conf.mynetworks = smtpd_nets_new(var_mynetworks,
+	netlist_free(&smtpd_conf.mynetworks);
+	netlist_free(&smtpd_conf.bare_exempt);
+	if ((smtpd_conf.mynetworks = netlist_new(var_mynetworks,
 	    err_r)) == NULL)
 		return err_wrap(err_r, "mynetworks");
-	if ((smtpd_conf.bare_exempt = smtpd_nets_new(
+	if ((smtpd_conf.bare_exempt = netlist_new(
 	    var_smtpd_forbid_bare_newline_exclusions, err_r)) == NULL)
 		return err_wrap(err_r, "smtpd_forbid_bare_newline_exclusions");
 	return 0;

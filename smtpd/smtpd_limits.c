@@ -50,11 +50,12 @@
 #include "anvil_clnt.h"
 #include "err.h"
 #include "log.h"
+#include "netlist.h"
 #include "params.h"
 #include "server.h"
 #include "smtpd.h"
 
-static struct smtpd_nets *smtpd_limits_exempt;
+static struct netlist *smtpd_limits_exempt;
 static int smtpd_limits_ready;
 
 /* The client of anvil, and the session it counted (at most one). */
@@ -73,7 +74,7 @@ smtpd_limits_init(void)
 
 	if (smtpd_limits_ready)
 		return;
-	smtpd_limits_exempt = smtpd_nets_new(
+	smtpd_limits_exempt = netlist_new(
 	    var_smtpd_client_event_limit_exceptions, &why);
 	if (smtpd_limits_exempt == NULL)
 		log_fatal("smtpd_client_event_limit_exceptions: %s", why);
@@ -171,7 +172,7 @@ smtpd_peer_limited(struct smtpd_session *sess)
 	    var_smtpd_client_connection_rate_limit <= 0))
 		return 0;
 	smtpd_limits_init();
-	return !smtpd_nets_match(smtpd_limits_exempt, sess->addr);
+	return !netlist_match(smtpd_limits_exempt, sess->addr);
 }
 
 void

@@ -44,6 +44,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "netlist.h"
 #include "params.h"
 #include "smtpd.h"
 #include "sock.h"
@@ -173,9 +174,9 @@ smtpd_peer_classify(struct smtpd_session *sess)
 		sess->bare = SMTPD_BARE_NORMALIZE;
 	if (!(sess->flags & SMTPD_F_INET))
 		return;
-	if (smtpd_nets_match(smtpd_conf.mynetworks, sess->addr))
+	if (netlist_match(smtpd_conf.mynetworks, sess->addr))
 		sess->flags |= SMTPD_F_MYNETWORKS;
-	if (smtpd_nets_match(smtpd_conf.bare_exempt, sess->addr))
+	if (netlist_match(smtpd_conf.bare_exempt, sess->addr))
 		sess->flags |= SMTPD_F_BARE_EXEMPT;
 	if (sess->flags & SMTPD_F_BARE_EXEMPT)
 		sess->bare = SMTPD_BARE_NORMALIZE;

@@ -1,6 +1,7 @@
 /*
  * NAME
- *	smtpd_net - lists of client networks (mynetworks and the like).
+ *	netlist - lists of client networks (mynetworks and the like); see
+ *	netlist.h.
  *
  * DESCRIPTION
  *	A list holds entries separated by commas and/or white space, in
@@ -25,24 +26,24 @@
 #include <string.h>
 
 #include "err.h"
+#include "netlist.h"
 #include "params.h"
-#include "smtpd.h"
 #include "xmalloc.h"
 
-struct smtpd_net {
+struct netlist_net {
 	int		 family;	/* AF_INET or AF_INET6 */
 	unsigned char	 addr[16];
 	unsigned	 prefix;
 };
 
-struct smtpd_nets {
-	struct smtpd_net *v;
+struct netlist {
+	struct netlist_net *v;
 	size_t		 n;
 };
 
 /* Parse a numeric address (IPv4-mapped IPv6 becomes IPv4). */
 static int
-smtpd_net_addr(const char *s, int *family_r, unsigned char *out)
+netlist_addr(const char *s, int *family_r, unsigned char *out)
 {
 	unsigned char a6[16];
 
@@ -64,7 +65,7 @@ smtpd_net_addr(const char *s, int *family_r, unsigned char *out)
 
 /* Does addr match net in its first prefix bits? */
 static int
-smtpd_net_bits(const unsigned char *a, const unsigned char *b,
+netlist_bits(const unsigned char *a, const unsigned char *b,
     unsigned prefix)
 {
 	unsigned full = prefix / 8, rest = prefix % 8;
@@ -80,7 +81,7 @@ smtpd_net_bits(const unsigned char *a, const unsigned char *b,
 
 /* One entry: 0, or -1 when it is not a network. */
 static int
-smtpd_net_parse(const char *entry, struct smtpd_net *net)
+netlist_parse(const char *entry, struct netlist_net *net)
 {
 	char buf[128], *slash, *host = buf, *end;
 	unsigned long prefix;
@@ -99,7 +100,7 @@ smtpd_net_parse(const char *entry, struct smtpd_net *net)
 		if (strchr(host, ':') == NULL)
 			return -1;	/* brackets only around IPv6 */
 	}
-	if (smtpd_net_addr(host, &net->family, net->addr) < 0)
+	if (netlist_addr(host, &net->family, net->addr) < 0)
 		return -1;
 	max = net->family == AF_INET ? 32 : 128;
 	if (slash == NULL)
@@ -125,10 +126,10 @@ smtpd_net_parse(const char *entry, struct smtpd_net *net)
 	return 0;
 }
 
-struct smtpd_nets *
-smtpd_nets_new(const char *value, char **err_r)
+struct netlist *
+netlist_new(const char *value, char **err_r)
 {
-	struct smtpd_nets *nets = xcalloc(1, sizeof(*nets));
+	struct netlist *nets = xcalloc(1, sizeof(*nets));
 	char **list = params_list(value != NULL ? value : "");
 	size_t i, n;
 
@@ -136,10 +137,10 @@ smtpd_nets_new(const char *value, char **err_r)
 		;
 	nets->v = xcalloc(n + 1, sizeof(*nets->v));
 	for (i = 0; i < n; i++) {
-		if (smtpd_net_parse(list[i], &nets->v[nets->n]) < 0) {
+		if (netlist_parse(list[i], &nets->v[nets->n]) < 0) {
 			err_set(err_r, "bad network \"%.100s\"", list[i]);
 			params_list_free(list);
-			smtpd_nets_free(&nets);
+			netlist_free(&nets);
 			return NULL;
 		}
 		nets->n++;
@@ -149,23 +150,23 @@ smtpd_nets_new(const char *value, char **err_r)
 }
 
 int
-smtpd_nets_match(const struct smtpd_nets *nets, const char *addr)
+netlist_match(const struct netlist *nets, const char *addr)
 {
 	unsigned char a[16];
 	int family;
 	size_t i;
 
-	if (nets == NULL || smtpd_net_addr(addr, &family, a) < 0)
+	if (nets == NULL || netlist_addr(addr, &family, a) < 0)
 		return 0;
 	for (i = 0; i < nets->n; i++)
 		if (nets->v[i].family == family &&
-		    smtpd_net_bits(a, nets->v[i].addr, nets->v[i].prefix))
+		    netlist_bits(a, nets->v[i].addr, nets->v[i].prefix))
 			return 1;
 	return 0;
 }
 
 void
-smtpd_nets_free(struct smtpd_nets **np)
+netlist_free(struct netlist **np)
 {
 	if (*np == NULL)
 		return;

@@ -1,8 +1,8 @@
-/* Unit tests for smtpd/smtpd_net: mynetworks-style CIDR lists. */
+/* Unit tests for lib/netlist: mynetworks-style CIDR lists. */
 #include "config.h"
 
 #include "err.h"
-#include "smtpd/smtpd.h"
+#include "netlist.h"
 #include "tap.h"
 
 static const struct {
@@ -52,32 +52,33 @@ static const char *const bad[] = {
 int
 main(void)
 {
-	struct smtpd_nets *n;
+	struct netlist *n;
 	char *err = NULL;
 	size_t i;
 
-	tap_init("smtpd_net");
+	tap_init("netlist");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = smtpd_nets_new(cases[i].nets, &err);
+		n = netlist_new(cases[i].nets, &err);
 		if (n == NULL) {
 			ok(cases[i].want == 0, "\"%s\" refused (%s)",
 			    cases[i].nets, err);
 			err_free(&err);
 			continue;
 		}
-		is_int(smtpd_nets_match(n, cases[i].addr), cases[i].want,
+		is_int(netlist_match(n, cases[i].addr), cases[i].want,
 		    "%s in \"%s\"", cases[i].addr, cases[i].nets);
-		smtpd_nets_free(&n);
+		netlist_free(&n);
 		ok(n == NULL, "free clears the pointer");
 	}
 	for (i = 0; bad[i] != NULL; i++) {
-		n = smtpd_nets_new(bad[i], &err);
+		n = netlist_new(bad[i], &err);
 		ok(n == NULL && err != NULL, "bad entry \"%s\": %s", bad[i],
 		    err != NULL ? err : "(accepted)");
 		err_free(&err);
-		smtpd_nets_free(&n);
+		netlist_free(&n);
 	}
-	n = smtpd_nets_new("192.0.2.0/24, bogus", &err);
+	err = NULL;
+	n = netlist_new("192.0.2.0/24, bogus", &err);
 	like(n == NULL ? err : "", "bogus", "the error names the bad entry");
 	err_free(&err);
 	return done_testing();

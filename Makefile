@@ -20,7 +20,8 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
 DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd \
-	postlogd/postlogd
+	postlogd/postlogd \
+	pop3d/pop3d pop3d/login/pop3-login
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)

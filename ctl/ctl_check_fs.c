@@ -64,6 +64,7 @@ static struct ctl_user {
 	{ "auth_owner", 1, "queue_directory", NULL, 0, 0, 0, "" },
 	{ "resolver_owner", 1, "queue_directory", NULL, 0, 0, 0, "" },
 	{ "log_owner", 1, "queue_directory", "maillog_file", 0, 0, 0, "" },
+	{ "login_owner", 1, "queue_directory", NULL, 0, 0, 0, "" },
 };
 
 #define CTL_NUSERS	(sizeof(ctl_check_users) / sizeof(ctl_check_users[0]))
@@ -77,6 +78,8 @@ static const struct {
 	{ "auth", "auth_owner" },
 	{ "resolver", "resolver_owner" },
 	{ "postlogd", "log_owner" },
+	{ "pop3-login", "login_owner" },
+	{ "pop3d", "vmail_owner" },
 };
 
 /* The queue's own directories, mail_owner's (qmgr makes them). */

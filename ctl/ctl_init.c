@@ -86,9 +86,14 @@ static const struct ctl_init_svc {
 	    "smtpd_client_restrictions=permit_sasl_authenticated,reject",
 	    "smtpd_sender_restrictions="
 	    "reject_authenticated_sender_login_mismatch", NULL } },
-	{ "POP3 (110)", 10, NULL, "n n y - -", "pop3d", { NULL } },
-	{ "POP3S (995)", 95, NULL, "n n y - -", "pop3d",
-	    { "pop3d_tls_wrappermode=yes", NULL } },
+	{ "POP3 (110): the login side, as login_owner in an empty jail; "
+	    "logged-in users\n# go to the pop3d service below", 10, NULL,
+	    "n n y - -", "pop3-login", { NULL } },
+	{ "POP3S (995): the same, with TLS from the first byte", 95, NULL,
+	    "n n y - -", "pop3-login", { "pop3d_tls_wrappermode=yes", NULL } },
+	{ "POP3 sessions of logged-in users (vmail_owner, jailed in the mail "
+	    "root, one\n# process per session, confined to the user's Maildir)",
+	    0, "pop3d", "- n y - -", "pop3d", { NULL } },
 	{ "IMAP (143)", 43, NULL, "n n y - -", "imapd", { NULL } },
 	{ "IMAPS (993)", 93, NULL, "n n y - -", "imapd",
 	    { "imapd_tls_wrappermode=yes", NULL } },
@@ -175,6 +180,7 @@ static const struct {
 	{ "local", "delivery/local/local" },
 	{ "relay", "delivery/relay/relay" },
 	{ "pop3d", "pop3d/pop3d" },
+	{ "pop3-login", "pop3d/login/pop3-login" },
 	{ "imapd", "imapd/imapd" },
 	{ "postlogd", "postlogd/postlogd" },
 };
@@ -327,6 +333,7 @@ ctl_init_main_cf(const char *dir, const char *domain, const char *user,
 		ctl_init_param(b, "vmail_owner", user);
 		ctl_init_param(b, "auth_owner", user);
 		ctl_init_param(b, "log_owner", user);
+		ctl_init_param(b, "login_owner", user);
 	}
 	vbuf_appends(b, "\n# Identity and network\n");
 	ctl_init_param(b, "myhostname", "localhost");

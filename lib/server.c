@@ -400,6 +400,8 @@ server_setup(char **overrides)
 		spec->post_jail();
 	if ((spec->flags & SERVER_FLAG_NO_USE) != 0)
 		server_st.max_use = 0;
+	if ((spec->flags & SERVER_FLAG_ONCE) != 0)
+		server_st.max_use = 1;
 	if ((spec->flags & SERVER_FLAG_NO_IDLE) != 0)
 		server_st.max_idle = 0;
 }

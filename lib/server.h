@@ -164,6 +164,9 @@ typedef void (*server_opt_fn)(int ch, const char *optarg);
 #define SERVER_FLAG_LOG_FILE	0x10	/* -l hands over the log file */
 #define SERVER_FLAG_OWN_USER	0x20	/* unpriv y is a configuration
 					   error: runs as user_param only */
+#define SERVER_FLAG_ONCE	0x40	/* one client, then exit (the session
+					   side of pop3d and imapd confines
+					   itself to its client's Maildir) */
 
 struct server_spec {
 	const char	*name;		/* program name for log lines */

@@ -50,6 +50,7 @@ _Static_assert(STREAM_WANT_WRITE == EVENT_WRITE, "want/event mismatch");
 #define STREAM_IBUF_MIN		4096
 #define STREAM_OBUF_FLUSH	16384	/* flush at this much queued */
 #define STREAM_LINE_MAX		(SSIZE_MAX / 4)
+#define STREAM_UNREAD_MAX	(1024 * 1024)	/* stream_unread, at once */
 
 struct stream {
 	int		 fd;
@@ -617,6 +618,28 @@ stream_input_ready(struct stream *s)
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	return poll(&pfd, 1, 0) > 0;
+}
+
+int
+stream_unread(struct stream *s, const void *buf, size_t len)
+{
+	size_t have = s->ilen - s->ipos;
+
+	if (len == 0)
+		return 0;
+	if (len > STREAM_UNREAD_MAX)
+		return -1;
+	if (have + len > s->icap) {
+		s->ibuf = xreallocarray(s->ibuf, have + len, 1);
+		s->icap = have + len;
+	}
+	/* UNSAFE: the unread bytes move behind the new ones, within icap */
+	memmove(s->ibuf + len, s->ibuf + s->ipos, have);
+	memcpy(s->ibuf, buf, len);
+	s->ipos = 0;
+	s->ilen = have + len;
+	s->iscan = 0;
+	return 0;
 }
 
 size_t

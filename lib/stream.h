@@ -236,6 +236,13 @@ size_t	stream_buffered(const struct stream *);
  */
 int	stream_input_ready(struct stream *);
 /*
+ * Put len bytes back in front of the input, as if they had been read
+ * first: what another process read from the same peer and handed over
+ * (the login side of pop3d and imapd passes on what the client
+ * pipelined after its login command). 0, or -1 for more than a MiB.
+ */
+int	stream_unread(struct stream *, const void *, size_t);
+/*
  * Drop everything in the stream's input buffer (and any over-long line
  * being skipped); returns how many bytes were dropped. For STARTTLS:
  * call after reading the command and before installing TLS.

@@ -1,0 +1,38 @@
+/*
+ * NAME
+ *	pop3-login - the POP3 server's login side (see pop3d(8))
+ *
+ * DESCRIPTION
+ *	A spec and one call into the skeleton: one process serves many
+ *	clients on its event loop (lib/login) until they have logged in,
+ *	then hands each to the pop3d session service. The check hook reads
+ *	the POP3 parameters; pre_jail reads the TLS keys and starts the
+ *	dialer, before the jail hides them.
+ *
+ * SECURITY
+ *	Runs as login_owner, chrooted in login_directory (empty), never
+ *	forks after the jail; holds no descriptor of the mail root or of
+ *	the user table.
+ */
+#include "config.h"
+
+#include "login.h"
+#include "pop3_login.h"
+#include "server.h"
+
+int
+main(int argc, char **argv)
+{
+	static const struct server_spec spec = {
+		.name = "pop3-login",
+		.kind = SERVER_MULTI,
+		.conn = login_conn,
+		.check = pop3_login_check,
+		.pre_jail = pop3_login_pre_jail,
+		.user_param = "login_owner",
+		.chroot_param = "login_directory",
+		.flags = SERVER_FLAG_NO_FORK,
+	};
+
+	server_main(argc, argv, &spec);
+}

@@ -21,8 +21,9 @@
  * SECURITY
  *	Runs as login_owner in an empty chroot. The TLS keys are read
  *	before the jail (tls_server_ctx_prepare). The client address
- *	decides only whether a login without TLS is allowed (loopback,
- *	mynetworks), as the configuration says.
+ *	decides only whether a login without TLS is allowed (mynetworks,
+ *	which holds the loopback networks by default), as the
+ *	configuration says.
  */
 #include "config.h"
 
@@ -53,7 +54,7 @@
 const struct login_proto *login_p;
 const struct login_conf *login_c;
 static struct tls_server_ctx *login_tls;
-static struct netlist *login_loopback, *login_mynets;
+static struct netlist *login_mynets;
 static size_t login_proto_size;
 static int login_tls_loglevel;
 
@@ -133,8 +134,7 @@ login_init(const struct login_proto *p, const struct login_conf *conf)
 
 	login_p = p;
 	login_c = conf;
-	if ((login_loopback = netlist_new("127.0.0.0/8 [::1]/128", &err)) ==
-	    NULL || (login_mynets = netlist_new(var_mynetworks, &err)) == NULL)
+	if ((login_mynets = netlist_new(var_mynetworks, &err)) == NULL)
 		log_fatal("mynetworks: %s", err);
 	login_tls_init();
 	login_directory_check();
@@ -387,8 +387,7 @@ login_conn(int fd, const struct server_info *info)
 		strlcpy(c->server, "", sizeof(c->server));
 	snprintf(c->peer, sizeof(c->peer), "[%s]:%s", c->client,
 	    c->client_port);
-	c->trusted = netlist_match(login_loopback, c->client) ||
-	    netlist_match(login_mynets, c->client);
+	c->trusted = netlist_match(login_mynets, c->client);
 	if ((c->s = stream_new(fd, STREAM_F_NONBLOCK | STREAM_F_NOCLOSE)) ==
 	    NULL)
 		log_panic("stream_new: %m");

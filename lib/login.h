@@ -27,8 +27,8 @@
  *	  line limit and idle timeout, TLS (implicit, or after the
  *	  protocol's STARTTLS reply; keys read before the jail);
  *	- whether a client may log in without TLS (login_plaintext_ok:
- *	  TLS is up, or the client is on the loopback interface or in
- *	  mynetworks, or the policy allows it);
+ *	  TLS is up, or the client is in mynetworks (the loopback
+ *	  networks by default), or the policy allows it);
  *	- the SASL exchange (lib/sasl: PLAIN, LOGIN), the challenges
  *	  formatted by the protocol;
  *	- the question to auth (lib/auth_clnt, req=login, on the event

@@ -113,9 +113,10 @@ login_dial_start(const char *const *paths)
 			_exit(0);
 		if (geteuid() != 0 && chdir(var_queue_directory) < 0)
 			log_fatal("chdir %s: %m", var_queue_directory);
-		closefrom(3);
-		if (dup2(sv[1], 3) < 0)
+		/* its end of the pair as fd 3, nothing else above stderr */
+		if (sv[1] != 3 && dup2(sv[1], 3) < 0)
 			_exit(1);
+		closefrom(4);
 		login_dial_serve(3, n);
 	}
 	close(sv[1]);

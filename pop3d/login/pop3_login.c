@@ -7,8 +7,8 @@
  *	The grammar only; lib/login does the rest (TLS, SASL, auth, the
  *	handoff). A login without TLS is refused with
  *	"-ERR [AUTH] Plaintext authentication disallowed on non-secure
- *	(SSL/TLS) connections." unless the client is on the loopback
- *	interface or in mynetworks, or pop3d_tls_auth_only = no; CAPA then
+ *	(SSL/TLS) connections." unless the client is in mynetworks (the
+ *	loopback networks by default), or pop3d_tls_auth_only = no; CAPA then
  *	offers neither USER nor SASL, only STLS. With
  *	pop3d_tls_security_level = encrypt nothing but CAPA, STLS and QUIT
  *	is accepted before TLS. The answer to a successful PASS or AUTH

@@ -104,6 +104,8 @@ login_dial_start(const char *const *paths)
 	if ((pid = fork()) < 0)
 		log_fatal("fork the dialer: %m");
 	if (pid == 0) {
+		int root = geteuid() == 0;
+
 		close(sv[0]);
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
 			_exit(0);
@@ -111,7 +113,7 @@ login_dial_start(const char *const *paths)
 		priv_drop(var_mail_owner, var_queue_directory);
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 			_exit(0);
-		if (geteuid() != 0 && chdir(var_queue_directory) < 0)
+		if (!root && chdir(var_queue_directory) < 0)
 			log_fatal("chdir %s: %m", var_queue_directory);
 		/* its end of the pair as fd 3, nothing else above stderr */
 		if (sv[1] != 3 && dup2(sv[1], 3) < 0)

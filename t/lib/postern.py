@@ -451,7 +451,7 @@ class Instance:
 # built, and the Python helpers (one list, so no helper has to patch it).
 PROGRAMS = ("ctl/postern", "master/master", "smtpd/smtpd", "qmgr/qmgr",
             "anvil/anvil", "auth/auth", "delivery/local/local",
-            "postlogd/postlogd")
+            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login")
 
 
 def _unprivileged_copy():

@@ -44,6 +44,7 @@
 #include "mailbox.h"
 #include "params.h"
 #include "pop3d.h"
+#include "priv.h"
 #include "server.h"
 #include "session.h"
 #include "stream.h"
@@ -196,6 +197,7 @@ pop3d_session(int fd, const struct server_info *info)
 	    p.sess.client, p.sess.server, session_transport_text(&p.sess),
 	    confine_describe(p.sess.confined), p.n,
 	    (unsigned long long)p.size);
+	priv_title("%s %s", p.sess.user, p.sess.client);
 	pop3d_reply(&p, "+OK Logged in.");
 	/* what the client pipelined after PASS or AUTH comes first */
 	if (vbuf_len(p.sess.input) > 0 && stream_unread(p.s,

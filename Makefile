@@ -46,6 +46,7 @@ FUZZ_PROG_bdat = smtpd/smtpd
 FUZZ_PROG_local_request = delivery/local/local
 FUZZ_PROG_auth_throttle = auth/auth
 FUZZ_PROG_anvil_table = anvil/anvil
+FUZZ_PROG_auth_token = auth/auth
 
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
 FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))

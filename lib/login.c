@@ -43,6 +43,7 @@
 #include "log.h"
 #include "login_dial.h"
 #include "login_int.h"
+#include "monotime.h"
 #include "netlist.h"
 #include "params.h"
 #include "server.h"
@@ -205,7 +206,7 @@ login_later(struct login_conn *c)
 static void
 login_log_end(struct login_conn *c, const char *why)
 {
-	long long secs = (event_now_ms() - c->start_ms) / 1000;
+	long long secs = (monotime_ms() - c->start_ms) / 1000;
 	const char *tls = c->s != NULL && tls_active(c->s) ? ", TLS" : "";
 
 	if (c->attempts > 0)
@@ -377,7 +378,7 @@ login_conn(int fd, const struct server_info *info)
 	c->fd = fd;
 	c->ufd = -1;
 	c->status = -1;
-	c->start_ms = event_now_ms();
+	c->start_ms = monotime_ms();
 	c->pdata = xcalloc(1, login_proto_size + 1);
 	if (sock_peer_addr(fd, c->client, sizeof(c->client), c->client_port,
 	    sizeof(c->client_port)) < 0)

@@ -30,6 +30,7 @@
 #include "login_dial.h"
 #include "login_int.h"
 #include "params.h"
+#include "printable.h"
 #include "server.h"
 #include "stream.h"
 #include "tls.h"
@@ -64,12 +65,11 @@ login_auth_done(int status, const struct auth_user *u, const char *err,
 static void
 login_show_user(struct login_conn *c, const char *user)
 {
-	size_t i, n = 0;
+	size_t len = strlen(user);
 
-	for (i = 0; user[i] != '\0' && n < LOGIN_USER_SHOW; i++)
-		c->user[n++] = (unsigned char)user[i] > 0x20 &&
-		    (unsigned char)user[i] < 0x7f ? user[i] : '?';
-	c->user[n] = '\0';
+	printable_copy(c->user, len > LOGIN_USER_SHOW ? LOGIN_USER_SHOW + 4 :
+	    sizeof(c->user), user, len, PRINTABLE_NOSPACE | PRINTABLE_8BIT |
+	    PRINTABLE_ELLIPSIS);
 }
 
 /* Ask auth (on the loop); the answer comes to login_auth_after. */

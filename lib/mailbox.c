@@ -237,22 +237,6 @@ mailbox_msg_open(struct mailbox *mb, uint32_t uid, int *fd_r, char **err_r)
 	return -1;
 }
 
-/* An IMAP atom that may be a keyword (not a \system flag). */
-static int
-mailbox_kw_name_ok(const char *name)
-{
-	const char *p;
-
-	if (*name == '\0' || *name == '\\' ||
-	    strlen(name) > MAILBOX_KEYWORD_LEN)
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
-		    strchr("(){%*\"\\]", *p) != NULL)
-			return 0;
-	return 1;
-}
-
 static int
 mailbox_kw_find(const struct mailbox *mb, const char *name)
 {
@@ -270,7 +254,7 @@ mailbox_keyword(struct mailbox *mb, const char *name, int create,
 {
 	int i;
 
-	if (!mailbox_kw_name_ok(name)) {
+	if (!mailbox_keyword_ok(name, strlen(name))) {
 		mailbox_err(mb, err_r, "\"%.*s\" is not a keyword", 100, name);
 		return -1;
 	}

@@ -305,7 +305,7 @@ mailbox_name_ok(const char *p, size_t len)
 	return 1;
 }
 
-static int
+int
 mailbox_keyword_ok(const char *p, size_t len)
 {
 	size_t i;

@@ -75,6 +75,8 @@ int	mailbox_dirfd(const struct mailbox *, int in_cur);
 
 /* mailbox_index.c */
 uint32_t mailbox_crc32(uint32_t crc, const void *, size_t);
+/* An IMAP atom of len bytes that may be a keyword (no \system flag). */
+int	mailbox_keyword_ok(const char *p, size_t len);
 /* Open (or create) the index and read it whole. */
 int	mailbox_index_open(struct mailbox *, char **err_r);
 void	mailbox_index_close(struct mailbox *);

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "params.h"
+#include "printable.h"
 #include "session.h"
 #include "vbuf.h"
 #include "xmalloc.h"
@@ -68,16 +69,6 @@ session_get(struct ipc_rec *r, const char *name, char *buf, size_t len)
 	return 0;
 }
 
-/* Printable ASCII, no space: what logs and auth may take as they are. */
-static int
-session_word(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-			return 0;
-	return 1;
-}
-
 static int
 session_parse(struct ipc_rec *r, struct session *s, char **err_r)
 {
@@ -111,9 +102,12 @@ session_parse(struct ipc_rec *r, struct session *s, char **err_r)
 	else
 		return err_set(err_r, "protocol error from the login side: "
 		    "transport \"%.8s\"", transport);
-	if (!auth_valid_client(s->client) || !session_word(s->client_port) ||
-	    !session_word(s->server) || !session_word(s->server_port) ||
-	    !auth_valid_mech(s->mech) || !session_word(s->user) ||
+	if (!auth_valid_client(s->client) ||
+	    !printable_ok(s->client_port, PRINTABLE_NOSPACE) ||
+	    !printable_ok(s->server, PRINTABLE_NOSPACE) ||
+	    !printable_ok(s->server_port, PRINTABLE_NOSPACE) ||
+	    !auth_valid_mech(s->mech) ||
+	    !printable_ok(s->user, PRINTABLE_NOSPACE | PRINTABLE_8BIT) ||
 	    inlen > LOGIN_INPUT_MAX)
 		return err_set(err_r, "protocol error from the login side: a "
 		    "bad address, mechanism, user or input");

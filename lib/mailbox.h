@@ -109,6 +109,10 @@
  *				warning naming the folder. A damaged record
  *				at the very end, after which nothing
  *				follows, is treated as I2.
+ *	  I5 UIDs run out	a listing or an APPEND would take UIDNEXT
+ *				past 2^32 - 1 (IMAP's UIDs are 32 bits):
+ *				rebuilt the same way, numbered from 1 under a
+ *				new UIDVALIDITY.
  *	Messages change behind the index's back (a delivery into new/, a
  *	mail client on the same host moving or deleting files): a
  *	directory is listed again only when its modification time

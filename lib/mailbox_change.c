@@ -258,6 +258,16 @@ mailbox_add(struct mailbox *mb, const struct mailbox_new *msgs, size_t n,
 	/* from: any UID another process gave them is at least this */
 	if (mailbox_index_lock(mb, err_r) < 0)
 		return -1;
+	if ((uint64_t)mb->uidnext + n > UINT32_MAX) {
+		/* IMAP's UIDs are 32 bits: number the folder anew */
+		if (mailbox_index_renumber(mb, "no UIDs left below 2^32",
+		    err_r) < 0 || mailbox_sync(mb, MAILBOX_SYNC_FORCE,
+		    err_r) < 0)
+			return -1;
+		from = 1;
+		if (mailbox_index_lock(mb, err_r) < 0)
+			return -1;
+	}
 	uidnext = mb->uidnext;
 	modseq = mb->modseq + 1;
 	mailbox_stamps_before(mb, st);

@@ -755,9 +755,9 @@ mailbox_index_rebuild(struct mailbox *mb, uint32_t old, const char *why,
 			uv = old + 1;
 		if (uv == mb->uidvalidity)
 			uv++;
-		log_warn("%s: the mailbox index was damaged (%s): rebuilt "
-		    "from the Maildir with UIDVALIDITY %u; mail clients will "
-		    "download the folder again", mb->md->path, why, uv);
+		log_warn("%s: the mailbox index is rebuilt from the Maildir "
+		    "(%s) with UIDVALIDITY %u; mail clients will download the "
+		    "folder again", mb->md->path, why, uv);
 		if (mailbox_index_create(mb, uv, 1, err_r) < 0)
 			return -1;
 	}
@@ -876,6 +876,17 @@ mailbox_index_load(struct mailbox *mb, char **err_r)
 		mb->changed = 1;
 	}
 	return 0;
+}
+
+int
+mailbox_index_renumber(struct mailbox *mb, const char *why, char **err_r)
+{
+	if (!mb->locked)
+		log_panic("mailbox_index_renumber: not locked");
+	mb->locked = 0;
+	if (mailbox_index_rebuild(mb, mb->uidvalidity, why, err_r) < 0)
+		return -1;
+	return mailbox_index_load(mb, err_r);
 }
 
 int

@@ -82,6 +82,13 @@ int	mailbox_index_open(struct mailbox *, char **err_r);
 void	mailbox_index_close(struct mailbox *);
 /* Read what was appended (or the new file, if replaced): 0 or -1. */
 int	mailbox_index_refresh(struct mailbox *, char **err_r);
+/*
+ * Under the lock: UIDs ran out (UIDNEXT would pass 2^32 - 1): a new
+ * index with a new UIDVALIDITY, read in; the lock is gone with the old
+ * file. 0, or -1 with *err_r.
+ */
+int	mailbox_index_renumber(struct mailbox *, const char *why,
+	    char **err_r);
 /* Take the lock and read to the end, cutting off what is unfinished. */
 int	mailbox_index_lock(struct mailbox *, char **err_r);
 void	mailbox_index_unlock(struct mailbox *);

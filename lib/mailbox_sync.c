@@ -119,6 +119,9 @@ mailbox_twin(const struct mailbox_list *other, int sorted,
 	return 0;
 }
 
+/* mailbox_sync_scan: more new messages than UIDs left below 2^32. */
+#define MAILBOX_SYNC_NO_UIDS	(-2)
+
 /* Candidates beyond which the other directory's messages are sorted. */
 #define MAILBOX_TWIN_LINEAR	16
 
@@ -321,6 +324,10 @@ mailbox_sync_scan(struct mailbox *mb, const int scan[2], char **err_r)
 		qsort(other.v, other.n, sizeof(*other.v), mailbox_ent_cmp);
 	if (nfresh > 1)
 		qsort(fresh, nfresh, sizeof(*fresh), mailbox_new_cmp);
+	if ((uint64_t)uidnext + nfresh > UINT32_MAX) {
+		r = MAILBOX_SYNC_NO_UIDS;	/* renumber, then again */
+		goto out;
+	}
 	for (k = 0; k < nfresh; k++) {
 		struct mailbox_ent e;
 
@@ -375,6 +382,14 @@ mailbox_sync(struct mailbox *mb, int flags, char **err_r)
 	scan[1] = (flags & MAILBOX_SYNC_FORCE) || mailbox_stamp_changed(mb, 1);
 	if (scan[0] || scan[1])
 		r = mailbox_sync_scan(mb, scan, err_r);
+	if (r == MAILBOX_SYNC_NO_UIDS) {
+		/* IMAP's UIDs are 32 bits: number the folder anew */
+		if (mailbox_index_renumber(mb, "no UIDs left below 2^32",
+		    err_r) < 0)
+			return -1;
+		return mailbox_sync(mb, MAILBOX_SYNC_FORCE, err_r) < 0 ? -1 :
+		    1;
+	}
 	mailbox_index_unlock(mb);
 	if (r < 0)
 		return -1;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "mailbox.h"
+#include "mailbox_int.h"
 #include "maildir.h"
 #include "maildir_quota.h"
 #include "tap.h"
@@ -523,7 +524,7 @@ test_damaged(void)
 	if (pwrite(fd, &c, 1, MAILBOX_HDR_SIZE + 20) != 1)
 		bail_out("pwrite: %s", strerror(errno));
 	close(fd);
-	tap_expect_log("damaged");
+	tap_expect_log("check sum");
 	mb = mb_open(md);
 	tap_check_log("a damaged record");
 	ok(mailbox_count(mb) == 3 && mailbox_uidvalidity(mb) != uv,
@@ -718,6 +719,51 @@ test_add_watch(void)
 	maildir_close(&md);
 }
 
+/* An index whose UIDNEXT is about to pass 2^32 - 1: numbered anew. */
+static void
+test_uids_run_out(void)
+{
+	struct maildir *md = md_open("jane");
+	struct mailbox *mb;
+	unsigned char buf[MAILBOX_HDR_SIZE + 64];
+	size_t n = MAILBOX_HDR_SIZE;
+	uint32_t crc;
+	int fd, i;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, "PSTRNIX1", 8);
+	buf[8] = 7;	/* UIDVALIDITY 7 */
+	crc = mailbox_crc32(0, buf, 60);
+	memcpy(buf + 60, &crc, 4);
+	/* one commit: UIDNEXT 2^32 - 2, modseq 1, stamps to list again */
+	buf[n] = 39;
+	buf[n + 4] = 'T';
+	memset(buf + n + 5, 0xff, 4);
+	buf[n + 5] = 0xfe;
+	buf[n + 9] = 1;
+	buf[n + 29] = 1;
+	buf[n + 42] = 1;
+	crc = mailbox_crc32(0, buf + n, 43);
+	memcpy(buf + n + 43, &crc, 4);
+	n += 47;
+	fd = open(path_of("jane/" MAILBOX_INDEX_FILE), O_CREAT | O_WRONLY,
+	    0600);
+	if (fd < 0 || write(fd, buf, n) != (ssize_t)n)
+		bail_out("write: %s", strerror(errno));
+	close(fd);
+	for (i = 0; i < 3; i++)
+		deliver(md, "Subject: u\n\n", NULL, 0);
+	tap_expect_log("no UIDs left");
+	mb = mb_open(md);
+	tap_check_log("UIDs run out");
+	ok(mailbox_count(mb) == 3 && mailbox_msg(mb, 0)->uid == 1 &&
+	    mailbox_msg(mb, 2)->uid == 3 && mailbox_uidvalidity(mb) != 7,
+	    "three new messages and 2^32 - 2 as UIDNEXT: a new UIDVALIDITY, "
+	    "UIDs from 1 (%u)", mailbox_uidvalidity(mb));
+	mailbox_close(&mb);
+	maildir_close(&md);
+}
+
 /*
  * Several processes deliver, sync, store and expunge at once. Each
  * writes what it saw as "UID BASE" lines; no UID may ever stand for two
@@ -865,6 +911,7 @@ main(void)
 	test_compact_cache();
 	test_no_sizes();
 	test_add_watch();
+	test_uids_run_out();
 	test_concurrent();
 	close(rootfd);
 	return done_testing();

@@ -145,7 +145,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	vbuf_free(&b);
 
-	if (mailbox_open(fz_md, fz_md, 0, &mb, &err) != 0) fprintf(stderr, "open: %s\n", err);
+	if (mailbox_open(fz_md, fz_md, 0, &mb, &err) != 0)
+		fprintf(stderr, "mailbox_open: %s\n", err);
 	FUZZ_CHECK(err == NULL);
 	for (i = 0; i < mailbox_count(mb); i++) {
 		m = mailbox_msg(mb, i);

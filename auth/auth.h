@@ -13,6 +13,7 @@
  *	auth_throttle.c	failure counts per client and per user name, in
  *			bounded memory
  *	auth_token.c	one-time login tokens for pop3d and imapd
+ *	auth_cache.c	logins verified lately (auth_cache_size)
  */
 #ifndef POSTERN_AUTH_H
 #define POSTERN_AUTH_H
@@ -96,6 +97,24 @@ size_t	auth_throttle_size(const struct auth_throttle *);
  * network ("2001:db8:1:2::/64"), anything else for itself.
  */
 void	auth_throttle_client_key(const char *client, char *buf, size_t len);
+
+/* --- auth_cache.c --------------------------------------------------------- */
+
+/* Size the cache from auth_cache_size (0: off); empties it. */
+void	auth_cache_init(void);
+void	auth_cache_free(void);
+/*
+ * 1 when user's password was verified against hash (the one the table
+ * holds now) within auth_cache_ttl before now (ms): let in without
+ * crypt. 0 otherwise.
+ */
+int	auth_cache_check(const char *user, const char *hash,
+	    const char *password, long long now);
+/* Remember a successful verification. */
+void	auth_cache_add(const char *user, const char *hash,
+	    const char *password, long long now);
+/* Entries held. */
+size_t	auth_cache_count(void);
 
 /* --- auth_token.c --------------------------------------------------------- */
 

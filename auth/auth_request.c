@@ -20,7 +20,9 @@
  *	   AUTH_STAT_TEMP (logged as a warning), never a failure.
  *	3. crypt(3) (auth_verify): an unknown user and a disabled account
  *	   cost one verification against the dummy hash, like a wrong
- *	   password.
+ *	   password. A login verified lately with the same password and
+ *	   hash is let in from the cache without it (auth_cache.c, when
+ *	   auth_cache_size is set).
  *	4. A failure counts against the client and the user name and is
  *	   answered after auth_failure_delay (the caller's timer); the
  *	   reason is logged, not answered: the client only ever hears
@@ -63,6 +65,7 @@ void
 auth_request_init(void)
 {
 	auth_request_free();
+	auth_cache_init();
 	auth_thr = auth_throttle_new((size_t)var_auth_throttle_table_size,
 	    var_auth_throttle_time * 1000);
 }
@@ -70,6 +73,7 @@ auth_request_init(void)
 void
 auth_request_free(void)
 {
+	auth_cache_free();
 	auth_throttle_free(&auth_thr);
 }
 
@@ -127,7 +131,7 @@ auth_request_run(const struct auth_req *q, struct auth_ans *a,
 	char ckeyval[AUTH_CLIENT_MAX + 8], shown[AUTH_SHOW_MAX + 8];
 	const char *who, *from, *why;
 	char *err;
-	int known, found = 0, v;
+	int known, found = 0, v, cached;
 
 	memset(a, 0, sizeof(*a));
 	if (auth_thr == NULL)
@@ -158,7 +162,10 @@ auth_request_run(const struct auth_req *q, struct auth_ans *a,
 		a->status = AUTH_STAT_TEMP;
 		return;
 	}
-	v = auth_verify(q->password, found ? a->e.hash : NULL);
+	cached = found && auth_cache_check(key, a->e.hash, q->password, now);
+	v = cached ? 1 : auth_verify(q->password, found ? a->e.hash : NULL);
+	if (v == 1 && found && !cached)
+		auth_cache_add(key, a->e.hash, q->password, now);
 	if (v < 0) {
 		log_warn("%s %s authentication for %s from %s: temporary "
 		    "failure: crypt(3) failed on the stored hash", q->service,
@@ -169,9 +176,9 @@ auth_request_run(const struct auth_req *q, struct auth_ans *a,
 	}
 	if (v == 1) {
 		explicit_bzero(a->e.hash, sizeof(a->e.hash));
-		log_info("%s %s authentication succeeded for %s from %s (%s)",
+		log_info("%s %s authentication succeeded for %s from %s (%s%s)",
 		    q->service, q->mech, who, from, q->tls ? "TLS" :
-		    "cleartext");
+		    "cleartext", cached ? ", cached" : "");
 		a->status = AUTH_STAT_OK;
 		return;
 	}

@@ -388,6 +388,8 @@ login_conn(int fd, const struct server_info *info)
 		strlcpy(c->server, "", sizeof(c->server));
 	snprintf(c->peer, sizeof(c->peer), "[%s]:%s", c->client,
 	    c->client_port);
+	/* replies go out whole; Nagle would hold a pipelined batch's last */
+	(void)sock_set_nodelay(fd);
 	c->trusted = netlist_match(login_mynets, c->client);
 	if ((c->s = stream_new(fd, STREAM_F_NONBLOCK | STREAM_F_NOCLOSE)) ==
 	    NULL)

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +70,16 @@ sock_set_cloexec(int fd, int on)
 	else
 		fl &= ~FD_CLOEXEC;
 	return fcntl(fd, F_SETFD, fl) < 0 ? -1 : 0;
+}
+
+int
+sock_set_nodelay(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0)
+		return 0;
+	return errno == EOPNOTSUPP || errno == ENOPROTOOPT ? 0 : -1;
 }
 
 /* Strip one pair of brackets from an address: 0, or -1 (EINVAL). */

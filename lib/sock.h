@@ -68,6 +68,12 @@ int	sock_connect_unix_nowait(const char *path);
 int	sock_connect_inet(const char *host, const char *port, int timeout);
 int	sock_set_nonblock(int fd, int on);
 int	sock_set_cloexec(int fd, int on);
+/*
+ * No Nagle delay on a TCP socket (a server that writes each reply when
+ * it is complete, and pipelining clients that wait for it); a UNIX
+ * socket is left as it is. 0, or -1 with errno.
+ */
+int	sock_set_nodelay(int fd);
 /* The connected peer's uid/gid/pid (UNIX sockets): 0/-1. NULLs ok. */
 int	sock_peercred(int fd, uid_t *, gid_t *, pid_t *);
 /*

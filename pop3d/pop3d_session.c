@@ -110,7 +110,8 @@ pop3d_loop(struct pop3d *p)
 	ssize_t n;
 
 	for (;;) {
-		if (stream_flush(p->s) < 0)
+		/* answers to pipelined commands go out together */
+		if (stream_buffered(p->s) == 0 && stream_flush(p->s) < 0)
 			return "Connection closed";
 		n = stream_read_line(p->s, &line);
 		if (n == -1) {

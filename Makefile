@@ -60,7 +60,8 @@ ALL_OBJS := $(LIB_OBJS) $(ALL_PROG_OBJS) $(UNIT_SRCS:.c=.o) $(TBIN_SRCS:.c=.o) $
 MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
-.PHONY: all check check-unit tests deps install clean distclean run bench fuzz \
+.PHONY: all check check-unit tests deps install clean distclean run bench \
+	bench-pop3 fuzz \
 	fuzz-merge
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
@@ -196,6 +197,10 @@ fuzz-merge:
 # bench/README. As root it installs postfix; e.g. BENCH_ARGS=--quick.
 bench: all
 	bench/run $(BENCH_ARGS)
+
+# POP3 against Dovecot's pop3d (bench/pop3; as root, installs dovecot-pop3d).
+bench-pop3: all
+	bench/pop3 $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing,

@@ -416,14 +416,20 @@ login_conn(int fd, const struct server_info *info)
 /* --- for the protocol ---------------------------------------------------- */
 
 void
+login_vreply(struct login_conn *c, const char *fmt, va_list ap)
+{
+	stream_vprintf(c->s, fmt, ap);
+	stream_puts(c->s, "\r\n");
+}
+
+void
 login_reply(struct login_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	stream_vprintf(c->s, fmt, ap);
+	login_vreply(c, fmt, ap);
 	va_end(ap);
-	stream_puts(c->s, "\r\n");
 }
 
 void

@@ -58,6 +58,7 @@
 #ifndef POSTERN_LOGIN_H
 #define POSTERN_LOGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct login_conn;
@@ -111,6 +112,8 @@ void	login_conn(int fd, const struct server_info *);
 /* Queue a reply line (CR LF added). */
 void	login_reply(struct login_conn *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	login_vreply(struct login_conn *, const char *fmt, va_list)
+	    __attribute__((format(printf, 2, 0)));
 /* Flush what is queued and hang up. */
 void	login_hangup(struct login_conn *);
 /* TLS: up; could be started now (configured, not up yet). */

@@ -12,7 +12,6 @@
 
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <arpa/inet.h>
 
@@ -30,37 +29,11 @@
 #include "login_dial.h"
 #include "params.h"
 #include "priv.h"
+#include "sock.h"
 #include "xmalloc.h"
 
 static int login_dial_fd = -1;
 static char *login_dial_paths[LOGIN_DIAL_MAX];
-
-/* Connect without waiting: fd, or -1 with errno. */
-static int
-login_dial_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
 
 /* The dialer: serve the parent until it goes. */
 static void __attribute__((noreturn))
@@ -78,7 +51,7 @@ login_dial_serve(int sock, size_t n)
 			continue;
 		if (r != 1 || i >= n)
 			_exit(0);	/* the parent is gone, or confused */
-		fd = login_dial_connect(login_dial_paths[i]);
+		fd = sock_connect_unix_nowait(login_dial_paths[i]);
 		e = htonl(fd < 0 ? (uint32_t)errno : 0);
 		if (fdpass_send(sock, &e, sizeof(e), fd, LOGIN_DIAL_TIMEOUT) < 0)
 			_exit(0);

@@ -57,6 +57,29 @@ mailbox_stamps_after(struct mailbox *mb, const struct mailbox_stamp *st,
 }
 
 /*
+ * Commit the records of a change made at modseq (the directories in
+ * touched were changed by us since st). When failed (an error is in
+ * *err_r already) a commit error is dropped. 0, or -1.
+ */
+static int
+mailbox_change_commit(struct mailbox *mb, uint64_t modseq,
+    const struct mailbox_stamp *st, const int touched[2], int failed,
+    char **err_r)
+{
+	char *bad = NULL;
+
+	mb->modseq = modseq;
+	mailbox_stamps_after(mb, st, touched);
+	if (mailbox_index_commit(mb, mb->uidnext, 0, &bad) == 0)
+		return 0;
+	if (!failed)
+		*err_r = bad;
+	else
+		free(bad);
+	return -1;
+}
+
+/*
  * Give *v (a copy of a message) the system flags nf: rename its file
  * into cur/ with the new info. 0; 1 when the file is not where the
  * view says (the caller lists again); -1 with errno.
@@ -143,19 +166,9 @@ mailbox_store(struct mailbox *mb, const uint32_t *uids, size_t n,
 		mailbox_rec_msg(mb, &v);
 		changed++;
 	}
-	if (changed > 0) {
-		char *bad;
-
-		mb->modseq = modseq;
-		mailbox_stamps_after(mb, st, touched);
-		if (mailbox_index_commit(mb, mb->uidnext, 0, &bad) < 0) {
-			if (!failed)
-				*err_r = bad;
-			else
-				free(bad);
-			failed = 1;
-		}
-	}
+	if (changed > 0 && mailbox_change_commit(mb, modseq, st, touched,
+	    failed, err_r) < 0)
+		failed = 1;
 	mailbox_index_unlock(mb);
 	if (nmodified_r != NULL)
 		*nmodified_r = nmod;
@@ -175,7 +188,6 @@ mailbox_expunge(struct mailbox *mb, const uint32_t *uids, size_t n,
 	uint64_t modseq, bytes = 0;
 	size_t i;
 	int removed = 0, recorded = 0, failed = 0, touched[2] = { 0, 0 };
-	char *bad;
 
 	if (bytes_r != NULL)
 		*bytes_r = 0;
@@ -200,17 +212,9 @@ mailbox_expunge(struct mailbox *mb, const uint32_t *uids, size_t n,
 		mailbox_rec_expunge(mb, m->uid, modseq);
 		recorded++;
 	}
-	if (recorded > 0) {
-		mb->modseq = modseq;
-		mailbox_stamps_after(mb, st, touched);
-		if (mailbox_index_commit(mb, mb->uidnext, 0, &bad) < 0) {
-			if (!failed)
-				*err_r = bad;
-			else
-				free(bad);
-			failed = 1;
-		}
-	}
+	if (recorded > 0 && mailbox_change_commit(mb, modseq, st, touched,
+	    failed, err_r) < 0)
+		failed = 1;
 	mailbox_index_unlock(mb);
 	/* the files are gone: the usage goes down whatever happened above */
 	if (removed > 0 && mb->root != NULL &&

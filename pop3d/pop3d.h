@@ -12,6 +12,7 @@
 #ifndef POSTERN_POP3D_H
 #define POSTERN_POP3D_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,8 @@ void	pop3d_session(int fd, const struct server_info *);
 /* Reply "+OK ..." / "-ERR ..." (a CR LF is added). */
 void	pop3d_reply(struct pop3d *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	pop3d_vreply(struct pop3d *, const char *fmt, va_list)
+	    __attribute__((format(printf, 2, 0)));
 
 /* pop3d_cmd.c */
 /* One command line: 0 go on, -1 end the session (QUIT, too many errors). */

@@ -196,9 +196,8 @@ pop3d_bad(struct pop3d *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	stream_vprintf(p->s, fmt, ap);
+	pop3d_vreply(p, fmt, ap);
 	va_end(ap);
-	stream_puts(p->s, "\r\n");
 	if (++p->bad < var_pop3d_hard_error_limit)
 		return 0;
 	pop3d_reply(p, "-ERR Too many bad commands.");

@@ -52,14 +52,20 @@
 #include "xmalloc.h"
 
 void
+pop3d_vreply(struct pop3d *p, const char *fmt, va_list ap)
+{
+	stream_vprintf(p->s, fmt, ap);
+	stream_puts(p->s, "\r\n");
+}
+
+void
 pop3d_reply(struct pop3d *p, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	stream_vprintf(p->s, fmt, ap);
+	pop3d_vreply(p, fmt, ap);
 	va_end(ap);
-	stream_puts(p->s, "\r\n");
 }
 
 static int

@@ -54,13 +54,11 @@ static int
 pop3l_bad(struct login_conn *c, const char *fmt, ...)
 {
 	struct pop3l *p = login_proto_data(c);
-	struct stream *s = login_stream(c);
 	va_list ap;
 
 	va_start(ap, fmt);
-	stream_vprintf(s, fmt, ap);
+	login_vreply(c, fmt, ap);
 	va_end(ap);
-	stream_puts(s, "\r\n");
 	if (++p->bad < var_pop3d_hard_error_limit)
 		return 0;
 	login_reply(c, "-ERR Too many bad commands.");

@@ -12,12 +12,11 @@
 import os
 import poplib
 import re
-import socket
 import ssl
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import free_port, run, wait_for  # noqa: E402
+from postern import free_port, port_refuses, run, wait_for  # noqa: E402
 from pop3_t import (Pop3Raw, b64, built, crlf_size, files,  # noqa: E402
                     mbox, plain, pop3_instance, put_msg)
 
@@ -279,7 +278,7 @@ def check_plaintext(t, inst):
     with open(os.path.join(inst.etc, "master.cf"), "a") as f:
         f.write(line + "\n")
     inst.postern("reload")
-    wait_for(lambda: socket_up(port), "the new port", t)
+    wait_for(lambda: not port_refuses(port), "the new port", t)
     c = Pop3Raw(port)
     c.line()
     c.send("CAPA\r\n")
@@ -300,15 +299,6 @@ def check_plaintext(t, inst):
     p.user(BOB)
     t.is_(p.pass_(BOB_PW), b"+OK Logged in.", "... and allowed after STLS")
     p.quit()
-
-
-def socket_up(port):
-    try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=2)
-    except OSError:
-        return False
-    s.close()
-    return True
 
 
 def main(t, mode):

@@ -7,36 +7,29 @@ way another of our processes would (or a compromised one).
     s.send([("req", "verify"), ...], fd=None)
     rec = s.recv()                       # an ordered list of (name, bytes)
 
-A frame is a 32-bit big-endian payload length, then attributes: name,
-NUL, 32-bit length, value (lib/ipc.h).
+Frames are built by deliver.frame (lib/ipc.h); replies are decoded here
+as bytes (values of any kind, the login token among them).
 """
 
 import socket
 import struct
 
+from deliver import frame
 from postern import WAIT
 
 
-def encode(attrs):
-    payload = b""
-    for name, value in attrs:
-        if isinstance(value, str):
-            value = value.encode()
-        payload += name.encode() + b"\0" + struct.pack(">I", len(value)) + \
-            value
-    return struct.pack(">I", len(payload)) + payload
-
-
 def decode(payload):
+    """An ordered list of (name, bytes)."""
     out = []
     i = 0
     while i < len(payload):
         nul = payload.index(b"\0", i)
-        name = payload[i:nul].decode()
         (n,) = struct.unpack(">I", payload[nul + 1:nul + 5])
-        out.append((name, payload[nul + 5:nul + 5 + n]))
+        out.append((payload[i:nul].decode(), payload[nul + 5:nul + 5 + n]))
         i = nul + 5 + n
     return out
+
+
 
 
 class IpcSock:
@@ -63,11 +56,11 @@ class IpcSock:
         return decode(payload) if payload is not None else None
 
     def send(self, attrs, fd=None):
-        frame = encode(attrs)
+        data = frame(attrs)
         if fd is None:
-            self.sock.sendall(frame)
+            self.sock.sendall(data)
         else:
-            socket.send_fds(self.sock, [frame], [fd])
+            socket.send_fds(self.sock, [data], [fd])
 
     def close(self):
         self.sock.close()

@@ -29,12 +29,12 @@ import base64
 import os
 import pwd
 import re
-import socket
 import subprocess
 import time
 
 import postern
 from postern import POSTERN, TOP, WAIT, Instance, free_port, wait_for
+from smtpd_t import Raw
 
 POP3D = os.path.join(TOP, "pop3d", "pop3d")
 POP3_LOGIN = os.path.join(TOP, "pop3d", "login", "pop3-login")
@@ -204,33 +204,12 @@ def mbox(inst, addr, *args):
     return r.returncode, r.stdout, r.stderr
 
 
-class Pop3Raw:
-    """A line-based POP3 client on a raw socket."""
-
-    def __init__(self, port, host="127.0.0.1", timeout=WAIT, src=None):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        if src is not None:
-            self.sock.bind((src, 0))
-        self.sock.connect((host, port))
-        self.buf = b""
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
+class Pop3Raw(Raw):
+    """A line-based POP3 client on a raw socket (smtpd_t.Raw's socket)."""
 
     def line(self):
-        while b"\n" not in self.buf:
-            try:
-                data = self.sock.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                data = b""
-            if not data:
-                return None
-            self.buf += data
-        line, _, self.buf = self.buf.partition(b"\n")
-        return line.rstrip(b"\r").decode("utf-8", "replace")
+        ln = super().line()
+        return ln.rstrip("\r") if ln is not None else None
 
     def multi(self):
         """The lines of a multi-line reply after its status line."""

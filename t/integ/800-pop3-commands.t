@@ -12,11 +12,15 @@
 import os
 import poplib
 import re
+import shutil
 import ssl
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import free_port, port_refuses, run, wait_for  # noqa: E402
+from postern import (POSTERN, free_port, port_refuses, run,  # noqa: E402
+                     wait_for)
 from pop3_t import (Pop3Raw, b64, built, crlf_size, files,  # noqa: E402
                     mbox, plain, pop3_instance, put_msg)
 
@@ -301,7 +305,30 @@ def check_plaintext(t, inst):
     p.quit()
 
 
+def check_init(t):
+    """postern init's master.cf: the login side, pop3s, the session."""
+    d = tempfile.mkdtemp(prefix="postern-init.")
+    try:
+        r = subprocess.run([POSTERN, "init", d, "--port-base", "20000"],
+                           capture_output=True, text=True)
+        with open(os.path.join(d, "etc", "master.cf")) as f:
+            text = f.read()
+        t.ok(r.returncode == 0 and "POP3 20010" in r.stdout,
+             "postern init says where POP3 is")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    t.ok(re.search(r"^20010\s+inet\s+n\s+n\s+y\s+-\s+-\s+pop3-login$",
+                   text, re.M), "pop3 (B+10): the login side, its own user "
+         "(unpriv n), jailed")
+    t.ok(re.search(r"^20095\s+inet\s+n\s+n\s+y\s+-\s+-\s+pop3-login\n"
+                   r"\s+-o pop3d_tls_wrappermode=yes$", text, re.M),
+         "pop3s (B+95): the same, -o pop3d_tls_wrappermode=yes")
+    t.ok(re.search(r"^pop3d\s+unix\s+-\s+n\s+y\s+-\s+-\s+pop3d$", text,
+                   re.M), "the pop3d session service: vmail_owner, jailed")
+
+
 def main(t, mode):
+    check_init(t)
     inst, ports = pop3_instance(t, mode, users={ALICE: ALICE_PW,
                                                 BOB: BOB_PW},
                                 main={"auth_failure_delay": "0"})

@@ -50,6 +50,7 @@
 #include "sock.h"
 #include "stream.h"
 #include "tls.h"
+#include "vbuf.h"
 #include "xmalloc.h"
 
 const struct login_proto *login_p;
@@ -233,6 +234,9 @@ login_close(struct login_conn *c, const char *why)
 		event_del_timer(server_loop(), c->next);
 	login_auth_free(c);
 	login_handoff_free(c);
+	if (c->literal != NULL)
+		explicit_bzero(c->literal->data, vbuf_len(c->literal));
+	vbuf_free(&c->literal);
 	stream_free(&c->s);
 	server_disconnect(c->fd);
 	free(c->pdata);
@@ -254,7 +258,24 @@ login_run_lines(struct login_conn *c)
 	int r;
 
 	while (c->state == LC_CMD || c->state == LC_SASL) {
-		n = stream_read_line(c->s, &line);
+		if (c->literal_len > 0) {
+			n = stream_read_vbuf(c->s, c->literal, c->literal_len -
+			    vbuf_len(c->literal));
+			if (n > 0 && vbuf_len(c->literal) == c->literal_len) {
+				c->literal_len = 0;
+				r = login_p->literal(c, vbuf_str(c->literal),
+				    vbuf_len(c->literal));
+				explicit_bzero(c->literal->data,
+				    vbuf_len(c->literal));
+				vbuf_free(&c->literal);
+				if (r < 0)
+					login_hangup(c);
+				continue;
+			}
+			if (n > 0)
+				continue;
+		} else
+			n = stream_read_line(c->s, &line);
 		if (n > 0) {
 			if (c->state == LC_SASL)
 				r = login_sasl_step(c, line.ptr, line.len);
@@ -436,6 +457,21 @@ void
 login_hangup(struct login_conn *c)
 {
 	c->state = LC_CLOSING;
+}
+
+int
+login_read_literal(struct login_conn *c, size_t len)
+{
+	if (len > LOGIN_LITERAL_MAX || login_p->literal == NULL)
+		return -1;
+	if (len == 0) {
+		if (login_p->literal(c, "", 0) < 0)
+			login_hangup(c);
+		return 0;
+	}
+	c->literal = vbuf_new(len + 1, len);
+	c->literal_len = len;
+	return 0;
 }
 
 int

@@ -88,6 +88,13 @@ struct login_proto {
 	int		(*result)(struct login_conn *, enum login_res);
 	/* last words before the server hangs up (timeout, shutdown) */
 	void		(*bye)(struct login_conn *, const char *why);
+	/*
+	 * The bytes login_read_literal asked for (IMAP's {n} literals),
+	 * whole: 0 go on (with lines again), -1 hang up. NULL when the
+	 * protocol has no literals.
+	 */
+	int		(*literal)(struct login_conn *, const char *data,
+			    size_t len);
 };
 
 /* What the protocol's parameters say (read by its check hook). */
@@ -144,6 +151,15 @@ void	login_plain(struct login_conn *, const char *user,
  */
 int	login_sasl(struct login_conn *, const char *mech, const char *initial,
 	    const char *tag);
+/*
+ * The next len bytes the client sends are not a line but a literal
+ * (IMAP LOGIN "user" {5}): they go to the protocol's literal callback
+ * whole, then lines are read again. The protocol sends the continuation
+ * ("+ OK") itself when the literal is synchronizing. -1 (nothing done)
+ * for more than LOGIN_LITERAL_MAX bytes.
+ */
+#define LOGIN_LITERAL_MAX	8192
+int	login_read_literal(struct login_conn *, size_t len);
 /* The client's numeric address, for replies and logs. */
 const char *login_client(const struct login_conn *);
 /* The connection's stream, for replies longer than a line (CAPA). */

@@ -54,6 +54,8 @@ struct login_conn {
 	char		 user[AUTH_USER_MAX + 1];
 	char		 token[AUTH_TOKEN_LEN + 1];
 	int		 attempts;	/* failed logins */
+	struct vbuf	*literal;	/* a literal being read */
+	size_t		 literal_len;	/* its length, 0: none wanted */
 	int		 status;	/* auth's answer, until acted on */
 	struct auth_clnt *ac;
 	struct auth_clnt_req *areq;

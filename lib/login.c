@@ -27,10 +27,7 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -72,36 +69,6 @@ login_set_proto_size(size_t n)
 	login_proto_size = n;
 }
 
-/* As root: the jail must exist, belong to root, be closed and empty. */
-static void
-login_directory_check(void)
-{
-	const char *dir = params_get("login_directory");
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (dir == NULL || *dir == '\0' || geteuid() != 0)
-		return;
-	if (mkdir(dir, 0555) < 0 && errno != EEXIST)
-		log_fatal("login_directory %s: mkdir: %m", dir);
-	if (lstat(dir, &st) < 0)
-		log_fatal("login_directory %s: %m", dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		log_fatal("login_directory %s: must be a directory owned by "
-		    "root that nobody else can write (fix: chown root %s && "
-		    "chmod 0555 %s)", dir, dir, dir);
-	if ((d = opendir(dir)) == NULL)
-		log_fatal("login_directory %s: %m", dir);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			log_fatal("login_directory %s: not empty (%s): the login "
-			    "side must find nothing in its jail", dir,
-			    de->d_name);
-	closedir(d);
-}
-
 static void
 login_tls_init(void)
 {
@@ -139,7 +106,6 @@ login_init(const struct login_proto *p, const struct login_conf *conf)
 	if ((login_mynets = netlist_new(var_mynetworks, &err)) == NULL)
 		log_fatal("mynetworks: %s", err);
 	login_tls_init();
-	login_directory_check();
 	session = xasprintf("private/%s", conf->session);
 	paths[LOGIN_DIAL_AUTH] = auth_proto.socket;
 	paths[LOGIN_DIAL_SESSION] = session;

@@ -20,7 +20,7 @@
  *
  * DESCRIPTION
  *	The login side (DESIGN, "Mail access") runs as login_owner,
- *	chrooted in an empty directory (login_directory), as a
+ *	chrooted in queue_directory/empty (SERVER_FLAG_JAIL_EMPTY), as a
  *	SERVER_MULTI service: one process serves many connections on its
  *	event loop, so an idle client costs a few kilobytes. It owns:
  *	- the connection: addresses, the non-blocking stream with its

@@ -10,7 +10,8 @@
  *	dialer, before the jail hides them.
  *
  * SECURITY
- *	Runs as login_owner, chrooted in login_directory (empty), never
+ *	Runs as login_owner (never mail_owner), chrooted in
+ *	queue_directory/empty, which the master keeps empty; never
  *	forks after the jail; holds no descriptor of the mail root or of
  *	the user table.
  */
@@ -30,8 +31,8 @@ main(int argc, char **argv)
 		.check = pop3_login_check,
 		.pre_jail = pop3_login_pre_jail,
 		.user_param = "login_owner",
-		.chroot_param = "login_directory",
-		.flags = SERVER_FLAG_NO_FORK,
+		.flags = SERVER_FLAG_NO_FORK | SERVER_FLAG_JAIL_EMPTY |
+		    SERVER_FLAG_OWN_USER,
 	};
 
 	server_main(argc, argv, &spec);

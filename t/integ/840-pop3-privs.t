@@ -64,7 +64,7 @@ def check_login_proc(t, inst, port):
               "login pid %d runs as login_owner %s" % (pid, LOGIN_USER))
         root = os.readlink("/proc/%d/root" % pid)
         t.is_(root, os.path.realpath(os.path.join(inst.spool, "empty")),
-              "login pid %d: chrooted in login_directory" % pid)
+              "login pid %d: chrooted in queue_directory/empty" % pid)
         t.is_(os.listdir(root), [], "... which is empty")
         bad = [f for f in fds(pid) if f.startswith(mail) or
                f.startswith(users_db)]

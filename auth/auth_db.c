@@ -145,11 +145,8 @@ auth_db_lookup(const char *key, struct auth_entry *e, char **err_r)
 		*err_r = xstrdup("auth_users_maps is not open");
 		return -1;
 	}
-	if ((r = maps_list_lookup(auth_db, key, &value, &err)) <= 0) {
-		if (r < 0)
-			*err_r = xstrdup(err);
+	if ((r = maps_list_lookup(auth_db, key, &value, err_r)) <= 0)
 		return r;
-	}
 	if (auth_db_parse(value, e, &err) < 0) {
 		auth_entry_clear(e);
 		*err_r = xasprintf("auth_users_maps: entry of %.*s: %s", 100,

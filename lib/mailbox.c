@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "fsutil.h"
 #include "mailbox_int.h"
 #include "maildir.h"
@@ -38,10 +39,10 @@ mailbox_err(const struct mailbox *mb, char **err_r, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	va_end(ap);
-	*err_r = xasprintf("%s: %s", mb->md->path, text != NULL ? text :
+	errno = saved;
+	(void)err_set(err_r, "%s: %s", mb->md->path, text != NULL ? text :
 	    "out of memory");
 	free(text);
-	errno = saved;
 }
 
 void

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "fsutil.h"
 #include "maildir.h"
 #include "xmalloc.h"
@@ -34,17 +35,14 @@
 #define MAILDIR_DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | \
 				 O_CLOEXEC)
 
-/* *err_r = "WHAT PATH[/SUB]: reason" (malloc'd), errno kept. */
+/* *err_r = "WHAT PATH[/SUB]: reason" (err_set), errno kept. */
 static void
 maildir_err(char **err_r, const char *what, const char *path,
     const char *sub)
 {
-	int saved = errno;
-
-	*err_r = xasprintf("%s %s%s%s: %s", what, path, sub != NULL ? "/" : "",
-	    sub != NULL ? sub : "", errno == ELOOP ?
+	(void)err_set(err_r, "%s %s%s%s: %s", what, path,
+	    sub != NULL ? "/" : "", sub != NULL ? sub : "", errno == ELOOP ?
 	    "is a symbolic link (refused)" : strerror(errno));
-	errno = saved;
 }
 
 int
@@ -186,8 +184,7 @@ maildir_open(int rootfd, const char *path, int flags,
 	*md_r = NULL;
 	if (!maildir_path_ok(path)) {
 		errno = EINVAL;
-		*err_r = xasprintf("bad Maildir path \"%.*s\"", 200, path);
-		return -1;
+		return err_set(err_r, "bad Maildir path \"%.*s\"", 200, path);
 	}
 	norm[0] = '\0';
 	for (p = path; ; p += len) {

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "maildir.h"
 #include "xmalloc.h"
 
@@ -54,16 +55,12 @@ struct maildir_msg {
 
 static unsigned long maildir_msg_q;
 
-/* *err_r = "WHAT MAILDIR/SUB/NAME: reason" (malloc'd), errno kept. */
+/* *err_r = "WHAT MAILDIR/SUB/NAME: reason" (err_set), errno kept. */
 static void
 maildir_msg_err(char **err_r, struct maildir *md, const char *what,
     const char *sub, const char *name)
 {
-	int saved = errno;
-
-	*err_r = xasprintf("%s %s/%s/%s: %s", what, md->path, sub, name,
-	    strerror(errno));
-	errno = saved;
+	(void)err_set(err_r, "%s %s/%s/%s: %m", what, md->path, sub, name);
 }
 
 /* A fresh unique name into buf. */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "maildir.h"
 #include "maildir_quota.h"
 #include "xmalloc.h"
@@ -30,15 +31,12 @@
 #define MQ_READ_MAX	(MAILDIR_QUOTA_FILE_MAX * 2)
 #define MQ_DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
-/* *err_r = "WHAT MAILDIR/maildirsize: reason" (malloc'd), errno kept. */
+/* *err_r = "WHAT MAILDIR/maildirsize: reason" (err_set), errno kept. */
 static void
 mq_err(char **err_r, const struct maildir *md, const char *what)
 {
-	int saved = errno;
-
-	*err_r = xasprintf("%s %s/%s: %s", what, md->path, MAILDIR_QUOTA_FILE,
-	    strerror(errno));
-	errno = saved;
+	(void)err_set(err_r, "%s %s/%s: %m", what, md->path,
+	    MAILDIR_QUOTA_FILE);
 }
 
 /* A signed decimal at *pp, overflow-checked; 0 and *v, or -1. */

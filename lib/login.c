@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "event.h"
 #include "log.h"
 #include "login_dial.h"
@@ -73,15 +74,14 @@ static void
 login_tls_init(void)
 {
 	struct tls_server_conf tc;
-	const char *why;
 	char *err = NULL;
 	int mandatory = login_c->tls == 2 || login_c->wrapper;
 
 	if (login_c->tls == 0 && !login_c->wrapper)
 		return;
 	if (tls_server_conf_params(&tc, login_c->tls_prefix, mandatory,
-	    &why) < 0)
-		log_fatal("%s TLS parameters: %s", login_c->tls_prefix, why);
+	    &err) < 0)
+		log_fatal("%s TLS parameters: %s", login_c->tls_prefix, err);
 	login_tls_loglevel = tc.loglevel;
 	if (!tls_server_conf_has_cert(&tc)) {
 		if (mandatory)
@@ -278,7 +278,7 @@ login_run_lines(struct login_conn *c)
 void
 login_run(struct login_conn *c)
 {
-	const char *why;
+	char *why = NULL;
 	int r;
 
 	for (;;) {
@@ -350,6 +350,7 @@ login_run(struct login_conn *c)
 	}
 tls_failed:
 	log_info("TLS handshake failed from %s: %s", c->peer, why);
+	err_free(&why);
 	login_close(c, "TLS handshake failed");
 }
 
@@ -359,7 +360,7 @@ void
 login_conn(int fd, const struct server_info *info)
 {
 	struct login_conn *c = xcalloc(1, sizeof(*c));
-	const char *why;
+	char *why = NULL;
 
 	(void)info;
 	c->fd = fd;
@@ -390,6 +391,7 @@ login_conn(int fd, const struct server_info *info)
 		if (tls_server_start(c->s, login_tls, &why) < 0) {
 			log_info("TLS handshake failed from %s: %s", c->peer,
 			    why);
+			err_free(&why);
 			login_close(c, "TLS handshake failed");
 			return;
 		}

@@ -1130,6 +1130,7 @@ mailbox_index_commit(struct mailbox *mb, uint32_t uidnext, int sync,
 	ssize_t n;
 	size_t len, done = 0;
 	char *why;
+	int compact;
 
 	if (!mb->locked)
 		log_panic("mailbox_index_commit: not locked");
@@ -1150,7 +1151,15 @@ mailbox_index_commit(struct mailbox *mb, uint32_t uidnext, int sync,
 		done += (size_t)n;
 	}
 	vbuf_reset(mb->tx);
-	if (sync && fdatasync(mb->ifd) < 0) {
+	/*
+	 * A file grown past the bound is written whole next (I3), and
+	 * that copy is fsynced before it replaces this one: no need to
+	 * sync the tail first (the first listing of a large Maildir
+	 * would write and sync it twice).
+	 */
+	compact = fstat(mb->ifd, &st) == 0 &&
+	    st.st_size > 2 * mb->base_size + MAILBOX_COMPACT_SLACK;
+	if (sync && !compact && fdatasync(mb->ifd) < 0) {
 		mailbox_err(mb, err_r, "index: fdatasync: %s", strerror(errno));
 		mailbox_index_cut(mb);
 		return -1;
@@ -1159,8 +1168,5 @@ mailbox_index_commit(struct mailbox *mb, uint32_t uidnext, int sync,
 		*err_r = why;
 		return -1;
 	}
-	if (fstat(mb->ifd, &st) == 0 &&
-	    st.st_size > 2 * mb->base_size + MAILBOX_COMPACT_SLACK)
-		return mailbox_index_compact(mb, err_r);
-	return 0;
+	return compact ? mailbox_index_compact(mb, err_r) : 0;
 }

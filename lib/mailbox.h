@@ -98,7 +98,12 @@
  *				notice the new inode and read it whole; the
  *				UIDVALIDITY stays. A crash before the rename
  *				leaves the old index (and a temporary file,
- *				removed at the next compaction).
+ *				removed at the next compaction). The
+ *				transaction that makes the file due is not
+ *				fdatasynced by itself (the whole copy is):
+ *				after a power loss before the rename, its
+ *				tail is cut as in I2 and the messages are
+ *				listed again.
  *	  I4 damaged		a bad header, a record that fails its CRC
  *				with more bytes after it, or a record that
  *				contradicts the others: the writer that

@@ -57,9 +57,11 @@ def init(d):
 
 
 def base_port(etc):
+    """init's port base: its first SMTP port is the base + 25."""
     with open(os.path.join(etc, "master.cf")) as f:
         ports = sorted(int(m.group(1)) for m in
-                       re.finditer(r"^(\d+)\s+inet\s", f.read(), re.M))
+                       re.finditer(r"^(\d+)\s+inet\s.*\ssmtpd$", f.read(),
+                                   re.M))
     return ports[0] - 25
 
 

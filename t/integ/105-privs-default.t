@@ -4,12 +4,14 @@
 # and file-system ids, no other group), its jail (/proc/PID/root), no
 # capabilities and no way to gain privileges again (NoNewPrivs). Every
 # service is made to start: mail through port 25 to a mailbox (smtpd,
-# anvil, qmgr, local), AUTH on submission (auth), submissions, and the
-# local submission socket.
+# anvil, qmgr, local), AUTH on submission (auth), submissions, the
+# local submission socket, and a POP3 login on each POP3 port (the
+# login side, pop3-login, and a session, pop3d).
 #
-# As root the services run as three different users; run by anyone
+# As root the services run as four different users; run by anyone
 # else, everything runs as that user and nothing is jailed.
 import os
+import poplib
 import pwd
 import re
 import smtplib
@@ -24,8 +26,9 @@ from auth_t import add_user  # noqa: E402
 
 VMAIL = "postern-tvmail"
 AUTHU = "postern-tauth"
+LOGINU = "postern-tl"
 PROGS = ("smtpd/smtpd", "qmgr/qmgr", "anvil/anvil", "auth/auth",
-         "delivery/local/local")
+         "delivery/local/local", "pop3d/pop3d", "pop3d/login/pop3-login")
 
 
 def services(inst):
@@ -48,6 +51,11 @@ def service_of(pid):
     except OSError:
         return None
     m = re.match(r"^postern/[^:]+: (\S+) \((inet|unix)\)", title)
+    if m:
+        return m.group(1)
+    # a session names its user and client instead ("postern/pop3d:
+    # alice@example.test 127.0.0.1"): the service is the program's name
+    m = re.match(r"^postern/([^:\s]+): ", title)
     return m.group(1) if m else title
 
 
@@ -62,15 +70,16 @@ def main(t, mode):
         ensure_user(TEST_USER)
         ensure_user(VMAIL)
         ensure_user(AUTHU)
+        ensure_user(LOGINU)
         main_cf.update({"mail_owner": TEST_USER, "vmail_owner": VMAIL,
-                        "auth_owner": AUTHU})
+                        "auth_owner": AUTHU, "login_owner": LOGINU})
     inst = Instance(t, mode=mode, services=None, main=main_cf)
     add_user(t, inst, "alice@example.test", "S3cret-alice")
     svc = services(inst)
     inet = sorted(int(n) for n in svc if svc[n] == "inet")
-    ports = {p - inet[0] + 25: p for p in inet}  # by offset from the base
-    t.is_(sorted(ports), [25, 65, 87], "init's master.cf serves SMTP, "
-          "submissions and submission")
+    ports = {p - inet[0] + 10: p for p in inet}  # by offset from the base
+    t.is_(sorted(ports), [10, 25, 65, 87, 95], "init's master.cf serves "
+          "POP3, SMTP, submissions, submission and POP3S")
     inst.start()
 
     # port 25: a message to a mailbox (anvil, qmgr and local start)
@@ -97,14 +106,22 @@ def main(t, mode):
     sub.connect(os.path.join(inst.spool, "public", "submit"))
     t.like(sub.recv(512).decode(errors="replace"), r"^220 ",
            "the local submission socket greets")
+    # POP3S: a login; POP3: a session kept open while we look (pop3d)
+    p = poplib.POP3_SSL("127.0.0.1", ports[95], timeout=30, context=ctx)
+    p.user("alice@example.test")
+    p.pass_("S3cret-alice")
+    p.quit()
+    pop = poplib.POP3("127.0.0.1", ports[10], timeout=30)
+    pop.user("alice@example.test")
+    pop.pass_("S3cret-alice")
 
     spool = os.path.realpath(inst.spool)
     mailroot = os.path.realpath(os.path.join(inst.dir, "mail"))
     if mode == "root":
-        mail, vmail, auth = (pwd.getpwnam(u) for u in
-                             (TEST_USER, VMAIL, AUTHU))
+        mail, vmail, auth, login = (pwd.getpwnam(u) for u in
+                                    (TEST_USER, VMAIL, AUTHU, LOGINU))
     else:
-        mail = vmail = auth = pwd.getpwuid(os.geteuid())
+        mail = vmail = auth = login = pwd.getpwuid(os.geteuid())
     jail = (lambda d: d) if mode == "root" else (lambda d: "/")
     # DESIGN's table: the user and the jail of each service
     want = {str(ports[25]): (mail, jail(spool)),
@@ -114,7 +131,10 @@ def main(t, mode):
             "anvil": (mail, jail(spool)),
             "qmgr": (mail, jail(spool)),
             "auth": (auth, "/"),
-            "local": (vmail, jail(mailroot))}
+            "local": (vmail, jail(mailroot)),
+            str(ports[10]): (login, jail(os.path.join(spool, "empty"))),
+            str(ports[95]): (login, jail(os.path.join(spool, "empty"))),
+            "pop3d": (vmail, jail(mailroot))}
     seen = set()
     for pid in inst.children():
         name = service_of(pid)
@@ -145,6 +165,7 @@ def main(t, mode):
     t.is_(sorted(seen), sorted(want), "every service of the default "
           "master.cf ran")
     sub.close()
+    pop.quit()
     inst.teardown()
 
 

@@ -63,10 +63,16 @@ plain_model(const char *resp, size_t len, char *user)
 
 	if (len == 1 && resp[0] == '*')
 		return SASL_ERR_CANCEL;
-	if (sasl_b64_decode(resp, len, msg, sizeof(msg), &n) < 0)
-		return SASL_ERR_BASE64;
-	if (n > MSG_MAX)
+	/*
+	 * Too long wins over malformed when the result overflows before
+	 * the bad byte: the decoder stops there (check_b64 tests it).
+	 */
+	switch (sasl_b64_decode(resp, len, msg, MSG_MAX, &n)) {
+	case -2:
 		return SASL_ERR_LONG;
+	case -1:
+		return SASL_ERR_BASE64;
+	}
 	if ((a = memchr(msg, '\0', n)) == NULL ||
 	    (b = memchr(a + 1, '\0', n - (size_t)(a - msg) - 1)) == NULL)
 		return SASL_ERR_SYNTAX;

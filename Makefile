@@ -36,7 +36,7 @@ TAP_OBJ = t/tap.o
 
 prog_srcs = $(sort $(wildcard $(dir $(1))*.c))
 prog_objs = $(patsubst %.c,%.o,$(call prog_srcs,$(1)))
-ALL_PROG_OBJS := $(foreach p,$(PROGRAMS) $(DAEMONS),$(call prog_objs,$(p)))
+ALL_PROG_OBJS := $(foreach p,$(PROGRAMS) $(DAEMONS) imapd/imapd,$(call prog_objs,$(p)))
 
 # Fuzz harnesses (fuzz/README): fuzz/NAME.c, its seeds in fuzz/corpus/NAME/.
 # A harness of a program's internals links that program's objects except
@@ -47,6 +47,7 @@ FUZZ_PROG_local_request = delivery/local/local
 FUZZ_PROG_auth_throttle = auth/auth
 FUZZ_PROG_anvil_table = anvil/anvil
 FUZZ_PROG_auth_token = auth/auth
+FUZZ_PROG_imap_cmd = imapd/imapd
 
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
 FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))
@@ -108,6 +109,8 @@ t/unit/$(notdir $(1))_%.t: t/unit/$(notdir $(1))_%.o $(TAP_OBJ) \
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call prog_test_rule,$(p))))
+# imapd's parts are tested before the program is built (issue 17).
+$(eval $(call prog_test_rule,imapd/imapd))
 
 t/bin/%: t/bin/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)

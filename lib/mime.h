@@ -92,6 +92,7 @@ struct mime_part {
 	struct mime_part	*parent;
 	struct mime_part	*children;	/* first child */
 	struct mime_part	*next;		/* next sibling */
+	struct mime_part	*last;		/* last child (private) */
 	unsigned		 nchildren;
 	unsigned		 depth;		/* root: 0 */
 	unsigned		 flags;

@@ -88,19 +88,15 @@ static struct mime_part *
 part_new(struct mime_msg *m, struct mime_part *parent)
 {
 	struct mime_part *p = arena_zalloc(m->arena, sizeof(*p));
-	struct mime_part *last;
 
 	p->parent = parent;
 	if (parent != NULL) {
 		p->depth = parent->depth + 1;
-		if ((last = parent->children) == NULL)
+		if (parent->children == NULL)
 			parent->children = p;
-		else {
-			/* siblings are few per level; parts are bounded */
-			while (last->next != NULL)
-				last = last->next;
-			last->next = p;
-		}
+		else
+			parent->last->next = p;
+		parent->last = p;
 		parent->nchildren++;
 	}
 	m->nparts++;
@@ -278,8 +274,15 @@ part_close(struct parser *ps, struct open_part *op, const struct mark *end)
 		p->hdr_len = e.off - op->start.off;
 		(void)part_classify(ps, p, &(size_t){ 0 });
 	}
-	if (e.off < op->body.off)
-		e = op->body;
+	if (e.off < op->body.off) {
+		/*
+		 * The line end of the empty line after the header is the
+		 * one before the delimiter, which belongs to the delimiter:
+		 * the header ends without it and the body is empty.
+		 */
+		op->body = e;
+		p->hdr_len = e.off - op->start.off;
+	}
 	p->hdr_size = p->hdr_len + (op->body.bare - op->start.bare);
 	p->body_off = op->body.off;
 	p->body_len = e.off - op->body.off;

@@ -265,8 +265,16 @@ part_close(struct parser *ps, struct open_part *op, const struct mark *end)
 	struct mime_part *p = op->part;
 	struct mark e = *end;
 
-	if (e.off < op->start.off)
-		e = op->start;
+	if (e.off < op->start.off) {
+		/*
+		 * A delimiter right after the one that opened this part:
+		 * the line end they share belongs to the second, so the
+		 * part is empty where the first one's line ends.
+		 */
+		op->start = e;
+		op->body = e;
+		p->hdr_off = e.off;
+	}
 	if (op->in_header) {
 		/* no empty line: the header runs to the end, no body */
 		op->in_header = 0;

@@ -21,7 +21,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 PROGRAMS = ctl/postern
 DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd \
 	postlogd/postlogd \
-	pop3d/pop3d pop3d/login/pop3-login
+	pop3d/pop3d pop3d/login/pop3-login imapd/imapd imapd/login/imap-login
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -36,7 +36,7 @@ TAP_OBJ = t/tap.o
 
 prog_srcs = $(sort $(wildcard $(dir $(1))*.c))
 prog_objs = $(patsubst %.c,%.o,$(call prog_srcs,$(1)))
-ALL_PROG_OBJS := $(foreach p,$(PROGRAMS) $(DAEMONS) imapd/imapd,$(call prog_objs,$(p)))
+ALL_PROG_OBJS := $(foreach p,$(PROGRAMS) $(DAEMONS),$(call prog_objs,$(p)))
 
 # Fuzz harnesses (fuzz/README): fuzz/NAME.c, its seeds in fuzz/corpus/NAME/.
 # A harness of a program's internals links that program's objects except
@@ -109,8 +109,6 @@ t/unit/$(notdir $(1))_%.t: t/unit/$(notdir $(1))_%.o $(TAP_OBJ) \
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call prog_test_rule,$(p))))
-# imapd's parts are tested before the program is built (issue 17).
-$(eval $(call prog_test_rule,imapd/imapd))
 
 t/bin/%: t/bin/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)

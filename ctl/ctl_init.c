@@ -94,9 +94,15 @@ static const struct ctl_init_svc {
 	{ "POP3 sessions of logged-in users (vmail_owner, jailed in the mail "
 	    "root, one\n# process per session, confined to the user's Maildir)",
 	    0, "pop3d", "- n y - -", "pop3d", { NULL } },
-	{ "IMAP (143)", 43, NULL, "n n y - -", "imapd", { NULL } },
-	{ "IMAPS (993)", 93, NULL, "n n y - -", "imapd",
-	    { "imapd_tls_wrappermode=yes", NULL } },
+	{ "IMAP (143): the login side, as login_owner in an empty jail, "
+	    "STARTTLS;\n# logged-in users go to the imapd service below", 43,
+	    NULL, "n n y - -", "imap-login", { NULL } },
+	{ "IMAPS (993): the same, with TLS from the first byte", 93, NULL,
+	    "n n y - -", "imap-login", { "imapd_tls_wrappermode=yes", NULL } },
+	{ "IMAP sessions of logged-in users (vmail_owner, jailed in the mail "
+	    "root, one\n# process per session, confined to the user's Maildir; "
+	    "clients keep them open\n# for hours: room for 1000)", 0, "imapd",
+	    "- n y - 1000", "imapd", { NULL } },
 	{ "local submission (the sendmail command). The one service not "
 	    "jailed:\n# it names local senders from /etc/passwd, and only "
 	    "local users reach it", 0, "submit", "n - n - -", "smtpd",
@@ -183,6 +189,7 @@ static const struct {
 	{ "pop3-login", "pop3d/login/pop3-login" },
 	{ "imapd", "imapd/imapd" },
 	{ "postlogd", "postlogd/postlogd" },
+	{ "imap-login", "imapd/login/imap-login" },
 };
 
 static int

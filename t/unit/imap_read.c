@@ -11,8 +11,8 @@
 #include <strings.h>
 #include <string.h>
 
-#include "imapd/imap_parser.h"
-#include "imapd/imap_read.h"
+#include "imap_parser.h"
+#include "imap_read.h"
 #include "stream.h"
 #include "tap.h"
 #include "vbuf.h"
@@ -238,7 +238,7 @@ main(void)
 	size_t i, len, chunk, bad;
 	char *first, *got;
 
-	tap_init("imapd_read");
+	tap_init("imap_read");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		len = strlen(cases[i].in);
 		/* scripts holding a NUL: count up to the last CR LF */

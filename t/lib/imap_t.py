@@ -1,0 +1,286 @@
+"""imap_t.py - helpers for the IMAP tests (t/integ/9NN-imap-*).
+
+    from imap_t import imap_instance, ImapRaw, put_msg, imap_login, ...
+
+imap_instance(t, mode, users={addr: password}, main={...}, smtp=False,
+login_opts=[...]) starts an instance whose master.cf holds, as `postern
+init` writes them, the auth service, imap-login on a free port
+(STARTTLS) and on another with TLS from the first byte (imaps), and the
+imapd session service; with smtp=True also smtpd, qmgr and local, so
+that mail arrives the real way. It adds the users with `postern user
+add` and returns (inst, {"imap": port, "imaps": port, "smtp": port or
+None}). As root the login side runs as its own test user (LOGIN_USER),
+the rest as postern.TEST_USER.
+
+maildir(inst, addr) is the user's Maildir; put_msg(inst, addr, data)
+writes a message into its new/ as a delivery would (owned by the vmail
+user), with ,S= and ,W=.
+
+ImapRaw is a byte-level client for what imaplib will not do:
+pipelining, literals by hand, long lines, garbage, IDLE.
+"""
+
+import imaplib
+import os
+import pwd
+import re
+import socket
+import ssl
+import subprocess
+import time
+
+import postern
+from postern import POSTERN, TOP, WAIT, Instance, free_port, wait_for
+
+IMAPD = os.path.join(TOP, "imapd", "imapd")
+IMAP_LOGIN = os.path.join(TOP, "imapd", "login", "imap-login")
+LOGIN_USER = "postern-tl"
+
+
+def built():
+    return all(os.access(p, os.X_OK) for p in (IMAPD, IMAP_LOGIN)) and \
+        os.access(os.path.join(TOP, "auth", "auth"), os.X_OK)
+
+
+def add_user(t, inst, addr, password):
+    r = subprocess.run([POSTERN, "-c", inst.etc, "user", "add", "--stdin",
+                        addr], input=password + "\n", capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        t.diag("postern user add %s: %s" % (addr, r.stdout + r.stderr))
+    return r.returncode == 0
+
+
+def imap_instance(t, mode, users=None, main=None, smtp=False,
+                  login_opts=(), services=()):
+    ports = {"imap": free_port(), "imaps": free_port(), "smtp": None}
+    conf = {}
+    if mode == "root":
+        postern.ensure_user(LOGIN_USER)
+        conf["login_owner"] = LOGIN_USER
+    conf.update(main or {})
+    opts = "".join(" -o " + o for o in login_opts)
+    lines = ["auth unix - n n - 1 auth",
+             "%d inet n n y - - imap-login%s" % (ports["imap"], opts),
+             "%d inet n n y - - imap-login -o imapd_tls_wrappermode=yes%s"
+             % (ports["imaps"], opts),
+             "imapd unix - n y - 1000 imapd"]
+    if smtp:
+        ports["smtp"] = free_port()
+        lines += ["%d inet n - y - - smtpd" % ports["smtp"],
+                  "anvil unix - - y - 1 anvil",
+                  "qmgr unix n - n 300 1 qmgr",
+                  "local unix - n y - - local"]
+    lines += list(services)
+    inst = Instance(t, mode=mode, main=conf, services=lines)
+    for addr, pw in (users or {}).items():
+        add_user(t, inst, addr, pw)
+    inst.start()
+    wait_for(lambda: all(not postern.port_refuses(p) for p in
+                         (ports["imap"], ports["imaps"])),
+             "the IMAP ports", t)
+    return inst, ports
+
+
+def maildir(inst, addr):
+    local, _, domain = addr.lower().partition("@")
+    return os.path.join(inst.dir, "mail", domain, local)
+
+
+def vmail_pw(inst):
+    if os.geteuid() != 0:
+        return None
+    return pwd.getpwnam(postern.TEST_USER)
+
+
+def own(inst, path):
+    pw = vmail_pw(inst)
+    if pw is not None:
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def make_maildir(inst, addr, folder=None):
+    md = maildir(inst, addr)
+    if folder:
+        md = os.path.join(md, "." + folder)
+    root = os.path.join(inst.dir, "mail")
+    path = root
+    for part in os.path.relpath(md, root).split(os.sep):
+        path = os.path.join(path, part)
+        if not os.path.isdir(path):
+            os.mkdir(path, 0o700)
+            own(inst, path)
+    for sub in ("tmp", "new", "cur"):
+        p = os.path.join(md, sub)
+        if not os.path.isdir(p):
+            os.mkdir(p, 0o700)
+            own(inst, p)
+    return md
+
+
+_seq = [0]
+
+
+def put_msg(inst, addr, data, folder=None, sub="new", when=None):
+    """Write data (bytes, LF line ends) into the user's Maildir as a
+    delivery would; returns the file name."""
+    md = make_maildir(inst, addr, folder)
+    _seq[0] += 1
+    base = "%d.M%dP%dQ%d.test" % (when or int(time.time()), _seq[0],
+                                  os.getpid(), _seq[0])
+    base += ",S=%d,W=%d" % (len(data), crlf_size(data))
+    name = base + (":2," if sub == "cur" else "")
+    tmp = os.path.join(md, "tmp", name)
+    with open(tmp, "wb") as f:
+        f.write(data)
+    own(inst, tmp)
+    os.rename(tmp, os.path.join(md, sub, name))
+    return name
+
+
+def files(inst, addr, folder=None, sub="new"):
+    md = maildir(inst, addr)
+    if folder:
+        md = os.path.join(md, "." + folder)
+    try:
+        return sorted(os.listdir(os.path.join(md, sub)))
+    except OSError:
+        return []
+
+
+def crlf_size(data):
+    return len(data) + data.count(b"\n") - data.count(b"\r\n")
+
+
+def wire(data):
+    """What IMAP sends for stored bytes: every bare LF as CR LF."""
+    return re.sub(rb"(?<!\r)\n", b"\r\n", data)
+
+
+def tls_ctx():
+    c = ssl.create_default_context()
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    return c
+
+
+def imap(port, user=None, password=None, timeout=60):
+    """An imaplib client on port, logged in when user is given."""
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=timeout)
+    if user is not None:
+        c.login(user, password)
+    return c
+
+
+def proc_pids(inst, name):
+    """pids whose title is postern/NAME..., below the master."""
+    if inst.proc is None:
+        return []
+    out = []
+    master = inst.master_pid
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        pid = int(d)
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
+        except OSError:
+            continue
+        if not argv0.startswith("postern/%s:" % name):
+            continue
+        p, seen = pid, 0
+        while p > 1 and seen < 10:
+            st = postern.proc_status(p)
+            p = int(st.get("PPid", "0") or 0)
+            seen += 1
+            if p == master:
+                out.append(pid)
+                break
+    return sorted(out)
+
+
+def log_lines(inst, prog):
+    return [ln for ln in inst.log().splitlines()
+            if re.search(r"postern/%s\[\d+\]: " % re.escape(prog), ln)]
+
+
+class ImapRaw:
+    """A byte-level IMAP client on a raw socket."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=WAIT, tls=False):
+        s = socket.create_connection((host, port), timeout=timeout)
+        if tls:
+            s = tls_ctx().wrap_socket(s)
+        self.sock = s
+        self.buf = b""
+        self.n = 0
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self):
+        """One response line (bytes, without CR LF), literals included
+        as they come; None at end of file."""
+        while b"\n" not in self.buf:
+            try:
+                data = self.sock.recv(65536)
+            except (ConnectionResetError, socket.timeout, OSError):
+                data = b""
+            if not data:
+                return None
+            self.buf += data
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.rstrip(b"\r")
+
+    def read(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                break
+            self.buf += data
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def response(self, tag):
+        """Lines up to and including the tagged one; a literal's bytes
+        are appended to the line that announced it."""
+        out = []
+        while True:
+            ln = self.line()
+            if ln is None:
+                return out
+            m = re.search(rb"~?\{(\d+)\}$", ln)
+            while m:
+                ln += b"\r\n" + self.read(int(m.group(1)))
+                rest = self.line() or b""
+                ln += rest
+                m = re.search(rb"~?\{(\d+)\}$", rest)
+            out.append(ln)
+            if ln.startswith(tag.encode() + b" "):
+                return out
+
+    def cmd(self, text, tag=None):
+        if tag is None:
+            self.n += 1
+            tag = "r%d" % self.n
+        self.send("%s %s\r\n" % (tag, text))
+        return self.response(tag)
+
+    def login(self, user, password):
+        self.line()
+        r = self.cmd('LOGIN "%s" "%s"' % (user, password))
+        return r[-1] if r else None
+
+    def closed(self):
+        while True:
+            if self.line() is None:
+                return True
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass

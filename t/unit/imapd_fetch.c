@@ -16,7 +16,7 @@
 
 #include "arena.h"
 #include "imapd/imap_fetch.h"
-#include "imapd/imap_parser.h"
+#include "imap_parser.h"
 #include "imapd/imap_quote.h"
 #include "imapd/imap_struct.h"
 #include "mime.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "imapd/imap_parser.h"
+#include "imap_parser.h"
 #include "imapd/imap_search.h"
 #include "imapd/imap_seqset.h"
 #include "imf.h"

@@ -23,7 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "event.h"
+#include "monotime.h"
 #include "imapd.h"
 #include "log.h"
 #include "mailbox.h"
@@ -85,7 +85,7 @@ client_line(struct imapd *d)
 int
 imapd_cmd_idle(struct imapd *d, const struct imap_arg *args)
 {
-	long long now, last = event_now_ms(), notify, timeout;
+	long long now, last = monotime_ms(), notify, timeout;
 	struct pollfd pfd[2];
 	int ifd, wait, n;
 
@@ -102,7 +102,7 @@ imapd_cmd_idle(struct imapd *d, const struct imap_arg *args)
 		imapd_flush(d);
 		if (stream_input_ready(d->s))
 			return client_line(d) < 0 ? -1 : 0;
-		now = event_now_ms();
+		now = monotime_ms();
 		if (now - last >= timeout) {
 			imapd_untagged(d, "BYE Disconnected for inactivity.");
 			imapd_flush(d);
@@ -120,7 +120,7 @@ imapd_cmd_idle(struct imapd *d, const struct imap_arg *args)
 			log_warn("%s: poll: %m", d->sess.user);
 			return -1;
 		}
-		if (n == 0 && notify > 0 && event_now_ms() - last < timeout)
+		if (n == 0 && notify > 0 && monotime_ms() - last < timeout)
 			imapd_untagged(d, "OK Still here");
 		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			return client_line(d) < 0 ? -1 : 0;

@@ -10,7 +10,8 @@
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
 libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace
-libnet-ssleay-perl libio-socket-ssl-perl fetchmail"
+libnet-ssleay-perl libio-socket-ssl-perl fetchmail isync
+libmail-imapclient-perl"
 
 FUZZ_PKGS="clang-14 libclang-rt-14-dev libfuzzer-14-dev"
 

@@ -451,7 +451,8 @@ class Instance:
 # built, and the Python helpers (one list, so no helper has to patch it).
 PROGRAMS = ("ctl/postern", "master/master", "smtpd/smtpd", "qmgr/qmgr",
             "anvil/anvil", "auth/auth", "delivery/local/local",
-            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login")
+            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login",
+            "imapd/imapd", "imapd/login/imap-login")
 
 
 def _unprivileged_copy():

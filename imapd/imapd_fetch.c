@@ -166,6 +166,77 @@ need_for(struct fetch *f, const struct mailbox_msg *m, unsigned *compute_r)
 	return need;
 }
 
+#define STREAM_MIN	65536	/* larger sections go out as they are made */
+
+/*
+ * A large section as a literal, converted to CR LF a piece at a time
+ * straight to the client: what is built of the line so far goes first.
+ */
+static void
+stream_range(struct fetch *f, const struct mime_msg *m, size_t off,
+    size_t len, size_t size)
+{
+	size_t done = 0, n;
+
+	(void)vbuf_appendf(f->line, "{%zu}\r\n", size);
+	imapd_write(f->d, vbuf_str(f->line), vbuf_len(f->line));
+	vbuf_reset(f->line);
+	while (done < len) {
+		n = len - done < STREAM_MIN ? len - done : STREAM_MIN;
+		vbuf_reset(f->tmp);
+		(void)mime_crlf_copy(m->data + off + done, n, off + done > 0 ?
+		    m->data[off + done - 1] : 0, f->tmp);
+		imapd_write(f->d, vbuf_str(f->tmp), vbuf_len(f->tmp));
+		done += n;
+	}
+}
+
+/*
+ * The range and CR LF size of a section that needs no building (the
+ * whole message, a part, a header, a text), or 0.
+ */
+static int
+plain_range(const struct imap_fetch_body *fb, const struct mime_msg *m,
+    size_t *off_r, size_t *len_r, size_t *size_r)
+{
+	const struct mime_part *p, *msg;
+
+	if (fb->kind != IMAP_ITEM_BODY || fb->partial ||
+	    (p = mime_section(m, fb->nums, fb->nnums)) == NULL)
+		return 0;
+	msg = fb->nnums == 0 ? m->root : mime_part_message(p);
+	switch (fb->text) {
+	case IMAP_SECTION_ALL:
+		if (fb->nnums == 0) {
+			*off_r = 0;
+			*len_r = m->len;
+			*size_r = m->root->hdr_size + m->root->body_size;
+			return 1;
+		}
+		msg = p;
+		/* FALLTHROUGH */
+	case IMAP_SECTION_TEXT:
+		if (msg == NULL)
+			return 0;
+		*off_r = msg->body_off;
+		*len_r = msg->body_len;
+		*size_r = msg->body_size;
+		return 1;
+	case IMAP_SECTION_MIME:
+		msg = p;
+		/* FALLTHROUGH */
+	case IMAP_SECTION_HEADER:
+		if (msg == NULL)
+			return 0;
+		*off_r = msg->hdr_off;
+		*len_r = msg->hdr_len;
+		*size_r = msg->hdr_size;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* BODY[...] / BINARY[...] items. -1: an encoding we cannot undo. */
 static int
 put_bodies(struct fetch *f, struct imapd_msg *msg)
@@ -173,9 +244,19 @@ put_bodies(struct fetch *f, struct imapd_msg *msg)
 	const struct imap_fetch_body *fb;
 	struct mime_msg *mm = imapd_msg_mime(msg);
 	struct imapd *d = f->d;
+	size_t off, len, size;
 	int r;
 
 	for (fb = f->req.bodies; fb != NULL; fb = fb->next) {
+		if (plain_range(fb, mm, &off, &len, &size) && size >
+		    STREAM_MIN) {
+			sep(f->line);
+			(void)vbuf_appendf(f->line, "%s ", fb->label);
+			stream_range(f, mm, off, len, size);
+			d->body_count++;
+			d->body_bytes += size;
+			continue;
+		}
 		vbuf_reset(f->tmp);
 		if (fb->kind == IMAP_ITEM_BODY)
 			r = imap_fetch_section(fb, mm, f->tmp);
@@ -229,13 +310,22 @@ put_rfc822(struct fetch *f, struct imapd_msg *msg)
 		{ IMAP_FETCH_RFC822, "RFC822", IMAP_SECTION_ALL },
 	};
 	struct imap_fetch_body fb;
-	size_t i;
+	size_t i, off, len, size;
 
 	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
 		if (!(f->req.items & r[i].item))
 			continue;
 		memset(&fb, 0, sizeof(fb));
 		fb.text = r[i].text;
+		if (plain_range(&fb, imapd_msg_mime(msg), &off, &len, &size) &&
+		    size > STREAM_MIN) {
+			sep(f->line);
+			(void)vbuf_appendf(f->line, "%s ", r[i].name);
+			stream_range(f, imapd_msg_mime(msg), off, len, size);
+			f->d->body_count++;
+			f->d->body_bytes += size;
+			continue;
+		}
 		vbuf_reset(f->tmp);
 		(void)imap_fetch_section(&fb, imapd_msg_mime(msg), f->tmp);
 		sep(f->line);

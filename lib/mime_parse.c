@@ -151,9 +151,17 @@ part_fields(struct parser *ps, struct mime_part *p)
 				have_disp = 1;
 			continue;
 		}
-		if (mime_name_is(f.name, "content-transfer-encoding"))
-			slot = &p->encoding;
-		else if (mime_name_is(f.name, "content-id"))
+		if (mime_name_is(f.name, "content-transfer-encoding")) {
+			/* a token, comments around it dropped */
+			struct mime_param *cte_params;
+			unsigned ncte;
+
+			if (p->encoding == NULL)
+				(void)mime_disp_parse(a, f.value.ptr,
+				    f.value.len, &p->encoding, &cte_params, &ncte);
+			continue;
+		}
+		if (mime_name_is(f.name, "content-id"))
 			slot = &p->id;
 		else if (mime_name_is(f.name, "content-description"))
 			slot = &p->description;

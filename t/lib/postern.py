@@ -461,7 +461,8 @@ def _unprivileged_copy():
     os.chmod(top, 0o755)
     rels = list(PROGRAMS) + ["master/master.h"]
     for d, want in (("t/bin", lambda f: "." not in f),
-                    ("t/lib", lambda f: f.endswith(".py"))):
+                    ("t/lib", lambda f: f.endswith(".py")),
+                    ("fuzz/corpus/mime", lambda f: True)):
         for f in sorted(os.listdir(os.path.join(TOP, d))):
             if want(f):
                 rels.append(os.path.join(d, f))

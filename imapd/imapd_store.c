@@ -109,7 +109,7 @@ imapd_cmd_store(struct imapd *d, const struct imap_arg *args)
 	struct vbuf b;
 	uint32_t flags, *uids, seq, k = 0, total = 0;
 	uint64_t kw;
-	unsigned n, i;
+	unsigned n, i, newly_deleted = 0;
 	char *err = NULL;
 	int silent;
 
@@ -155,8 +155,13 @@ imapd_cmd_store(struct imapd *d, const struct imap_arg *args)
 	for (i = 0; i < n; i++)
 		for (seq = r[i].lo; seq <= r[i].hi; seq++) {
 			m = mailbox_msg(sel->mb, seq - 1);
-			if (!(m->state & MAILBOX_MSG_EXPUNGED))
-				uids[k++] = m->uid;
+			if (m->state & MAILBOX_MSG_EXPUNGED)
+				continue;
+			uids[k++] = m->uid;
+			if ((flags & MAILBOX_F_DELETED) &&
+			    op != MAILBOX_STORE_REMOVE &&
+			    !(m->flags & MAILBOX_F_DELETED))
+				newly_deleted++;
 		}
 	if (k > 0 && mailbox_store(sel->mb, uids, k, op, flags, kw, 0, NULL,
 	    NULL, &err) < 0) {
@@ -165,6 +170,7 @@ imapd_cmd_store(struct imapd *d, const struct imap_arg *args)
 		return 0;
 	}
 	free(uids);
+	d->deleted += newly_deleted;	/* for the logout line */
 	imapd_flags_update(d);		/* a new keyword: FLAGS first */
 	vbuf_init(&b, 128, VBUF_NOLIMIT);
 	for (i = 0; i < n; i++)

@@ -62,7 +62,7 @@ MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
 .PHONY: all check check-unit tests deps install clean distclean run bench \
-	bench-pop3 fuzz \
+	bench-pop3 bench-imap fuzz \
 	fuzz-merge
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
@@ -202,6 +202,11 @@ bench: all
 # POP3 against Dovecot's pop3d (bench/pop3; as root, installs dovecot-pop3d).
 bench-pop3: all
 	bench/pop3 $(BENCH_ARGS)
+
+# IMAP against Dovecot's imapd (bench/imap; as root, installs
+# dovecot-imapd); e.g. BENCH_ARGS=\"--messages 10000 --rounds 1\".
+bench-imap: all
+	bench/imap $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing,

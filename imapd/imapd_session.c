@@ -32,6 +32,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,14 @@ imapd_loop(struct imapd *d)
 	for (;;) {
 		imapd_flush(d);
 		d->tag = NULL;
+		/*
+		 * Before waiting for the client, give back the pages that
+		 * the last command freed (a FETCH's buffers, an index read):
+		 * a session may stay idle for hours, and hundreds of them
+		 * are the normal case.
+		 */
+		if (!stream_input_ready(d->s))
+			(void)malloc_trim(0);
 		switch (imap_read_cmd(&d->reader, &cmd, &resp)) {
 		case IMAP_READ_CMD:
 			d->in_bytes += d->parser->used;

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "imap_seqset.h"
+#include "vbuf.h"
 #include "xmalloc.h"
 
 /* One seq-number: nz-number or "*". */
@@ -101,18 +102,24 @@ imap_view_append(struct imap_view *v, uint32_t uid)
 }
 
 uint32_t
-imap_view_seq_ge(const struct imap_view *v, uint32_t uid)
+imap_uids_ge(const uint32_t *v, uint32_t n, uint32_t x)
 {
-	uint32_t lo = 0, hi = v->count, mid;
+	uint32_t lo = 0, hi = n, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (v->uids[mid] < uid)
+		if (v[mid] < x)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo + 1;
+	return lo;
+}
+
+uint32_t
+imap_view_seq_ge(const struct imap_view *v, uint32_t uid)
+{
+	return imap_uids_ge(v->uids, v->count, uid) + 1;
 }
 
 uint32_t
@@ -232,4 +239,18 @@ imap_view_resolve(const struct imap_view *v, const struct imap_seqset *set,
 	*n_r = imap_ranges_normalise(out, n);
 	*ranges_r = out;
 	return 0;
+}
+
+void
+imap_put_set(struct vbuf *b, const uint32_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i = j + 1) {
+		for (j = i; j + 1 < n && v[j + 1] == v[j] + 1; j++)
+			;
+		(void)vbuf_appendf(b, "%s%u", i > 0 ? "," : "", v[i]);
+		if (j > i)
+			(void)vbuf_appendf(b, ":%u", v[j]);
+	}
 }

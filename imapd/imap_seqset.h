@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 struct arena;
+struct vbuf;
 
 #define IMAP_SEQ_STAR	UINT32_MAX
 
@@ -87,6 +88,10 @@ uint32_t imap_view_expunge(struct imap_view *, const uint32_t *gone,
 int	imap_view_resolve(const struct imap_view *, const struct imap_seqset *,
 	    int uid_mode, struct arena *, struct imap_range **ranges_r,
 	    unsigned *n_r);
+/* The index of the first of the n ascending v that is >= x (n: none). */
+uint32_t imap_uids_ge(const uint32_t *v, uint32_t n, uint32_t x);
+/* Append ascending numbers as a sequence set: "1:3,7,9:10". */
+void	imap_put_set(struct vbuf *, const uint32_t *v, size_t n);
 /* Sort and merge ranges in place; returns the new count. */
 unsigned imap_ranges_normalise(struct imap_range *, unsigned n);
 /* 1 when n lies in the normalised ranges. */

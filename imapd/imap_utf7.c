@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "imap_utf7.h"
+#include "utf8.h"
 #include "vbuf.h"
 
 static const char b64[] =
@@ -20,31 +21,6 @@ b64val(int c)
 	if (c == '\0' || (p = strchr(b64, c)) == NULL)
 		return -1;
 	return (int)(p - b64);
-}
-
-static void
-put_utf8(struct vbuf *out, uint32_t c)
-{
-	char b[4];
-
-	if (c < 0x80)
-		(void)vbuf_appendc(out, (int)c);
-	else if (c < 0x800) {
-		b[0] = (char)(0xc0 | (c >> 6));
-		b[1] = (char)(0x80 | (c & 0x3f));
-		(void)vbuf_append(out, b, 2);
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | (c >> 12));
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		(void)vbuf_append(out, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (c >> 18));
-		b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (c & 0x3f));
-		(void)vbuf_append(out, b, 4);
-	}
 }
 
 /* One base64 run (after "&", up to "-") as UTF-8; the run's end, or NULL. */
@@ -67,7 +43,7 @@ decode_run(const char *p, struct vbuf *out)
 		if (hi != 0) {
 			if (u < 0xdc00 || u > 0xdfff)
 				return NULL;
-			put_utf8(out, 0x10000 + ((hi - 0xd800) << 10) +
+			utf8_put(out, 0x10000 + ((hi - 0xd800) << 10) +
 			    (u - 0xdc00));
 			hi = 0;
 		} else if (u >= 0xd800 && u <= 0xdbff)
@@ -76,7 +52,7 @@ decode_run(const char *p, struct vbuf *out)
 		    (u >= 0x20 && u <= 0x7e))
 			return NULL;	/* lone low surrogate; printable */
 		else
-			put_utf8(out, u);
+			utf8_put(out, u);
 	}
 	/* no empty run ("&-" is "&"), no half character, zero padding */
 	if (n == 0 || hi != 0 || nbits >= 6 ||
@@ -131,31 +107,13 @@ imap_utf7_valid(const char *in)
 static int32_t
 utf8_next(const unsigned char **pp)
 {
-	const unsigned char *p = *pp;
 	uint32_t c;
-	int n, i;
+	size_t n = utf8_decode(*pp, 4, &c);
 
-	if (p[0] < 0x80) {
-		*pp = p + 1;
-		return p[0];
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 1, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 2, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 3, c = p[0] & 0x07;
-	else
+	/* the NUL that ends the name stops a sequence that is cut short */
+	if (n == 0)
 		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*pp = p + n + 1;
+	*pp += n;
 	return (int32_t)c;
 }
 

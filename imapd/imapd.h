@@ -210,6 +210,8 @@ int	imapd_expunge_deleted(struct imapd *, const struct imap_range *uids,
 	    unsigned n, int quiet);
 /* imapd_copy.c */
 int	imapd_cmd_copy(struct imapd *, const struct imap_arg *);
+/* Would n more messages of bytes pass the user's quota? */
+int	imapd_over_quota(struct imapd *, uint64_t bytes, size_t n);
 int	imapd_cmd_move(struct imapd *, const struct imap_arg *);
 /* imapd_append.c */
 int	imapd_cmd_append(struct imapd *, const struct imap_arg *);
@@ -243,7 +245,6 @@ int	imapd_cmd_create(struct imapd *, const struct imap_arg *);
 int	imapd_cmd_delete(struct imapd *, const struct imap_arg *);
 int	imapd_cmd_rename(struct imapd *, const struct imap_arg *);
 int	imapd_cmd_subscribe(struct imapd *, const struct imap_arg *);
-int	imapd_cmd_unsubscribe(struct imapd *, const struct imap_arg *);
 /* imapd_list.c */
 int	imapd_cmd_list(struct imapd *, const struct imap_arg *);
 int	imapd_cmd_lsub(struct imapd *, const struct imap_arg *);

@@ -179,24 +179,6 @@ start(struct imapd *d, const struct imap_cmd *cmd, const char **resp_r)
 	return IMAP_LIT_STREAM;
 }
 
-static int
-over_quota(struct imapd *d, uint64_t bytes, size_t n)
-{
-	struct maildir_quota q;
-	char *err = NULL;
-
-	if (d->sess.quota == 0)
-		return 0;
-	memset(&q, 0, sizeof(q));
-	q.limit_bytes = (long long)d->sess.quota;
-	if (maildir_quota_get(d->sess.md, &q, time(NULL), &err) < 0) {
-		log_warn("%s: %s", d->sess.user, err);
-		free(err);
-		return 0;
-	}
-	return maildir_quota_exceeded(&q, bytes, (long long)n);
-}
-
 static enum imap_lit_action
 append_begin(void *ctx, const struct imap_cmd *cmd, uint64_t size,
     int literal8, const char **resp_r)
@@ -231,7 +213,7 @@ append_begin(void *ctx, const struct imap_cmd *cmd, uint64_t size,
 		    (long long)var_message_size_limit);
 	if (size == 0)
 		return refuse(a, resp_r, "NO Can't save a zero byte message.");
-	if (over_quota(d, a->bytes + size, a->n + 1))
+	if (imapd_over_quota(d, a->bytes + size, a->n + 1))
 		return refuse(a, resp_r, "NO [OVERQUOTA] Quota exceeded "
 		    "(mailbox for user is full)");
 	/* the flags and the date after the mailbox or the last message */
@@ -297,20 +279,6 @@ const struct imap_lit_hook imapd_append_hook = {
 	append_begin, append_write, append_end, NULL
 };
 
-static void
-put_uids(struct vbuf *b, const uint32_t *u, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i = j + 1) {
-		for (j = i; j + 1 < n && u[j + 1] == u[j] + 1; j++)
-			;
-		(void)vbuf_appendf(b, "%s%u", i ? "," : "", u[i]);
-		if (j > i)
-			(void)vbuf_appendf(b, ":%u", u[j]);
-	}
-}
-
 int
 imapd_cmd_append(struct imapd *d, const struct imap_arg *args)
 {
@@ -346,37 +314,32 @@ imapd_cmd_append(struct imapd *d, const struct imap_arg *args)
 			while (i-- > 0)
 				(void)unlinkat(target_md(d, a)->newfd,
 				    names[i], 0);
-			a->n = 0;
-			imapd_append_abort(d);
-			free(names);
-			free(uids);
-			imapd_no_err(d, err);
-			return 0;
+			goto failed;
 		}
 		a->w[i] = NULL;
 		a->msgs[i].name = names[i];
 	}
-	if (mailbox_add(a->mb, a->msgs, a->n, uids, &err) < 0) {
-		/* the files are in new/: the next listing gives them UIDs */
-		a->n = 0;
-		imapd_append_abort(d);
-		free(names);
-		free(uids);
-		imapd_no_err(d, err);
-		return 0;
-	}
+	/* a failure here leaves the files in new/: listed later */
+	if (mailbox_add(a->mb, a->msgs, a->n, uids, &err) < 0)
+		goto failed;
 	if (maildir_quota_add(d->sess.md, (long long)a->bytes,
 	    (long long)a->n) < 0)
 		log_warn("%s: update %s: %m", d->sess.user, MAILDIR_QUOTA_FILE);
 	vbuf_init(&b, 64, VBUF_NOLIMIT);
 	(void)vbuf_appendf(&b, "[APPENDUID %u ", mailbox_uidvalidity(a->mb));
-	put_uids(&b, uids, a->n);
+	imap_put_set(&b, uids, a->n);
 	(void)vbuf_appends(&b, "] Append completed.");
-	a->n = 0;
+	imapd_append_abort(d);
+	imapd_ok(d, "%s", vbuf_str(&b));
+	vbuf_release(&b);
+	free(names);
+	free(uids);
+	return 0;
+failed:
+	/* committed ones are NULL now; abort drops the rest from tmp/ */
 	imapd_append_abort(d);
 	free(names);
 	free(uids);
-	imapd_ok(d, "%s", vbuf_str(&b));
-	vbuf_release(&b);
+	imapd_no_err(d, err);
 	return 0;
 }

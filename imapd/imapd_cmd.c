@@ -39,7 +39,7 @@ static const struct {
 	{ "DELETE", imapd_cmd_delete, 0 },
 	{ "RENAME", imapd_cmd_rename, 0 },
 	{ "SUBSCRIBE", imapd_cmd_subscribe, 0 },
-	{ "UNSUBSCRIBE", imapd_cmd_unsubscribe, 0 },
+	{ "UNSUBSCRIBE", imapd_cmd_subscribe, 0 },
 	{ "LIST", imapd_cmd_list, 0 },
 	{ "LSUB", imapd_cmd_lsub, 0 },
 	{ "NAMESPACE", imapd_cmd_namespace, 0 },

@@ -128,8 +128,8 @@ place(struct copy *c, const struct mailbox_msg *m, char *name, size_t len)
 	return copy_bytes(c, m->uid, name, len);
 }
 
-static int
-over_quota(struct imapd *d, uint64_t bytes, size_t n)
+int
+imapd_over_quota(struct imapd *d, uint64_t bytes, size_t n)
 {
 	struct maildir_quota q;
 	char *err = NULL;
@@ -168,20 +168,6 @@ map_keywords(struct copy *c, uint64_t kw)
 		out |= (uint64_t)1 << k;
 	}
 	return out;
-}
-
-static void
-put_uids(struct vbuf *b, const uint32_t *u, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i = j + 1) {
-		for (j = i; j + 1 < n && u[j + 1] == u[j] + 1; j++)
-			;
-		(void)vbuf_appendf(b, "%s%u", i ? "," : "", u[i]);
-		if (j > i)
-			(void)vbuf_appendf(b, ":%u", u[j]);
-	}
 }
 
 static void
@@ -248,7 +234,7 @@ copy_or_move(struct imapd *d, const struct imap_arg *args, int move)
 			if (!(m->state & MAILBOX_MSG_EXPUNGED))
 				bytes += m->size;
 		}
-	if (over_quota(d, bytes, total)) {
+	if (imapd_over_quota(d, bytes, total)) {
 		copy_free(&c);
 		imapd_tagged(d, "NO [OVERQUOTA] Quota exceeded (mailbox for "
 		    "user is full)");
@@ -297,9 +283,9 @@ copy_or_move(struct imapd *d, const struct imap_arg *args, int move)
 	vbuf_init(&b, 128, VBUF_NOLIMIT);
 	if (c.n > 0) {
 		(void)vbuf_appendf(&b, "[COPYUID %u ", mailbox_uidvalidity(c.dmb));
-		put_uids(&b, c.src, c.n);
+		imap_put_set(&b, c.src, c.n);
 		(void)vbuf_appendc(&b, ' ');
-		put_uids(&b, c.dst, c.n);
+		imap_put_set(&b, c.dst, c.n);
 		(void)vbuf_appends(&b, "] ");
 	}
 	if (move && c.n > 0) {

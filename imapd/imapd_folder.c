@@ -304,40 +304,26 @@ subscribe(struct imapd *d, const char *name, int on)
 	return r;
 }
 
+/* SUBSCRIBE and UNSUBSCRIBE. */
 int
 imapd_cmd_subscribe(struct imapd *d, const struct imap_arg *args)
 {
+	int on = strcmp(d->cmd, "SUBSCRIBE") == 0;
 	const char *name;
 
 	if (imapd_mailbox_arg(d, args, &name) < 0)
 		return 0;
-	if (!folder_exists(d, name)) {
+	if (on && !folder_exists(d, name)) {
 		imapd_tagged(d, "NO [NONEXISTENT] Mailbox doesn't exist: %s",
 		    name);
 		return 0;
 	}
-	if (subscribe(d, name, 1) < 0) {
+	if (subscribe(d, name, on) < 0) {
 		imapd_tagged(d, "NO [SERVERBUG] Cannot write the "
 		    "subscriptions.");
 		return 0;
 	}
-	imapd_ok(d, "Subscribe completed.");
-	return 0;
-}
-
-int
-imapd_cmd_unsubscribe(struct imapd *d, const struct imap_arg *args)
-{
-	const char *name;
-
-	if (imapd_mailbox_arg(d, args, &name) < 0)
-		return 0;
-	if (subscribe(d, name, 0) < 0) {
-		imapd_tagged(d, "NO [SERVERBUG] Cannot write the "
-		    "subscriptions.");
-		return 0;
-	}
-	imapd_ok(d, "Unsubscribe completed.");
+	imapd_ok(d, "%s completed.", on ? "Subscribe" : "Unsubscribe");
 	return 0;
 }
 

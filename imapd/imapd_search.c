@@ -83,21 +83,6 @@ local_day(int64_t t)
 	return imf_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* Append "1:3,7" for the numbers (ascending) of hits. */
-static void
-put_set(struct vbuf *b, const uint32_t *v, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i = j + 1) {
-		for (j = i; j + 1 < n && v[j + 1] == v[j] + 1; j++)
-			;
-		(void)vbuf_appendf(b, "%s%u", i > 0 ? "," : "", v[i]);
-		if (j > i)
-			(void)vbuf_appendf(b, ":%u", v[j]);
-	}
-}
-
 static void
 save_result(struct imapd_sel *sel, const uint32_t *uids, size_t n,
     unsigned ret)
@@ -152,7 +137,7 @@ respond(struct imapd *d, const struct imap_search_opts *o,
 		(void)vbuf_appendf(&b, " COUNT %zu", n);
 	if ((ret & IMAP_RETURN_ALL) && n > 0) {
 		(void)vbuf_appends(&b, " ALL ");
-		put_set(&b, hits, n);
+		imap_put_set(&b, hits, n);
 	}
 	imapd_untagged(d, "%s", vbuf_str(&b));
 	vbuf_release(&b);

@@ -61,18 +61,9 @@ imapd_ok(struct imapd *d, const char *fmt, ...)
 int
 imapd_is_recent(const struct imapd_sel *sel, uint32_t uid)
 {
-	size_t lo = 0, hi = sel->nrecent, mid;
+	uint32_t i = imap_uids_ge(sel->recent, (uint32_t)sel->nrecent, uid);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (sel->recent[mid] < uid)
-			lo = mid + 1;
-		else if (sel->recent[mid] > uid)
-			hi = mid;
-		else
-			return 1;
-	}
-	return 0;
+	return i < sel->nrecent && sel->recent[i] == uid;
 }
 
 /* Claim what is in new/ as \Recent for this session (read-write only). */

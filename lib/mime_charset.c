@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "mime.h"
+#include "utf8.h"
 #include "vbuf.h"
 
 enum cs {
@@ -66,66 +67,6 @@ mime_charset_known(const char *charset)
 	return cs_lookup(charset) != CS_UNKNOWN;
 }
 
-static void
-put_utf8(struct vbuf *out, uint32_t c)
-{
-	char b[4];
-
-	if (c < 0x80) {
-		(void)vbuf_appendc(out, (int)c);
-		return;
-	}
-	if (c < 0x800) {
-		b[0] = (char)(0xc0 | (c >> 6));
-		b[1] = (char)(0x80 | (c & 0x3f));
-		(void)vbuf_append(out, b, 2);
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | (c >> 12));
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		(void)vbuf_append(out, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (c >> 18));
-		b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (c & 0x3f));
-		(void)vbuf_append(out, b, 4);
-	}
-}
-
-/*
- * Length of the valid UTF-8 sequence at p (RFC 3629: no overlong
- * forms, surrogates or values past U+10FFFF), or 0.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static uint32_t
 single_byte(enum cs cs, unsigned char c)
 {
@@ -160,6 +101,7 @@ mime_charset_utf8(const char *charset, const char *in, size_t len,
 	const unsigned char *p = (const unsigned char *)in;
 	const unsigned char *end = p + len;
 	enum cs cs = cs_lookup(charset);
+	uint32_t cp;
 	size_t n;
 
 	while (p < end) {
@@ -176,18 +118,18 @@ mime_charset_utf8(const char *charset, const char *in, size_t len,
 		case CS_LATIN1:
 		case CS_LATIN9:
 		case CS_CP1252:
-			put_utf8(out, single_byte(cs, *p));
+			utf8_put(out, single_byte(cs, *p));
 			p++;
 			break;
 		default:
-			if ((n = utf8_seq(p, (size_t)(end - p))) > 0) {
+			if ((n = utf8_decode(p, (size_t)(end - p), &cp)) > 0) {
 				(void)vbuf_append(out, p, n);
 				p += n;
 			} else if (cs == CS_UTF8) {
-				put_utf8(out, 0xfffd);
+				utf8_put(out, 0xfffd);
 				p++;
 			} else {
-				put_utf8(out, single_byte(CS_CP1252, *p));
+				utf8_put(out, single_byte(CS_CP1252, *p));
 				p++;
 			}
 		}

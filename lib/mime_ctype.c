@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "arena.h"
+#include "digit.h"
 #include "mime.h"
 #include "vbuf.h"
 
@@ -341,18 +342,6 @@ mime_disp_parse(struct arena *a, const char *value, size_t len,
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* An RFC 2231 extended value: charset'language'percent-encoded. */
 static void
 decode_extended(const char *v, struct vbuf *out)
@@ -368,8 +357,8 @@ decode_extended(const char *v, struct vbuf *out)
 	} else
 		p = v;
 	for (; *p != '\0'; p++) {
-		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 &&
-		    (l = hexval((unsigned char)p[2])) >= 0) {
+		if (*p == '%' && (h = digit_hex((unsigned char)p[1])) >= 0 &&
+		    (l = digit_hex((unsigned char)p[2])) >= 0) {
 			(void)vbuf_appendc(raw, h * 16 + l);
 			p += 2;
 		} else

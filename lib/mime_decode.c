@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "digit.h"
 #include "mime.h"
 #include "vbuf.h"
 
@@ -31,22 +32,6 @@ mime_cte(const char *enc)
 }
 
 static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static int
 base64_decode(const char *in, size_t len, struct vbuf *out)
 {
 	const char *p = in, *end = in + len;
@@ -55,7 +40,7 @@ base64_decode(const char *in, size_t len, struct vbuf *out)
 	int n = 0, v;
 
 	for (; p < end && *p != '='; p++) {
-		if ((v = b64val((unsigned char)*p)) < 0)
+		if ((v = digit_base64((unsigned char)*p)) < 0)
 			continue;
 		acc = (acc << 6) | (unsigned long)v;
 		if (++n == 4) {
@@ -82,18 +67,6 @@ base64_decode(const char *in, size_t len, struct vbuf *out)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 qp_decode(const char *in, size_t len, struct vbuf *out)
 {
 	const char *p = in, *end = in + len, *nl, *le, *t;
@@ -112,8 +85,8 @@ qp_decode(const char *in, size_t len, struct vbuf *out)
 			t--;
 		for (; p < t; p++) {
 			if (*p == '=' && t - p >= 3 &&
-			    (h = hexval((unsigned char)p[1])) >= 0 &&
-			    (l = hexval((unsigned char)p[2])) >= 0) {
+			    (h = digit_hex((unsigned char)p[1])) >= 0 &&
+			    (l = digit_hex((unsigned char)p[2])) >= 0) {
 				if (vbuf_appendc(out, h * 16 + l) < 0)
 					return -1;
 				p += 2;

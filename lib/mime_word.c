@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "digit.h"
 #include "mime.h"
 #include "vbuf.h"
 
@@ -34,18 +35,6 @@ flush_bytes(struct words *w)
 	vbuf_reset(w->bytes);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 2047 4.2: "_" is a space, =XX a byte; anything else as it is. */
 static void
 q_decode(const char *t, const char *end, struct vbuf *out)
@@ -56,8 +45,8 @@ q_decode(const char *t, const char *end, struct vbuf *out)
 		if (*t == '_')
 			(void)vbuf_appendc(out, ' ');
 		else if (*t == '=' && end - t >= 3 &&
-		    (h = hexval((unsigned char)t[1])) >= 0 &&
-		    (l = hexval((unsigned char)t[2])) >= 0) {
+		    (h = digit_hex((unsigned char)t[1])) >= 0 &&
+		    (l = digit_hex((unsigned char)t[2])) >= 0) {
 			(void)vbuf_appendc(out, h * 16 + l);
 			t += 2;
 		} else

@@ -81,17 +81,6 @@ def check_imaps(t, port):
     r.close()
 
 
-def fds(pid):
-    out = []
-    d = "/proc/%d/fd" % pid
-    for f in os.listdir(d):
-        try:
-            out.append(os.readlink(os.path.join(d, f)))
-        except OSError:
-            pass
-    return out
-
-
 def check_privs(t, inst, port):
     r = ImapRaw(port, tls=True)
     r.line()
@@ -107,7 +96,7 @@ def check_privs(t, inst, port):
         root = os.readlink("/proc/%d/root" % pid)
         t.ok(root != "/" and not os.listdir("/proc/%d/root" % pid),
              "... chrooted in an empty directory (%s)" % root)
-        t.ok(not any(f.startswith(mail) for f in fds(pid)),
+        t.ok(not any(f.startswith(mail) for f in postern.proc_fds(pid)),
              "... with no descriptor under the mail root")
     before = set(proc_pids(inst, "imapd"))
     out = r.cmd('LOGIN %s "%s"' % (ALICE, ALICE_PW))

@@ -12,9 +12,8 @@ add` and returns (inst, {"imap": port, "imaps": port, "smtp": port or
 None}). As root the login side runs as its own test user (LOGIN_USER),
 the rest as postern.TEST_USER.
 
-maildir(inst, addr) is the user's Maildir; put_msg(inst, addr, data)
-writes a message into its new/ as a delivery would (owned by the vmail
-user), with ,S= and ,W=.
+maildir, put_msg, files, crlf_size, proc_pids and log_lines are
+pop3_t's, which the POP3 and IMAP tests share.
 
 ImapRaw is a byte-level client for what imaplib will not do:
 pipelining, literals by hand, long lines, garbage, IDLE.
@@ -22,15 +21,15 @@ pipelining, literals by hand, long lines, garbage, IDLE.
 
 import imaplib
 import os
-import pwd
 import re
 import socket
 import ssl
-import subprocess
-import time
 
 import postern
-from postern import POSTERN, TOP, WAIT, Instance, free_port, wait_for
+from postern import TOP, WAIT, Instance, free_port, wait_for
+# what POP3 and IMAP tests share: users, Maildirs, messages, processes
+from pop3_t import (add_user, crlf_size, files, log_lines,  # noqa: F401
+                    maildir, make_maildir, proc_pids, put_msg, vmail_pw)
 
 IMAPD = os.path.join(TOP, "imapd", "imapd")
 IMAP_LOGIN = os.path.join(TOP, "imapd", "login", "imap-login")
@@ -40,15 +39,6 @@ LOGIN_USER = "postern-tl"
 def built():
     return all(os.access(p, os.X_OK) for p in (IMAPD, IMAP_LOGIN)) and \
         os.access(os.path.join(TOP, "auth", "auth"), os.X_OK)
-
-
-def add_user(t, inst, addr, password):
-    r = subprocess.run([POSTERN, "-c", inst.etc, "user", "add", "--stdin",
-                        addr], input=password + "\n", capture_output=True,
-                       text=True)
-    if r.returncode != 0:
-        t.diag("postern user add %s: %s" % (addr, r.stdout + r.stderr))
-    return r.returncode == 0
 
 
 def imap_instance(t, mode, users=None, main=None, smtp=False,
@@ -82,74 +72,11 @@ def imap_instance(t, mode, users=None, main=None, smtp=False,
     return inst, ports
 
 
-def maildir(inst, addr):
-    local, _, domain = addr.lower().partition("@")
-    return os.path.join(inst.dir, "mail", domain, local)
-
-
-def vmail_pw(inst):
-    if os.geteuid() != 0:
-        return None
-    return pwd.getpwnam(postern.TEST_USER)
-
-
 def own(inst, path):
+    """Give path to the vmail user (root mode), as a delivery would."""
     pw = vmail_pw(inst)
     if pw is not None:
         os.chown(path, pw.pw_uid, pw.pw_gid)
-
-
-def make_maildir(inst, addr, folder=None):
-    md = maildir(inst, addr)
-    if folder:
-        md = os.path.join(md, "." + folder)
-    root = os.path.join(inst.dir, "mail")
-    path = root
-    for part in os.path.relpath(md, root).split(os.sep):
-        path = os.path.join(path, part)
-        if not os.path.isdir(path):
-            os.mkdir(path, 0o700)
-            own(inst, path)
-    for sub in ("tmp", "new", "cur"):
-        p = os.path.join(md, sub)
-        if not os.path.isdir(p):
-            os.mkdir(p, 0o700)
-            own(inst, p)
-    return md
-
-
-_seq = [0]
-
-
-def put_msg(inst, addr, data, folder=None, sub="new", when=None):
-    """Write data (bytes, LF line ends) into the user's Maildir as a
-    delivery would; returns the file name."""
-    md = make_maildir(inst, addr, folder)
-    _seq[0] += 1
-    base = "%d.M%dP%dQ%d.test" % (when or int(time.time()), _seq[0],
-                                  os.getpid(), _seq[0])
-    base += ",S=%d,W=%d" % (len(data), crlf_size(data))
-    name = base + (":2," if sub == "cur" else "")
-    tmp = os.path.join(md, "tmp", name)
-    with open(tmp, "wb") as f:
-        f.write(data)
-    own(inst, tmp)
-    os.rename(tmp, os.path.join(md, sub, name))
-    return name
-
-
-def files(inst, addr, folder=None, sub="new"):
-    md = maildir(inst, addr)
-    if folder:
-        md = os.path.join(md, "." + folder)
-    try:
-        return sorted(os.listdir(os.path.join(md, sub)))
-    except OSError:
-        return []
-
-
-def crlf_size(data):
-    return len(data) + data.count(b"\n") - data.count(b"\r\n")
 
 
 def wire(data):
@@ -170,39 +97,6 @@ def imap(port, user=None, password=None, timeout=60):
     if user is not None:
         c.login(user, password)
     return c
-
-
-def proc_pids(inst, name):
-    """pids whose title is postern/NAME..., below the master."""
-    if inst.proc is None:
-        return []
-    out = []
-    master = inst.master_pid
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        pid = int(d)
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
-        except OSError:
-            continue
-        if not argv0.startswith("postern/%s:" % name):
-            continue
-        p, seen = pid, 0
-        while p > 1 and seen < 10:
-            st = postern.proc_status(p)
-            p = int(st.get("PPid", "0") or 0)
-            seen += 1
-            if p == master:
-                out.append(pid)
-                break
-    return sorted(out)
-
-
-def log_lines(inst, prog):
-    return [ln for ln in inst.log().splitlines()
-            if re.search(r"postern/%s\[\d+\]: " % re.escape(prog), ln)]
 
 
 class ImapRaw:

@@ -208,6 +208,18 @@ def proc_status(pid):
     return out
 
 
+def proc_fds(pid):
+    """What the descriptors of process pid point at (readlink)."""
+    out = []
+    d = "/proc/%d/fd" % pid
+    for f in os.listdir(d):
+        try:
+            out.append(os.readlink(os.path.join(d, f)))
+        except OSError:
+            pass
+    return out
+
+
 def ensure_user(name):
     """Create a system user for the services (root only). Tests run in
     parallel: another one may be adding the same user, or holding the

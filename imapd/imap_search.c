@@ -97,29 +97,43 @@ contains(const struct vbuf *hay, const struct imap_search_key *k)
 	    memmem(vbuf_str(hay), vbuf_len(hay), k->str, k->len) != NULL;
 }
 
+int
+imap_search_field(const char *hdr, size_t len, const char *name,
+    struct vbuf *out)
+{
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	struct vbuf tmp;
+	int found = 0;
+
+	vbuf_init(&tmp, 256, VBUF_NOLIMIT);
+	mime_hdr_init(&it, hdr, len);
+	while (mime_hdr_next(&it, &f)) {
+		if (f.nocolon || !mime_name_is(f.name, name))
+			continue;
+		if (found++)
+			(void)vbuf_appendc(out, '\n');
+		fold_value(&f, &tmp, out);
+	}
+	vbuf_release(&tmp);
+	return found > 0;
+}
+
 static int
 match_header(const struct imap_search_key *k, struct imap_search_msg *m)
 {
-	struct imap_search_cache *c;
-	struct mime_hdr_iter it;
-	struct mime_field f;
-	struct vbuf tmp, val;
-	int found = 0;
+	struct vbuf val;
+	int found;
 
-	if (load(m, 0) < 0)
-		return 0;
-	c = m->cache;
-	vbuf_init(&tmp, 256, VBUF_NOLIMIT);
 	vbuf_init(&val, 256, VBUF_NOLIMIT);
-	mime_hdr_init(&it, c->data, c->len);
-	while (!found && mime_hdr_next(&it, &f)) {
-		if (f.nocolon || !mime_name_is(f.name, k->hdr))
-			continue;
-		vbuf_reset(&val);
-		fold_value(&f, &tmp, &val);
-		found = contains(&val, k);
-	}
-	vbuf_release(&tmp);
+	if (m->header != NULL)
+		found = m->header(m->ctx, k->hdr, &val);
+	else if (load(m, 0) == 0)
+		found = imap_search_field(m->cache->data, m->cache->len,
+		    k->hdr, &val);
+	else
+		found = 0;
+	found = found > 0 && contains(&val, k);
 	vbuf_release(&val);
 	return found;
 }

@@ -139,6 +139,12 @@ struct imap_search_msg {
 	 * not match).
 	 */
 	const char	*(*content)(void *ctx, int full, size_t *len_r);
+	/*
+	 * Optional: append what imap_search_field would for the message's
+	 * field name, and return the same; NULL: the matcher reads the
+	 * header through content.
+	 */
+	int		(*header)(void *ctx, const char *name, struct vbuf *out);
 	void		*ctx;
 	/* private: what the matcher derived from the content */
 	struct imap_search_cache *cache;
@@ -147,6 +153,14 @@ struct imap_search_msg {
 /* 1 when the message matches. */
 int	imap_search_match(const struct imap_search_key *,
 	    struct imap_search_msg *);
+/*
+ * The values of every field called name in a header section, RFC 2047
+ * words decoded, unfolded and case-folded, "\n" between them, appended
+ * to out: what the header keys match against. 1 when there was one.
+ */
+int	imap_search_field(const char *hdr, size_t len, const char *name,
+	    struct vbuf *out);
+
 /* Drop what imap_search_match cached for the message. */
 void	imap_search_msg_done(struct imap_search_msg *);
 

@@ -66,6 +66,7 @@ struct imapd_sel {
 	uint32_t	*saved;		/* SEARCHRES "$", UIDs ascending */
 	size_t		 nsaved;
 	int		 ifd;		/* inotify, for IDLE (-1) */
+	struct imapd_memo *memo;	/* header values searched (search.c) */
 };
 
 /* One IMAP session of one user. */
@@ -185,6 +186,11 @@ struct imapd_msg {
  */
 int	imapd_msg_load(struct imapd *, uint32_t uid, int full,
 	    struct imapd_msg *m);
+/*
+ * Start reading the first bytes of message uid in the background
+ * (a search from a cold disk reads many files: their reads overlap).
+ */
+void	imapd_msg_prefetch(struct imapd *, uint32_t uid, size_t bytes);
 /* Its MIME tree (the message must be loaded full). */
 struct mime_msg *imapd_msg_mime(struct imapd_msg *);
 void	imapd_msg_free(struct imapd_msg *);
@@ -203,6 +209,7 @@ int	imapd_parse_flags(struct imapd *, struct mailbox *,
 	    uint64_t *kw_r, const char **resp_r);
 /* imapd_search.c */
 int	imapd_cmd_search(struct imapd *, const struct imap_arg *);
+void	imapd_memo_free(struct imapd_sel *);
 /* imapd_expunge.c */
 int	imapd_cmd_expunge(struct imapd *, const struct imap_arg *);
 /* Expunge the \Deleted messages (among uids when not NULL): -1 on error */

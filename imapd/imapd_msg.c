@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,4 +138,19 @@ imapd_msg_free(struct imapd_msg *m)
 	else if (m->owned)
 		free((void *)(uintptr_t)m->data);
 	memset(m, 0, sizeof(*m));
+}
+
+void
+imapd_msg_prefetch(struct imapd *d, uint32_t uid, size_t bytes)
+{
+	char *err = NULL;
+	int fd;
+
+	/* ask for the start of the file now; the read comes later */
+	if (mailbox_msg_open(d->sel->mb, uid, &fd, &err) <= 0) {
+		free(err);
+		return;
+	}
+	(void)posix_fadvise(fd, 0, (off_t)bytes, POSIX_FADV_WILLNEED);
+	close(fd);
 }

@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "arena.h"
@@ -31,6 +32,122 @@ struct content {
 	struct imapd_msg msg;
 	int		 loaded;	/* 0 none, 1 header, 2 full */
 };
+
+/*
+ * What a header key matched against, kept for the session: a message's
+ * header never changes (Maildir files are written once), so a search
+ * on the same field again needs no file. By UID, ascending; values
+ * NUL-terminated in text, NO_VALUE when the field is absent.
+ */
+#define MEMO_FIELDS	2
+#define MEMO_TEXT_MAX	(32 * 1024 * 1024)
+#define NO_VALUE	UINT32_MAX
+
+struct imapd_memo {
+	char		 name[64];
+	uint32_t	*uids, *offs;
+	uint32_t	 n, cap;
+	struct vbuf	*text;
+	unsigned long	 used;		/* for replacing the older field */
+};
+
+static unsigned long memo_clock;
+
+void
+imapd_memo_free(struct imapd_sel *sel)
+{
+	size_t i;
+
+	for (i = 0; sel->memo != NULL && i < MEMO_FIELDS; i++) {
+		free(sel->memo[i].uids);
+		free(sel->memo[i].offs);
+		vbuf_free(&sel->memo[i].text);
+	}
+	free(sel->memo);
+	sel->memo = NULL;
+}
+
+/* The memo of field name, made (replacing the oldest) when missing. */
+static struct imapd_memo *
+memo_of(struct imapd_sel *sel, const char *name)
+{
+	struct imapd_memo *m, *old;
+	size_t i;
+
+	if (strlen(name) >= sizeof(sel->memo[0].name))
+		return NULL;
+	if (sel->memo == NULL)
+		sel->memo = xcalloc(MEMO_FIELDS, sizeof(*sel->memo));
+	for (i = 0, old = &sel->memo[0]; i < MEMO_FIELDS; i++) {
+		m = &sel->memo[i];
+		if (m->text != NULL && strcasecmp(m->name, name) == 0) {
+			m->used = ++memo_clock;
+			return m;
+		}
+		if (m->used < old->used)
+			old = m;
+	}
+	free(old->uids);
+	free(old->offs);
+	vbuf_free(&old->text);
+	memset(old, 0, sizeof(*old));
+	strlcpy(old->name, name, sizeof(old->name));
+	old->text = vbuf_new(4096, MEMO_TEXT_MAX);
+	old->used = ++memo_clock;
+	return old;
+}
+
+static void
+memo_put(struct imapd_memo *m, uint32_t uid, int found, const struct vbuf *v)
+{
+	uint32_t off = NO_VALUE;
+
+	/* new UIDs only grow; anything else is not kept */
+	if (m->n > 0 && uid <= m->uids[m->n - 1])
+		return;
+	if (found) {
+		off = (uint32_t)vbuf_len(m->text);
+		if (vbuf_append(m->text, vbuf_str(v), vbuf_len(v) + 1) < 0)
+			return;		/* full: no more memos for this field */
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 1024;
+		m->uids = xreallocarray(m->uids, m->cap, sizeof(*m->uids));
+		m->offs = xreallocarray(m->offs, m->cap, sizeof(*m->offs));
+	}
+	m->uids[m->n] = uid;
+	m->offs[m->n++] = off;
+}
+
+static const char *content_get(void *, int, size_t *);
+
+/* The search's header callback: from the memo, or read and memoised. */
+static int
+header_get(void *ctx, const char *name, struct vbuf *out)
+{
+	struct content *c = ctx;
+	struct imapd_memo *m = memo_of(c->d->sel, name);
+	const char *data;
+	size_t len;
+	uint32_t i;
+	int found;
+
+	if (m != NULL) {
+		i = imap_uids_ge(m->uids, m->n, c->msg.uid);
+		if (i < m->n && m->uids[i] == c->msg.uid) {
+			if (m->offs[i] == NO_VALUE)
+				return 0;
+			(void)vbuf_appends(out, vbuf_str(m->text) + m->offs[i]);
+			return 1;
+		}
+	}
+	if ((data = content_get(c, 0, &len)) == NULL)
+		return -1;
+	found = imap_search_field(data, len, name, out);
+	if (m != NULL)
+		memo_put(m, c->msg.uid, found, out);
+	return found;
+}
 
 static const char *
 content_get(void *ctx, int full, size_t *len_r)
@@ -143,6 +260,29 @@ respond(struct imapd *d, const struct imap_search_opts *o,
 	vbuf_release(&b);
 }
 
+#define PREFETCH	64	/* messages read ahead of the matcher */
+
+/* Do all header keys of the program have a memo already? */
+static int
+memoised(const struct imapd_sel *sel, const struct imap_search_key *k)
+{
+	const struct imap_search_key *c;
+	size_t i;
+
+	if (k->type == ISK_HEADER) {
+		for (i = 0; sel->memo != NULL && i < MEMO_FIELDS; i++)
+			if (sel->memo[i].text != NULL &&
+			    strcasecmp(sel->memo[i].name, k->hdr) == 0)
+				return 1;
+		return 0;
+	}
+	for (c = k->children; c != NULL; c = c->next)
+		if (!memoised(sel, c))
+			return 0;
+	return k->type != ISK_SENTBEFORE && k->type != ISK_SENTON &&
+	    k->type != ISK_SENTSINCE;
+}
+
 int
 imapd_cmd_search(struct imapd *d, const struct imap_arg *args)
 {
@@ -157,6 +297,8 @@ imapd_cmd_search(struct imapd *d, const struct imap_arg *args)
 	struct content c;
 	uint32_t *hits, *uids, i, nh = 0;
 	unsigned nsaved = 0, k, nk;
+	enum imap_search_cost cost;
+	uint32_t ahead;
 	time_t now = time(NULL);
 
 	switch (imap_search_parse(a, args, (unsigned)d->parser->max_depth,
@@ -184,9 +326,17 @@ imapd_cmd_search(struct imapd *d, const struct imap_arg *args)
 		imapd_bad(d, "Invalid messageset");
 		return 0;
 	}
+	/* files will be read: overlap their reads (a cold disk seeks) */
+	cost = imap_search_cost(key);
+	ahead = cost == IMAP_COST_BODY || (cost == IMAP_COST_HEADER &&
+	    !memoised(sel, key)) ? 0 : UINT32_MAX;
 	hits = xreallocarray(NULL, sel->view.count + 1, sizeof(*hits));
 	uids = xreallocarray(NULL, sel->view.count + 1, sizeof(*uids));
 	for (i = 0; i < sel->view.count; i++) {
+		for (; ahead != UINT32_MAX && ahead < sel->view.count &&
+		    ahead < i + PREFETCH; ahead++)
+			imapd_msg_prefetch(d, mailbox_msg(sel->mb, ahead)->uid,
+			    cost == IMAP_COST_BODY ? 65536 : 8192);
 		m = mailbox_msg(sel->mb, i);
 		if (m->state & MAILBOX_MSG_EXPUNGED)
 			continue;
@@ -208,6 +358,7 @@ imapd_cmd_search(struct imapd *d, const struct imap_arg *args)
 		sm.size = m->vsize != MAILBOX_VSIZE_UNKNOWN ? m->vsize : m->size;
 		sm.now = now;
 		sm.content = content_get;
+		sm.header = header_get;
 		sm.ctx = &c;
 		if (imap_search_match(key, &sm)) {
 			hits[nh] = d->uid ? m->uid : i + 1;

@@ -285,6 +285,7 @@ imapd_unselect(struct imapd *d)
 	free(sel->told_kw);
 	free(sel->recent);
 	free(sel->saved);
+	imapd_memo_free(sel);
 	free(sel->name);
 	if (sel->ifd >= 0)
 		close(sel->ifd);

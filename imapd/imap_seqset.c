@@ -181,6 +181,17 @@ imap_ranges_normalise(struct imap_range *r, unsigned n)
 	return out + 1;
 }
 
+uint32_t
+imap_ranges_count(const struct imap_range *r, unsigned n)
+{
+	uint32_t total = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		total += r[i].hi - r[i].lo + 1;
+	return total;
+}
+
 int
 imap_ranges_has(const struct imap_range *r, unsigned n, uint32_t v)
 {

@@ -94,6 +94,8 @@ uint32_t imap_uids_ge(const uint32_t *v, uint32_t n, uint32_t x);
 void	imap_put_set(struct vbuf *, const uint32_t *v, size_t n);
 /* Sort and merge ranges in place; returns the new count. */
 unsigned imap_ranges_normalise(struct imap_range *, unsigned n);
+/* How many numbers the normalised ranges hold. */
+uint32_t imap_ranges_count(const struct imap_range *, unsigned n);
 /* 1 when n lies in the normalised ranges. */
 int	imap_ranges_has(const struct imap_range *, unsigned n, uint32_t v);
 

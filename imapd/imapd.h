@@ -115,6 +115,8 @@ void	imapd_ok(struct imapd *, const char *fmt, ...)
 void	imapd_bad(struct imapd *, const char *why);
 /* Tagged NO/BAD for an error from the store, logged with *err freed. */
 void	imapd_no_err(struct imapd *, char *err);
+void	imapd_no_mailbox(struct imapd *, char *err, const char *code,
+	    const char *name);
 /* The capability list (after "CAPABILITY "): for the session side. */
 const char *imapd_capabilities(const struct imapd *);
 /* Append the flag list of flags/keywords: "(\Seen $Junk)". */

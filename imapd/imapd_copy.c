@@ -195,7 +195,7 @@ copy_or_move(struct imapd *d, const struct imap_arg *args, int move)
 	const char *target;
 	char name[MAILDIR_NAME_MAX + 1], *err = NULL;
 	uint64_t bytes = 0;
-	uint32_t seq, total = 0;
+	uint32_t seq, total;
 	unsigned n, i;
 	struct vbuf b;
 	int rr;
@@ -215,15 +215,10 @@ copy_or_move(struct imapd *d, const struct imap_arg *args, int move)
 	memset(&c, 0, sizeof(c));
 	c.d = d;
 	if ((rr = imapd_folder_open(d, target, &c.dmd, &err)) <= 0) {
-		if (rr < 0)
-			imapd_no_err(d, err);
-		else
-			imapd_tagged(d, "NO [TRYCREATE] Mailbox doesn't "
-			    "exist: %s", target);
+		imapd_no_mailbox(d, err, "TRYCREATE", target);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		total += r[i].hi - r[i].lo + 1;
+	total = imap_ranges_count(r, n);
 	c.msgs = xcalloc(total + 1, sizeof(*c.msgs));
 	c.names = xcalloc(total + 1, sizeof(*c.names));
 	c.src = xcalloc(total + 1, sizeof(*c.src));

@@ -448,13 +448,12 @@ mark_seen(struct imapd *d, const struct imap_range *r, unsigned n,
 {
 	struct imapd_sel *sel = d->sel;
 	const struct mailbox_msg *m;
-	uint32_t *uids, seq, k = 0, total = 0;
+	uint32_t *uids, seq, k = 0;
 	unsigned i;
 	char *err = NULL;
 
-	for (i = 0; i < n; i++)
-		total += r[i].hi - r[i].lo + 1;
-	uids = xreallocarray(NULL, total ? total : 1, sizeof(*uids));
+	uids = xreallocarray(NULL, imap_ranges_count(r, n) + 1,
+	    sizeof(*uids));
 	for (i = 0; i < n; i++)
 		for (seq = r[i].lo; seq <= r[i].hi; seq++) {
 			m = mailbox_msg(sel->mb, seq - 1);

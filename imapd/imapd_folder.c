@@ -314,8 +314,7 @@ imapd_cmd_subscribe(struct imapd *d, const struct imap_arg *args)
 	if (imapd_mailbox_arg(d, args, &name) < 0)
 		return 0;
 	if (on && !folder_exists(d, name)) {
-		imapd_tagged(d, "NO [NONEXISTENT] Mailbox doesn't exist: %s",
-		    name);
+		imapd_no_mailbox(d, NULL, "NONEXISTENT", name);
 		return 0;
 	}
 	if (subscribe(d, name, on) < 0) {
@@ -469,8 +468,7 @@ imapd_cmd_delete(struct imapd *d, const struct imap_arg *args)
 		return 0;
 	}
 	if (!folder_exists(d, name)) {
-		imapd_tagged(d, "NO [NONEXISTENT] Mailbox doesn't exist: %s",
-		    name);
+		imapd_no_mailbox(d, NULL, "NONEXISTENT", name);
 		return 0;
 	}
 	if (d->sel != NULL && strcmp(d->sel->name, name) == 0) {
@@ -553,8 +551,7 @@ imapd_cmd_rename(struct imapd *d, const struct imap_arg *args)
 		return 0;
 	}
 	if (!folder_exists(d, from)) {
-		imapd_tagged(d, "NO [NONEXISTENT] Mailbox doesn't exist: %s",
-		    from);
+		imapd_no_mailbox(d, NULL, "NONEXISTENT", from);
 		return 0;
 	}
 	if (new_name_ok(d, to) < 0)

@@ -78,6 +78,19 @@ imapd_no_err(struct imapd *d, char *err)
 	    "server log for more information.");
 }
 
+/* A mailbox that could not be opened: an error, or none of that name
+ * (code NONEXISTENT, or TRYCREATE where the client may create it). */
+void
+imapd_no_mailbox(struct imapd *d, char *err, const char *code,
+    const char *name)
+{
+	if (err != NULL)
+		imapd_no_err(d, err);
+	else
+		imapd_tagged(d, "NO [%s] Mailbox doesn't exist: %s", code,
+		    name);
+}
+
 static const char caps_common[] =
     "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE "
     "UNSELECT UIDPLUS MOVE ESEARCH SEARCHRES WITHIN LIST-EXTENDED "

@@ -329,11 +329,7 @@ imapd_cmd_select(struct imapd *d, const struct imap_arg *args)
 			imapd_untagged(d, "OK [CLOSED] Previous mailbox closed.");
 	}
 	if ((r = imapd_folder_open(d, name, &md, &err)) <= 0) {
-		if (r < 0)
-			imapd_no_err(d, err);
-		else
-			imapd_tagged(d, "NO [NONEXISTENT] Mailbox doesn't "
-			    "exist: %s", name);
+		imapd_no_mailbox(d, err, "NONEXISTENT", name);
 		return 0;
 	}
 	sel = xcalloc(1, sizeof(*sel));

@@ -140,11 +140,7 @@ imapd_cmd_status(struct imapd *d, const struct imap_arg *args)
 	vbuf_init(&b, 128, VBUF_NOLIMIT);
 	if ((r = imapd_status_put(d, name, want, &b, &err)) <= 0) {
 		vbuf_release(&b);
-		if (r < 0)
-			imapd_no_err(d, err);
-		else
-			imapd_tagged(d, "NO [NONEXISTENT] Mailbox doesn't "
-			    "exist: %s", name);
+		imapd_no_mailbox(d, err, "NONEXISTENT", name);
 		return 0;
 	}
 	imapd_untagged(d, "%s", vbuf_str(&b));

@@ -107,7 +107,7 @@ imapd_cmd_store(struct imapd *d, const struct imap_arg *args)
 	const struct imap_arg *a;
 	const char *item, *resp;
 	struct vbuf b;
-	uint32_t flags, *uids, seq, k = 0, total = 0;
+	uint32_t flags, *uids, seq, k = 0;
 	uint64_t kw;
 	unsigned n, i, newly_deleted = 0;
 	char *err = NULL;
@@ -149,9 +149,8 @@ imapd_cmd_store(struct imapd *d, const struct imap_arg *args)
 			d->bad++;
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		total += r[i].hi - r[i].lo + 1;
-	uids = xreallocarray(NULL, total ? total : 1, sizeof(*uids));
+	uids = xreallocarray(NULL, imap_ranges_count(r, n) + 1,
+	    sizeof(*uids));
 	for (i = 0; i < n; i++)
 		for (seq = r[i].lo; seq <= r[i].hi; seq++) {
 			m = mailbox_msg(sel->mb, seq - 1);

@@ -297,6 +297,29 @@ parse_params(struct arena *a, struct lex *lx, struct mime_param **params_r,
 	*nparams_r = nout;
 }
 
+/* A token with the comments and spaces around it. */
+static const char *
+lex_word(struct lex *lx, struct arena *a)
+{
+	const char *t;
+
+	skip_cfws(lx);
+	t = lex_token(lx, a);
+	skip_cfws(lx);
+	return t;
+}
+
+/* What follows the value: nothing, or ";" and the parameters. */
+static int
+lex_params(struct lex *lx, struct arena *a, struct mime_param **params_r,
+    unsigned *nparams_r)
+{
+	if (lx->p < lx->end && *lx->p != ';')
+		return -1;
+	parse_params(a, lx, params_r, nparams_r);
+	return 0;
+}
+
 int
 mime_ctype_parse(struct arena *a, const char *value, size_t len,
     const char **type_r, const char **subtype_r,
@@ -305,22 +328,15 @@ mime_ctype_parse(struct arena *a, const char *value, size_t len,
 	struct lex lx = { value, value + len };
 	const char *type, *subtype;
 
-	skip_cfws(&lx);
-	if ((type = lex_token(&lx, a)) == NULL)
-		return -1;
-	skip_cfws(&lx);
-	if (lx.p >= lx.end || *lx.p != '/')
+	if ((type = lex_word(&lx, a)) == NULL || lx.p >= lx.end ||
+	    *lx.p != '/')
 		return -1;
 	lx.p++;
-	skip_cfws(&lx);
-	if ((subtype = lex_token(&lx, a)) == NULL)
-		return -1;
-	skip_cfws(&lx);
-	if (lx.p < lx.end && *lx.p != ';')
+	if ((subtype = lex_word(&lx, a)) == NULL ||
+	    lex_params(&lx, a, params_r, nparams_r) == -1)
 		return -1;
 	*type_r = type;
 	*subtype_r = subtype;
-	parse_params(a, &lx, params_r, nparams_r);
 	return 0;
 }
 
@@ -331,14 +347,10 @@ mime_disp_parse(struct arena *a, const char *value, size_t len,
 	struct lex lx = { value, value + len };
 	const char *disp;
 
-	skip_cfws(&lx);
-	if ((disp = lex_token(&lx, a)) == NULL)
-		return -1;
-	skip_cfws(&lx);
-	if (lx.p < lx.end && *lx.p != ';')
+	if ((disp = lex_word(&lx, a)) == NULL ||
+	    lex_params(&lx, a, params_r, nparams_r) == -1)
 		return -1;
 	*disp_r = disp;
-	parse_params(a, &lx, params_r, nparams_r);
 	return 0;
 }
 

@@ -65,21 +65,26 @@ static struct mime_param default_params[] = {
 };
 
 static void
-set_default_type(struct mime_part *p)
+set_type(struct mime_part *p, const char *type, const char *subtype,
+    struct mime_param *params, unsigned nparams)
 {
-	p->type = "text";
-	p->subtype = "plain";
-	p->params = default_params;
-	p->nparams = 1;
+	p->type = type;
+	p->subtype = subtype;
+	p->params = params;
+	p->nparams = nparams;
 }
 
 static void
+set_default_type(struct mime_part *p)
+{
+	set_type(p, "text", "plain", default_params, 1);
+}
+
+/* Past a limit: opaque data, not looked into. */
+static void
 set_limited(struct mime_part *p)
 {
-	p->type = "application";
-	p->subtype = "octet-stream";
-	p->params = NULL;
-	p->nparams = 0;
+	set_type(p, "application", "octet-stream", NULL, 0);
 	p->flags = (p->flags & ~(MIME_PART_MULTIPART | MIME_PART_MESSAGE |
 	    MIME_PART_TEXT)) | MIME_PART_LIMITED;
 }
@@ -183,10 +188,9 @@ part_fields(struct parser *ps, struct mime_part *p)
 	if (have_type)
 		return;
 	if (p->parent != NULL &&
-	    mime_part_is(p->parent, "multipart", "digest")) {
-		p->type = "message";
-		p->subtype = "rfc822";
-	} else
+	    mime_part_is(p->parent, "multipart", "digest"))
+		set_type(p, "message", "rfc822", NULL, 0);
+	else
 		set_default_type(p);
 }
 

@@ -22,18 +22,17 @@ pipelining, literals by hand, long lines, garbage, IDLE.
 import imaplib
 import os
 import re
-import socket
 import ssl
 
-import postern
-from postern import TOP, WAIT, Instance, free_port, wait_for
+from postern import TOP, WAIT
+from smtpd_t import Raw
 # what POP3 and IMAP tests share: users, Maildirs, messages, processes
-from pop3_t import (add_user, crlf_size, files, log_lines,  # noqa: F401
-                    maildir, make_maildir, proc_pids, put_msg, vmail_pw)
+from pop3_t import (LOGIN_USER, add_user, crlf_size,  # noqa: F401
+                    files, log_lines, mail_instance, maildir,
+                    make_maildir, proc_pids, put_msg, vmail_pw)
 
 IMAPD = os.path.join(TOP, "imapd", "imapd")
 IMAP_LOGIN = os.path.join(TOP, "imapd", "login", "imap-login")
-LOGIN_USER = "postern-tl"
 
 
 def built():
@@ -43,33 +42,9 @@ def built():
 
 def imap_instance(t, mode, users=None, main=None, smtp=False,
                   login_opts=(), services=()):
-    ports = {"imap": free_port(), "imaps": free_port(), "smtp": None}
-    conf = {}
-    if mode == "root":
-        postern.ensure_user(LOGIN_USER)
-        conf["login_owner"] = LOGIN_USER
-    conf.update(main or {})
-    opts = "".join(" -o " + o for o in login_opts)
-    lines = ["auth unix - n n - 1 auth",
-             "%d inet n n y - - imap-login%s" % (ports["imap"], opts),
-             "%d inet n n y - - imap-login -o imapd_tls_wrappermode=yes%s"
-             % (ports["imaps"], opts),
-             "imapd unix - n y - 1000 imapd"]
-    if smtp:
-        ports["smtp"] = free_port()
-        lines += ["%d inet n - y - - smtpd" % ports["smtp"],
-                  "anvil unix - - y - 1 anvil",
-                  "qmgr unix n - n 300 1 qmgr",
-                  "local unix - n y - - local"]
-    lines += list(services)
-    inst = Instance(t, mode=mode, main=conf, services=lines)
-    for addr, pw in (users or {}).items():
-        add_user(t, inst, addr, pw)
-    inst.start()
-    wait_for(lambda: all(not postern.port_refuses(p) for p in
-                         (ports["imap"], ports["imaps"])),
-             "the IMAP ports", t)
-    return inst, ports
+    return mail_instance(t, mode, "imap", "imaps", "imapd",
+                         "imapd unix - n y - 1000 imapd", users, main,
+                         smtp, login_opts, services)
 
 
 def own(inst, path):
@@ -99,21 +74,14 @@ def imap(port, user=None, password=None, timeout=60):
     return c
 
 
-class ImapRaw:
-    """A byte-level IMAP client on a raw socket."""
+class ImapRaw(Raw):
+    """A byte-level IMAP client on smtpd_t.Raw's socket."""
 
     def __init__(self, port, host="127.0.0.1", timeout=WAIT, tls=False):
-        s = socket.create_connection((host, port), timeout=timeout)
+        super().__init__(port, host=host, timeout=timeout)
         if tls:
-            s = tls_ctx().wrap_socket(s)
-        self.sock = s
-        self.buf = b""
+            self.sock = tls_ctx().wrap_socket(self.sock)
         self.n = 0
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
 
     def line(self):
         """One response line (bytes, without CR LF), literals included
@@ -121,7 +89,7 @@ class ImapRaw:
         while b"\n" not in self.buf:
             try:
                 data = self.sock.recv(65536)
-            except (ConnectionResetError, socket.timeout, OSError):
+            except OSError:     # a reset or a timeout: read as the end
                 data = b""
             if not data:
                 return None
@@ -168,13 +136,3 @@ class ImapRaw:
         r = self.cmd('LOGIN "%s" "%s"' % (user, password))
         return r[-1] if r else None
 
-    def closed(self):
-        while True:
-            if self.line() is None:
-                return True
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass

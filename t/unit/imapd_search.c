@@ -83,6 +83,9 @@ test_seqset(void)
 	s = ranges_str(r, n);
 	is_str(s, "1:3,9:10", "merged and sorted");
 	free(s);
+	is_int(imap_ranges_count(r, n), 5, "five messages in them");
+	ok(imap_ranges_has(r, n, 9) && !imap_ranges_has(r, n, 4),
+	    "9 is in them, 4 is not");
 	imap_seqset_parse(a, "11", 2, &set);
 	ok(imap_view_resolve(&v, &set, 0, a, &r, &n) < 0,
 	    "a sequence number past the end is an error");

@@ -50,10 +50,12 @@ struct fetch {
 	int			 missing;	/* some message was gone */
 };
 
+/* The space before an item: none right after "(", one after an item
+ * (also after a literal already sent, which leaves the line empty). */
 static void
 sep(struct vbuf *b)
 {
-	if (b->data[vbuf_len(b) - 1] != '(')
+	if (vbuf_len(b) == 0 || b->data[vbuf_len(b) - 1] != '(')
 		(void)vbuf_appendc(b, ' ');
 }
 

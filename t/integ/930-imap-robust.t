@@ -180,14 +180,20 @@ def check_dropped_append(t, inst, port):
     c.logout()
 
 
+def session(port, state):
+    """A client greeted ("before" login) or logged in ("after")."""
+    r = ImapRaw(port)
+    if state == "after":
+        r.login(ALICE, ALICE_PW)
+    else:
+        r.line()
+    return r
+
+
 def check_lines(t, port):
     big = b"A" * (1024 * 1024)
     for state in ("before", "after"):
-        r = ImapRaw(port)
-        if state == "after":
-            r.login(ALICE, ALICE_PW)
-        else:
-            r.line()
+        r = session(port, state)
         r.send(b"x1 NOOP " + big + b"\r\n")
         t.like((r.line() or b"").decode(), r"^\* BAD \[TOOBIG\]",
                "a 1 MiB line %s login: BAD [TOOBIG]" % state)
@@ -197,11 +203,7 @@ def check_lines(t, port):
         r.close()
     rnd = random.Random(1717)
     for state in ("before", "after"):
-        r = ImapRaw(port)
-        if state == "after":
-            r.login(ALICE, ALICE_PW)
-        else:
-            r.line()
+        r = session(port, state)
         junk = bytes(rnd.randrange(256) for _ in range(100000))
         try:
             r.send(junk + b"\r\n" + b"\x00\xff garbage\r\n" * 40)

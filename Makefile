@@ -20,8 +20,11 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
 DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd \
-	postlogd/postlogd \
+	postlogd/postlogd resolver/resolver \
 	pop3d/pop3d pop3d/login/pop3-login
+
+# Libraries that only some programs link (and their unit tests).
+resolver/resolver_LIBS = $(UNBOUND_LIBS) $(IDN2_LIBS)
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -93,7 +96,7 @@ $(LIB): $(LIB_OBJS)
 
 define program_rule
 $(1): $(call prog_objs,$(1)) $(LIB)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$($(1)_LIBS) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call program_rule,$(p))))
 
@@ -105,7 +108,7 @@ t/unit/%.t: t/unit/%.o $(TAP_OBJ) $(LIB)
 define prog_test_rule
 t/unit/$(notdir $(1))_%.t: t/unit/$(notdir $(1))_%.o $(TAP_OBJ) \
     $(filter-out $(dir $(1))main.o,$(call prog_objs,$(1))) $(LIB)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$($(1)_LIBS) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call prog_test_rule,$(p))))
 

@@ -290,7 +290,8 @@ class Instance:
         extra = dict(main or {})
         if mode == "root":
             ensure_user(TEST_USER)
-            for k in ("mail_owner", "vmail_owner", "auth_owner"):
+            for k in ("mail_owner", "vmail_owner", "auth_owner",
+                      "resolver_owner"):
                 extra.setdefault(k, TEST_USER)
         with open(os.path.join(self.etc, "main.cf"), "a") as f:
             f.write("\n# test settings\n")
@@ -451,7 +452,8 @@ class Instance:
 # built, and the Python helpers (one list, so no helper has to patch it).
 PROGRAMS = ("ctl/postern", "master/master", "smtpd/smtpd", "qmgr/qmgr",
             "anvil/anvil", "auth/auth", "delivery/local/local",
-            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login")
+            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login",
+            "resolver/resolver", "delivery/relay/relay")
 
 
 def _unprivileged_copy():

@@ -50,6 +50,7 @@ FUZZ_PROG_local_request = delivery/local/local
 FUZZ_PROG_auth_throttle = auth/auth
 FUZZ_PROG_anvil_table = anvil/anvil
 FUZZ_PROG_auth_token = auth/auth
+FUZZ_PROG_resolver_rr = resolver/resolver
 
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
 FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))
@@ -125,7 +126,8 @@ man/postern.conf.5: man/postern.conf.5.in build-aux/genman
 # Each harness with the plain replay driver: a TAP test of its corpus.
 define fuzz_replay_rule
 fuzz/$(1).t: fuzz/$(1).o fuzz/replay.o $(call fuzz_prog_objs,$(1)) $(LIB)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) \
+		$$($(FUZZ_PROG_$(1))_LIBS) $$(LIBS)
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_replay_rule,$(n))))
 
@@ -181,7 +183,7 @@ define fuzz_bin_rule
 fuzz/build/$(1): fuzz/build/fuzz/$(1).o \
     $(addprefix fuzz/build/,$(call fuzz_prog_objs,$(1))) $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ \
-		$$(filter %.o,$$^) $(FUZZ_LIB) $$(LIBS)
+		$$(filter %.o,$$^) $(FUZZ_LIB) $$($(FUZZ_PROG_$(1))_LIBS) $$(LIBS)
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_bin_rule,$(n))))
 

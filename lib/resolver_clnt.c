@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event.h"
+#include "monotime.h"
 #include "ipc.h"
 #include "resolver_clnt.h"
 #include "sock.h"
@@ -67,7 +67,7 @@ resolver_name_ok(const char *s)
 static int
 resolver_clnt_left(long long deadline)
 {
-	long long left = deadline - event_now_ms();
+	long long left = deadline - monotime_ms();
 
 	return left < 1 ? 1 : left > INT32_MAX ? INT32_MAX : (int)left;
 }
@@ -256,7 +256,7 @@ int
 resolver_clnt_lookup(struct resolver_clnt *rc, const char *domain, int mx,
     struct resolver_answer *a)
 {
-	long long deadline = event_now_ms() + rc->timeout_ms;
+	long long deadline = monotime_ms() + rc->timeout_ms;
 	struct ipc_rec *rep = NULL;
 	int r, kept, gone;
 

@@ -40,6 +40,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "deliver_agent.h"
 #include "log.h"
 #include "params.h"
 #include "qmgr.h"
@@ -69,9 +70,9 @@ qmgr_message_log(const struct qmgr_msg *m, const char *addr,
 
 	arr = (double)m->env.arrival.tv_sec +
 	    (double)m->env.arrival.tv_usec / 1e6;
-	qmgr_fmt_delay(d, sizeof(d), now - arr);
-	qmgr_fmt_delay(a, sizeof(a), m->queued_f - arr);
-	qmgr_fmt_delay(b, sizeof(b), now - m->queued_f);
+	deliver_fmt_delay(d, sizeof(d), now - arr);
+	deliver_fmt_delay(a, sizeof(a), m->queued_f - arr);
+	deliver_fmt_delay(b, sizeof(b), now - m->queued_f);
 	if (orig != NULL && *orig != '\0' && strcasecmp(orig, addr) != 0)
 		log_info("%s: to=<%s>, orig_to=<%s>, relay=%s, delay=%s, "
 		    "delays=%s/%s/0/0, dsn=%s, status=%s (%s)", m->qid, addr,

@@ -12,7 +12,10 @@
  *	it starts at initial_destination_concurrency, grows by 1/window
  *	per job that got through (at most the transport's
  *	TRANSPORT_destination_concurrency_limit), and shrinks by one per
- *	job in which every recipient was deferred. When the failures in a
+ *	job that ended in a site failure: the agent could not get a
+ *	session with the destination (deliver_proto.h: site_fail), or was
+ *	lost. Recipients that each got a 4xx answer (greylisting) do not
+ *	count against the destination. When the failures in a
  *	row reach the window, the destination is dead for
  *	minimal_backoff_time: its queued recipients, and those of messages
  *	that arrive meanwhile, are deferred without a connection

@@ -4,10 +4,9 @@
  *	resolver_clnt.h and resolver_proto.h.
  *
  * DESCRIPTION
- *	One blocking exchange per call on a kept connection: send the
- *	request, read the answer, all within one deadline. A kept
- *	connection that fails before any answer byte arrived is made again
- *	once (the service may have been restarted since the last call).
+ *	One blocking call per lookup on a kept connection (lib/ipc_clnt):
+ *	a connection found dead at the next call is made again once,
+ *	since asking twice does no harm.
  *
  * SECURITY
  *	Fail closed: an answer that does not parse completely is an error
@@ -17,27 +16,29 @@
 
 #include <arpa/inet.h>
 
-#include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "monotime.h"
+#include "err.h"
 #include "ipc.h"
+#include "ipc_clnt.h"
+#include "printable.h"
 #include "resolver_clnt.h"
-#include "sock.h"
 #include "xmalloc.h"
 
-#define RESOLVER_CLNT_TIMEOUT_DEFAULT	60000	/* ms */
+const struct ipc_proto resolver_proto = {
+	.name = RESOLVER_PROTO,
+	.major = RESOLVER_PROTO_MAJOR,
+	.minor = RESOLVER_PROTO_MINOR,
+	.socket = RESOLVER_SOCKET,
+	.client = "resolver client",
+	.rec_max = RESOLVER_REC_MAX,
+	.timeout_ms = RESOLVER_TIMEOUT_DEFAULT,
+};
 
 struct resolver_clnt {
-	char		*path;
-	int		 timeout_ms;
-	int		 fd;
-	struct ipc_chan	 ch;
-	char		 err[IPC_ERR_MAX + 128];
+	struct ipc_clnt	*ipc;
 };
 
 int
@@ -63,33 +64,13 @@ resolver_name_ok(const char *s)
 	return label > 0 && len <= RESOLVER_NAME_MAX;
 }
 
-/* What is left of the deadline, at least 1 ms (0 would mean "none"). */
-static int
-resolver_clnt_left(long long deadline)
-{
-	long long left = deadline - monotime_ms();
-
-	return left < 1 ? 1 : left > INT32_MAX ? INT32_MAX : (int)left;
-}
-
 struct resolver_clnt *
 resolver_clnt_new(const char *path, int timeout_ms)
 {
 	struct resolver_clnt *rc = xcalloc(1, sizeof(*rc));
 
-	rc->path = xstrdup(path != NULL ? path : RESOLVER_SOCKET);
-	rc->timeout_ms = timeout_ms > 0 ? timeout_ms :
-	    RESOLVER_CLNT_TIMEOUT_DEFAULT;
-	rc->fd = -1;
+	rc->ipc = ipc_clnt_new(&resolver_proto, path, timeout_ms, NULL);
 	return rc;
-}
-
-static void
-resolver_clnt_close(struct resolver_clnt *rc)
-{
-	if (rc->fd >= 0)
-		close(rc->fd);
-	rc->fd = -1;
 }
 
 void
@@ -97,40 +78,9 @@ resolver_clnt_free(struct resolver_clnt **rcp)
 {
 	if (*rcp == NULL)
 		return;
-	resolver_clnt_close(*rcp);
-	free((*rcp)->path);
+	ipc_clnt_free(&(*rcp)->ipc);
 	free(*rcp);
 	*rcp = NULL;
-}
-
-const char *
-resolver_clnt_error(const struct resolver_clnt *rc)
-{
-	return rc->err;
-}
-
-/* Connect and check the announcement; 0 or -1 with rc->err. */
-static int
-resolver_clnt_connect(struct resolver_clnt *rc, long long deadline)
-{
-	int secs = (resolver_clnt_left(deadline) + 999) / 1000;
-
-	if ((rc->fd = sock_connect_unix(rc->path, secs)) < 0) {
-		snprintf(rc->err, sizeof(rc->err), "connect to %s: %s",
-		    rc->path, strerror(errno));
-		return -1;
-	}
-	ipc_chan_init(&rc->ch, rc->fd, "resolver service");
-	rc->ch.max = RESOLVER_REC_MAX;
-	rc->ch.timeout_ms = resolver_clnt_left(deadline);
-	if (ipc_hello_recv(&rc->ch, RESOLVER_PROTO, RESOLVER_PROTO_MAJOR,
-	    NULL) < 0) {
-		snprintf(rc->err, sizeof(rc->err), "%s: %s", rc->path,
-		    rc->ch.err);
-		resolver_clnt_close(rc);
-		return -1;
-	}
-	return 0;
 }
 
 /* An address as the protocol allows it: numeric IPv4 or IPv6. */
@@ -177,15 +127,16 @@ resolver_clnt_host(struct ipc_rec *r, struct resolver_host *h,
 	return 0;
 }
 
-/* The answer: 0, or -1 with rc->err. */
+/* The answer: 0, or -1 with *why_r (NULL: the record's getter error). */
 static int
-resolver_clnt_answer(struct resolver_clnt *rc, struct ipc_rec *r,
-    struct resolver_answer *a)
+resolver_clnt_answer(struct ipc_rec *r, struct resolver_answer *a,
+    const char **why_r)
 {
-	const char *dsn, *text, *ascii, *why = NULL;
+	const char *dsn, *text, *ascii;
 	uint64_t status, n;
 	size_t i;
 
+	*why_r = NULL;
 	if (ipc_get_uint(r, "status", RESOLVER_STAT_OK, RESOLVER_STAT_TEMP,
 	    &status) < 0 ||
 	    ipc_get_strn(r, "dsn", DSN_STATUS_SIZE - 1, &dsn) < 0 ||
@@ -193,104 +144,57 @@ resolver_clnt_answer(struct resolver_clnt *rc, struct ipc_rec *r,
 	    ipc_get_strn(r, "ascii", RESOLVER_NAME_MAX, &ascii) < 0 ||
 	    ipc_get_bool(r, "secure", &a->secure) < 0 ||
 	    ipc_get_uint(r, "count", 0, RESOLVER_HOST_MAX, &n) < 0)
-		goto bad;
+		return -1;
 	a->status = (int)status;
 	a->nhost = (size_t)n;
 	for (i = 0; i < a->nhost; i++)
-		if (resolver_clnt_host(r, &a->host[i], &why) < 0)
-			goto bad;
+		if (resolver_clnt_host(r, &a->host[i], why_r) < 0)
+			return -1;
 	if (ipc_end(r) < 0)
-		goto bad;
+		return -1;
 	if (!dsn_status_valid(dsn) || (a->status == RESOLVER_STAT_OK) !=
 	    (dsn[0] == '2') || (a->status == RESOLVER_STAT_TEMP) !=
 	    (dsn[0] == '4') || (a->status == RESOLVER_STAT_OK) !=
 	    (a->nhost > 0)) {
-		why = "status, code and hosts do not agree";
-		goto bad;
+		*why_r = "status, code and hosts do not agree";
+		return -1;
 	}
 	if (*ascii != '\0' && !resolver_name_ok(ascii)) {
-		why = "bad domain name in the answer";
-		goto bad;
+		*why_r = "bad domain name in the answer";
+		return -1;
 	}
 	strlcpy(a->dsn, dsn, sizeof(a->dsn));
-	strlcpy(a->text, text, sizeof(a->text));
-	for (i = 0; a->text[i] != '\0'; i++)
-		if ((unsigned char)a->text[i] < 0x20 || a->text[i] == 0x7f)
-			a->text[i] = '?';
+	printable_copy(a->text, sizeof(a->text), text, strlen(text), 0);
 	strlcpy(a->ascii, ascii, sizeof(a->ascii));
 	return 0;
-bad:
-	snprintf(rc->err, sizeof(rc->err), "%s: protocol error: %s",
-	    rc->path, why != NULL ? why : ipc_rec_error(r));
-	return -1;
-}
-
-/*
- * Send the request and read the answer record: 1, 0 (closed), -1;
- * *gone_r is 1 when the peer was gone (end of file, reset, broken pipe).
- */
-static int
-resolver_clnt_ask(struct resolver_clnt *rc, const char *domain, int mx,
-    long long deadline, struct ipc_rec **rep, int *gone_r)
-{
-	struct ipc_rec *req = ipc_rec_new();
-	int r;
-
-	*gone_r = 0;
-	ipc_add_str(req, "req", RESOLVER_REQ_LOOKUP);
-	ipc_add_str(req, "domain", domain);
-	ipc_add_bool(req, "mx", mx);
-	rc->ch.timeout_ms = resolver_clnt_left(deadline);
-	r = ipc_send(&rc->ch, req);
-	ipc_rec_free(&req);
-	if (r == 0) {
-		rc->ch.timeout_ms = resolver_clnt_left(deadline);
-		r = ipc_recv(&rc->ch, rep);
-	}
-	*gone_r = r == 0 || (r < 0 && !rc->ch.err_proto &&
-	    (errno == EPIPE || errno == ECONNRESET));
-	return r;
 }
 
 int
 resolver_clnt_lookup(struct resolver_clnt *rc, const char *domain, int mx,
-    struct resolver_answer *a)
+    struct resolver_answer *a, char **err_r)
 {
-	long long deadline = monotime_ms() + rc->timeout_ms;
-	struct ipc_rec *rep = NULL;
-	int r, kept, gone;
+	struct ipc_rec *req, *rep = NULL;
+	const char *why;
+	int r;
 
 	memset(a, 0, sizeof(*a));
-	rc->err[0] = '\0';
-	if (*domain == '\0' || strlen(domain) > RESOLVER_UNAME_MAX) {
-		snprintf(rc->err, sizeof(rc->err), "domain name empty or too "
-		    "long");
+	if (*domain == '\0' || strlen(domain) > RESOLVER_UNAME_MAX)
+		return err_set(err_r, "domain name empty or too long");
+	req = ipc_rec_new();
+	ipc_add_str(req, "req", RESOLVER_REQ_LOOKUP);
+	ipc_add_str(req, "domain", domain);
+	ipc_add_bool(req, "mx", mx);
+	/* asking twice is harmless: retry on a connection found dead */
+	r = ipc_clnt_call(rc->ipc, req, IPC_CLNT_RETRY, &rep, err_r);
+	ipc_rec_free(&req);
+	if (r < 0)
 		return -1;
-	}
-	kept = rc->fd >= 0;
-	if (!kept && resolver_clnt_connect(rc, deadline) < 0)
-		return -1;
-	r = resolver_clnt_ask(rc, domain, mx, deadline, &rep, &gone);
-	if (r <= 0 && kept && gone) {
-		/* the service went away since the last call: once more */
-		resolver_clnt_close(rc);
-		if (resolver_clnt_connect(rc, deadline) < 0)
-			return -1;
-		r = resolver_clnt_ask(rc, domain, mx, deadline, &rep, &gone);
-	}
-	if (r <= 0) {
-		snprintf(rc->err, sizeof(rc->err), "%s: %s", rc->path,
-		    r == 0 ? "connection closed by the service before it "
-		    "answered" : rc->ch.err);
-		resolver_clnt_close(rc);
-		return -1;
-	}
-	r = resolver_clnt_answer(rc, rep, a);
-	ipc_rec_free(&rep);
-	if (r < 0) {
-		resolver_clnt_close(rc);
+	if (resolver_clnt_answer(rep, a, &why) < 0) {
+		ipc_clnt_bad_reply(rc->ipc, rep, why, err_r);
+		ipc_rec_free(&rep);
 		memset(a, 0, sizeof(*a));
 		return -1;
 	}
+	ipc_rec_free(&rep);
 	return 0;
 }

@@ -8,9 +8,9 @@
  *
  *	if (rc == NULL)
  *		rc = resolver_clnt_new(NULL, 60 * 1000);
- *	if (resolver_clnt_lookup(rc, "example.org", 1, a) < 0)
- *		defer: resolver_clnt_error(rc) says why (the service is
- *		down, timed out, or broke the protocol)
+ *	if (resolver_clnt_lookup(rc, "example.org", 1, a, &err) < 0)
+ *		defer: err says why (the service is down, timed out, or
+ *		broke the protocol)
  *	else switch (a->status) {
  *	case RESOLVER_STAT_OK:	     a->host[0 .. a->nhost-1], in order
  *	case RESOLVER_STAT_TEMP:     defer with a->dsn, a->text
@@ -18,13 +18,14 @@
  *	}
  *
  * DESCRIPTION
- *	The protocol is in resolver_proto.h. The connection is made at
- *	the first call and kept for the calls that follow (a relay agent
- *	asks once per delivery). A kept connection that turns out to be
- *	gone (the service restarted between two calls) is made again once
- *	within the same call; any other failure (no service, a timeout, a
- *	malformed answer) returns -1 with the reason, and the next call
- *	connects afresh. Each call is bounded by the timeout in all.
+ *	The protocol is in resolver_proto.h; the connection is lib/ipc_clnt's.
+ *	It is made at the first call and kept for the calls that follow (a
+ *	relay agent asks once per delivery). A kept connection that turns
+ *	out to be gone (the service restarted between two calls) is made
+ *	again once within the same call; any other failure (no service, a
+ *	timeout, a malformed answer) returns -1 with the reason, and the
+ *	next call connects afresh. Each call is bounded by the timeout in
+ *	all.
  *
  * SECURITY
  *	The answer is parsed strictly (lib/ipc getters, ipc_end), every
@@ -61,21 +62,19 @@ struct resolver_clnt;
 
 /*
  * A client of the service at path (NULL: RESOLVER_SOCKET, relative to
- * the current directory); each call bounded by timeout_ms (<= 0: 60
- * seconds). Nothing is connected yet. Never NULL.
+ * the current directory); each call bounded by timeout_ms (<= 0:
+ * RESOLVER_TIMEOUT_DEFAULT). Nothing is connected yet. Never NULL.
  */
 struct resolver_clnt *resolver_clnt_new(const char *path, int timeout_ms);
 /* Close the connection and free; sets *rcp to NULL. NULL is fine. */
 void	resolver_clnt_free(struct resolver_clnt **rcp);
 /*
  * Ask where mail for domain goes (mx 1) or the addresses of the host
- * domain (mx 0). 0 with *a filled (any status), or -1 with
- * resolver_clnt_error() when the service gave no valid answer.
+ * domain (mx 0). 0 with *a filled (any status), or -1 with *err_r (the
+ * caller frees it) when the service gave no valid answer.
  */
 int	resolver_clnt_lookup(struct resolver_clnt *, const char *domain,
-	    int mx, struct resolver_answer *a);
-/* Why the last call failed. */
-const char *resolver_clnt_error(const struct resolver_clnt *);
+	    int mx, struct resolver_answer *a, char **err_r);
 
 /*
  * 1 when s is a DNS host name in A-labels: labels of letters, digits,

@@ -10,7 +10,8 @@
  *	rewrites addresses and picks transports without any DNS.)
  *
  *	Transport: lib/ipc records on the UNIX socket RESOLVER_SOCKET,
- *	relative to queue_directory. The server speaks first:
+ *	relative to queue_directory (resolver_proto, lib/ipc_clnt and
+ *	lib/ipc_conn at the two ends). The server speaks first:
  *
  *		proto=resolver/1.0
  *
@@ -79,11 +80,15 @@
 #ifndef POSTERN_RESOLVER_PROTO_H
 #define POSTERN_RESOLVER_PROTO_H
 
+#include "ipc.h"
+
 #define RESOLVER_PROTO		"resolver"
 #define RESOLVER_PROTO_MAJOR	1
 #define RESOLVER_PROTO_MINOR	0
 /* The service's socket, relative to queue_directory. */
 #define RESOLVER_SOCKET		"private/resolver"
+/* A client call's default bound (resolver_query_timeout is less). */
+#define RESOLVER_TIMEOUT_DEFAULT	60000	/* ms */
 
 #define RESOLVER_REQ_LOOKUP	"lookup"
 
@@ -100,5 +105,8 @@
 #define RESOLVER_ADDR_MAX	16	/* addresses per host */
 /* Largest record either way: an answer with the most of everything. */
 #define RESOLVER_REC_MAX	(64 * 1024)
+
+/* The protocol, for lib/ipc_clnt and lib/ipc_conn (resolver_clnt.c). */
+extern const struct ipc_proto resolver_proto;
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "printable.h"
 #include "smtp_reply.h"
 #include "stream.h"
 #include "vbuf.h"
@@ -131,18 +132,21 @@ smtp_reply_read(struct stream *s, struct smtp_reply *r)
 void
 smtp_reply_oneline(const struct smtp_reply *r, struct vbuf *out, size_t max)
 {
-	const char *p = vbuf_str(r->text);
-	size_t i, n = vbuf_len(r->text);
-	unsigned char c;
+	const char *p = vbuf_str(r->text), *nl;
+	size_t n = vbuf_len(r->text), len;
 
 	vbuf_reset(out);
-	for (i = 0; i < n && vbuf_len(out) < max; i++) {
-		c = (unsigned char)p[i];
-		if (c == '\n')
-			c = ' ';
-		else if (c < 0x20 || c >= 0x7f)
-			c = '?';
-		if (vbuf_appendc(out, c) < 0)
+	if (n > max)
+		n = max;
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		len = nl != NULL ? (size_t)(nl - p) : n;
+		if (printable_append(out, p, len, 0) < 0)
+			return;
+		if (nl == NULL)
 			break;
+		(void)vbuf_appendc(out, ' ');
+		p = nl + 1;
+		n -= len + 1;
 	}
 }

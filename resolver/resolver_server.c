@@ -108,14 +108,12 @@ resolver_conn_done(const struct resolver_result *res, void *arg)
 
 /* A verb this server does not know: answer TEMP, keep the connection. */
 static int
-resolver_conn_unknown(struct resolver_conn *c, const char *verb)
+resolver_conn_unknown(struct resolver_conn *c)
 {
 	struct resolver_result res;
 	struct ipc_rec *r;
 	int rc;
 
-	log_warn("%s: unknown request (a newer client?)", c->conn->ch.peer);
-	(void)verb;
 	memset(&res, 0, sizeof(res));
 	res.status = RESOLVER_STAT_TEMP;
 	res.dsn = "4.3.0";
@@ -131,16 +129,15 @@ resolver_conn_unknown(struct resolver_conn *c, const char *verb)
 static int
 resolver_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 {
+	static const char *const verbs[] = { RESOLVER_REQ_LOOKUP, NULL };
 	struct resolver_conn *c = arg;
-	const char *verb, *domain;
-	int mx;
+	const char *domain;
+	int mx, v;
 
-	if (ipc_get_strn(r, "req", 32, &verb) < 0) {
-		ipc_log_rec_error(&conn->ch, r);
+	if ((v = ipc_conn_verb(conn, r, verbs)) == -1)
 		return -1;
-	}
-	if (strcmp(verb, RESOLVER_REQ_LOOKUP) != 0)
-		return resolver_conn_unknown(c, verb);
+	if (v < 0)
+		return resolver_conn_unknown(c);
 	if (ipc_get_strn(r, "domain", RESOLVER_UNAME_MAX, &domain) < 0 ||
 	    ipc_get_bool(r, "mx", &mx) < 0 || ipc_end(r) < 0) {
 		ipc_log_rec_error(&conn->ch, r);
@@ -154,18 +151,15 @@ resolver_request(struct ipc_conn *conn, struct ipc_rec *r, void *arg)
 void
 resolver_server_conn(int fd, const struct server_info *info)
 {
-	struct ipc_conn_params p;
 	struct resolver_conn *c = xcalloc(1, sizeof(*c));
+	const struct ipc_conn_params p = {
+		.loop = server_loop(),
+		.out_max = RESOLVER_OUT_MAX,
+		.request = resolver_request,
+		.close = resolver_conn_close,
+		.arg = c,
+	};
 
 	(void)info;
-	memset(&p, 0, sizeof(p));
-	p.loop = server_loop();
-	p.rec_max = RESOLVER_REC_MAX;
-	p.out_max = RESOLVER_OUT_MAX;
-	p.request = resolver_request;
-	p.close = resolver_conn_close;
-	p.arg = c;
-	c->conn = ipc_conn_new(fd, "resolver client", &p);
-	ipc_conn_start(c->conn, RESOLVER_PROTO, RESOLVER_PROTO_MAJOR,
-	    RESOLVER_PROTO_MINOR);
+	c->conn = ipc_conn_serve(fd, &resolver_proto, &p);
 }

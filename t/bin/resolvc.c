@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "log.h"
 #include "resolver_clnt.h"
 #include "sock.h"
@@ -50,7 +51,7 @@ main(int argc, char **argv)
 {
 	struct resolver_clnt *rc;
 	struct resolver_answer *a = xmalloc(sizeof(*a));
-	char line[2048];
+	char line[2048], *err = NULL;
 	int fd;
 
 	log_init("resolvc", LOG_TO_STDERR);
@@ -78,9 +79,10 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (resolver_clnt_lookup(rc, strchr(line, ' ') + 1,
-		    line[0] == 'm', a) < 0)
-			printf("error %s\n", resolver_clnt_error(rc));
-		else
+		    line[0] == 'm', a, &err) < 0) {
+			printf("error %s\n", err);
+			err_free(&err);
+		} else
 			resolvc_print(a);
 	}
 	resolver_clnt_free(&rc);

@@ -32,7 +32,11 @@
  *	  index		0-based recipient index
  *	  dsn		enhanced status code "X.Y.Z": 2 delivered,
  *			4 try again later, 5 failed for good
- *	  action	"delivered", "relayed", "failed", "delayed"
+ *	  action	"delivered", "relayed", "failed", "delayed", or
+ *			"forwarded": passed to a next hop that speaks DSN
+ *			with the recipient's NOTIFY, so no success notice
+ *			is due from us ("relayed": it does not speak DSN,
+ *			a success notice is due when NOTIFY asks for it)
  *	  relay		what log lines show as relay= ("local",
  *			"mx.example.org[192.0.2.1]:25")
  *	  text		human-readable reason (for status= and the DSN

@@ -124,6 +124,7 @@ struct qmgr_transport {
 	char		*name;
 	int		 dest_limit;	/* concurrency per destination */
 	int		 rcpt_limit;	/* recipients per request */
+	int		 initial;	/* a new destination's window */
 	int		 limit;		/* jobs in flight, all destinations */
 	int		 active;
 	long long	 dead_until;	/* ms: not available until then */

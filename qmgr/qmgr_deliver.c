@@ -5,7 +5,9 @@
  *
  * DESCRIPTION
  *	A job gets a connection to private/TRANSPORT: an idle one of that
- *	transport (the agent serves further requests on it), or a new one
+ *	transport (the agent serves further requests on it; one whose last
+ *	job had the same next hop first, since a relay agent keeps its SMTP
+ *	session with that next hop for a moment), or a new one
  *	(non-blocking connect; the agent greets with proto=deliver/1.1 or
  *	a later minor version).
  *	The request goes out with a read-only descriptor of the queue
@@ -63,6 +65,8 @@ struct qmgr_conn {
 	struct vbuf		*in;
 	struct qmgr_job		*job;
 	struct event_timer	*timer;
+	char			*nexthop;	/* of its last job: the agent
+						   may hold a session there */
 	TAILQ_ENTRY(qmgr_conn)	 entry;
 };
 
@@ -148,6 +152,7 @@ qmgr_conn_close(struct qmgr_conn *c, const char *why)
 		c->tr->nidle--;
 	}
 	vbuf_free(&c->in);
+	free(c->nexthop);
 	free(c);
 	if (job != NULL) {
 		job->conn = NULL;
@@ -252,7 +257,15 @@ qmgr_deliver_start(struct qmgr_job *job)
 	struct qmgr_transport *tr = job->dest->tr;
 	struct qmgr_conn *c;
 
-	if ((c = TAILQ_FIRST(&tr->idle)) != NULL) {
+	/* the agent that served this next hop last may still hold a
+	   session with it (the relay's connection reuse): that one first */
+	TAILQ_FOREACH(c, &tr->idle, entry)
+		if (c->nexthop != NULL && *job->dest->nexthop != '\0' &&
+		    strcmp(c->nexthop, job->dest->nexthop) == 0)
+			break;
+	if (c == NULL)
+		c = TAILQ_FIRST(&tr->idle);
+	if (c != NULL) {
 		TAILQ_REMOVE(&tr->idle, c, entry);
 		tr->nidle--;
 		c->state = QMGR_CONN_BUSY;
@@ -336,6 +349,8 @@ qmgr_deliver_send(struct qmgr_conn *c, int reused)
 		return -1;
 	}
 	c->state = QMGR_CONN_BUSY;
+	free(c->nexthop);
+	c->nexthop = xstrdup(job->dest->nexthop);
 	qmgr_conn_timer(c, var_ipc_timeout * 1000);
 	return 0;
 }

@@ -124,7 +124,9 @@ qmgr_message_result(struct qmgr_msg *m, struct qmgr_qr *qr, const char *addr,
 		    "sent" : o->dsn[0] == '5' ? "bounced" : "deferred");
 	switch (o->dsn[0]) {
 	case '2':
-		if (fr->notify != NULL && strcasestr(fr->notify, "SUCCESS"))
+		/* "forwarded": a DSN-capable next hop took NOTIFY along */
+		if (fr->notify != NULL && strcasestr(fr->notify, "SUCCESS") &&
+		    (o->action == NULL || strcmp(o->action, "forwarded") != 0))
 			qmgr_fail_add(&m->oks, &m->noks, m, qr, addr, o);
 		break;
 	case '5':
@@ -135,7 +137,13 @@ qmgr_message_result(struct qmgr_msg *m, struct qmgr_qr *qr, const char *addr,
 		qr->deferred = 1;
 		strlcpy(qr->dsn, o->dsn, sizeof(qr->dsn));
 		free(qr->reason);
-		qr->reason = xstrdup(o->text);
+		/* for postern queue: whose reply it was */
+		if (o->diag_type != NULL && o->remote_mta != NULL &&
+		    *o->remote_mta != '\0')
+			qr->reason = xasprintf("host %s said: %s",
+			    o->remote_mta, o->text);
+		else
+			qr->reason = xstrdup(o->text);
 		break;
 	}
 	if (--qr->nexp == 0 && !qr->deferred && !qr->bounced &&

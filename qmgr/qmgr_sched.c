@@ -67,13 +67,16 @@ qmgr_transport_get(const char *name)
 			return tr;
 	tr = xcalloc(1, sizeof(*tr));
 	tr->name = xstrdup(name);
-	if (strcmp(name, "local") == 0) {
-		tr->dest_limit = (int)var_local_destination_concurrency_limit;
-		tr->rcpt_limit = (int)var_local_destination_recipient_limit;
-	} else {
-		tr->dest_limit = (int)var_default_destination_concurrency_limit;
-		tr->rcpt_limit = (int)var_default_destination_recipient_limit;
-	}
+	/* TRANSPORT_destination_... as in Postfix, for any transport */
+	tr->dest_limit = (int)params_transport_int(name,
+	    "destination_concurrency_limit",
+	    var_default_destination_concurrency_limit);
+	tr->rcpt_limit = (int)params_transport_int(name,
+	    "destination_recipient_limit",
+	    var_default_destination_recipient_limit);
+	tr->initial = (int)params_transport_int(name,
+	    "initial_destination_concurrency",
+	    var_initial_destination_concurrency);
 	if (tr->rcpt_limit > DELIVER_RCPT_MAX)
 		tr->rcpt_limit = DELIVER_RCPT_MAX;
 	tr->limit = (int)var_qmgr_transport_concurrency_limit;
@@ -118,7 +121,7 @@ qmgr_dest_get(struct qmgr_transport *tr, const char *name, const char *nexthop)
 	d->tr = tr;
 	d->name = xstrdup(name);
 	d->nexthop = xstrdup(nexthop);
-	d->window = (double)var_initial_destination_concurrency;
+	d->window = (double)tr->initial;
 	if (d->window > tr->dest_limit)
 		d->window = tr->dest_limit;
 	TAILQ_INIT(&d->todo);

@@ -20,7 +20,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
 DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd \
-	postlogd/postlogd resolver/resolver \
+	postlogd/postlogd resolver/resolver delivery/relay/relay \
 	pop3d/pop3d pop3d/login/pop3-login
 
 # Libraries that only some programs link (and their unit tests).

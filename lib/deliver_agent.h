@@ -70,7 +70,7 @@
 
 #define DELIVER_ENVID_MAX	512
 #define DELIVER_NOTIFY_MAX	64
-#define DELIVER_RELAY_MAX	300	/* "host[address]:port" */
+#define DELIVER_RELAY_MAX	320	/* "host[address]:port" */
 
 struct ipc_rec;
 struct deliver_conn;

@@ -266,7 +266,7 @@ tls_is_ip(const char *name)
 
 static int
 tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
-    char **err_r)
+    const char *const *match, char **err_r)
 {
 	char why[TLS_ERR_MAX];
 	struct tls_conn *c;
@@ -303,10 +303,14 @@ tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
 			if (!tls_is_ip(servername) &&
 			    !SSL_set_tlsext_host_name(c->ssl, servername))
 				ERR_clear_error();
-			/* checked at verify; reported at other levels */
-			if (!SSL_set1_host(c->ssl, servername))
-				ERR_clear_error();
 		}
+		/* checked at verify; reported at other levels */
+		if (match == NULL && servername != NULL &&
+		    *servername != '\0' && !SSL_set1_host(c->ssl, servername))
+			ERR_clear_error();
+		for (; match != NULL && *match != NULL; match++)
+			if (!SSL_add1_host(c->ssl, *match))
+				ERR_clear_error();
 	}
 	c->next = tls_conns;
 	tls_conns = c;
@@ -323,14 +327,21 @@ tls_server_start(struct stream *s, struct tls_server_ctx *tc,
 {
 	if (tls_server_ctx_ready(tc, err_r) < 0)
 		return -1;
-	return tls_start(s, tc->ssl_ctx, 1, NULL, err_r);
+	return tls_start(s, tc->ssl_ctx, 1, NULL, NULL, err_r);
 }
 
 int
 tls_client_start(struct stream *s, struct tls_client_ctx *tc,
     const char *servername, char **err_r)
 {
-	return tls_start(s, tc->ssl_ctx, 0, servername, err_r);
+	return tls_start(s, tc->ssl_ctx, 0, servername, NULL, err_r);
+}
+
+int
+tls_client_start_match(struct stream *s, struct tls_client_ctx *tc,
+    const char *servername, const char *const *match, char **err_r)
+{
+	return tls_start(s, tc->ssl_ctx, 0, servername, match, err_r);
 }
 
 int

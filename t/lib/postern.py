@@ -269,7 +269,7 @@ class Client:
 
 
 class Instance:
-    def __init__(self, t, services, main=None, mode="user"):
+    def __init__(self, t, services, main=None, mode="user", domain=None):
         self.t = t
         self.mode = mode
         self.proc = None
@@ -279,7 +279,8 @@ class Instance:
         self.dir = tempfile.mkdtemp(prefix="postern-t.")
         os.chmod(self.dir, 0o755)
         r = subprocess.run([POSTERN, "init", self.dir, "--port-base",
-                            str(port_base())],
+                            str(port_base())] +
+                           (["--domain", domain] if domain else []),
                            capture_output=True, text=True)
         if r.returncode != 0:
             t.diag(r.stdout + r.stderr)

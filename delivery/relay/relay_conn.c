@@ -128,8 +128,14 @@ relay_attempts(struct relay_job *job, const struct relay_hop *hop,
 	for (i = 0; i < ndest && job->pending > 0 &&
 	    sessions < (size_t)var_smtp_mx_session_limit; i++) {
 		if (relay_session_open(&dests[i], job->req->nexthop, hop, job,
-		    &s) < 0)
+		    &s) < 0) {
+			/* the last failure becomes the status; say the
+			   others, as Postfix does */
+			if (i + 1 < ndest)
+				log_info("%s: %s", job->req->queue_id,
+				    job->fail.log);
 			continue;
+		}
 		sessions++;
 		s->setup = relay_since(&job->req->received);
 		if (relay_xact(s, job) == RELAY_XACT_DONE)

@@ -30,7 +30,7 @@ import re
 import subprocess
 
 import qmgrtest
-from dnstest import Dnsmasq
+from dnstest import Dnsmasq, Responder
 from postern import POSTERN, TEST_USER, TOP, free_port, wait_for
 
 RELAY = os.path.join(TOP, "delivery", "relay", "relay")
@@ -53,16 +53,20 @@ def anvil_line():
 class Pair:
     def __init__(self, t, mode, mx=None, hosts=None, cnames=None,
                  nullmx=(), a_main=None, b_main=None, b=True,
-                 peer_port=None, a_services=(), dns=True):
+                 peer_port=None, a_services=(), dns=True, responder=False):
         self.t = t
         self.mode = mode
         self.dns = None
+        self.resp = None
         if dns:
             self.dns = Dnsmasq(t, mx=mx if mx is not None else {
                 B_DOMAIN: [(10, "mx." + B_DOMAIN)]},
                 hosts=hosts if hosts is not None else {
                 "mx." + B_DOMAIN: [B_ADDR]},
                 cnames=cnames, nullmx=nullmx)
+            if responder:
+                # scripted answers in front of dnsmasq (dnstest.py)
+                self.resp = Responder(t, upstream=self.dns)
         self.peer_port = peer_port or free_port()
         self.b = None
         if b:
@@ -77,7 +81,8 @@ class Pair:
                 "smtp_tcp_port": str(self.peer_port),
                 "smtp_connection_cache_time_limit": "2s"}
         if self.dns is not None:
-            conf["resolver_nameservers"] = "127.0.0.1:%d" % self.dns.port
+            conf["resolver_nameservers"] = "127.0.0.1:%d" % (
+                self.resp or self.dns).port
         conf.update(a_main or {})
         self.a = qmgrtest.instance(t, mode, main=conf, services=[
             "qmgr unix n - n 300 1 qmgr",
@@ -90,6 +95,8 @@ class Pair:
     def start(self):
         if self.dns is not None:
             self.dns.start()
+        if self.resp is not None:
+            self.resp.start()
         if self.b is not None:
             qmgrtest.start(self.b)
         qmgrtest.start(self.a)
@@ -133,5 +140,177 @@ class Pair:
         self.a.teardown(expect=a_expect)
         if self.b is not None:
             self.b.teardown(expect=b_expect)
+        if self.resp is not None:
+            self.resp.stop()
         if self.dns is not None:
             self.dns.stop()
+
+
+# --- a scripted SMTP server, for replies no real server gives on cue ----
+
+class Peer:
+    """A small SMTP server on addr:port (a thread per connection) whose
+    replies a test chooses. ehlo: the keywords it announces; mail, rcpt,
+    data: functions (argument: the command line, or the message bytes)
+    returning the reply line, or None for the default 250. Every session
+    is kept in self.sessions: {"lines": [...], "messages": [{"mail",
+    "rcpts", "data" (un-dot-stuffed bytes), "raw" (as sent)}]}."""
+
+    DEFAULT_EHLO = ("PIPELINING", "SIZE 10240000", "8BITMIME", "DSN",
+                    "SMTPUTF8", "ENHANCEDSTATUSCODES")
+
+    def __init__(self, t, addr=B_ADDR, port=None, ehlo=DEFAULT_EHLO,
+                 name="peer.example", mail=None, rcpt=None, data=None,
+                 greeting=None):
+        import socket
+        import threading
+        self.t = t
+        self.addr = addr
+        self.port = port or free_port()
+        self.ehlo = list(ehlo)
+        self.name = name
+        self.mail = mail
+        self.rcpt = rcpt
+        self.data = data
+        self.greeting = greeting or "220 %s ESMTP scripted" % name
+        self.sessions = []
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((addr, self.port))
+        self.sock.listen(32)
+        self.stopping = False
+
+    def start(self):
+        import threading
+        threading.Thread(target=self._loop, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.stopping = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def messages(self):
+        with self.lock:
+            return [m for s in self.sessions for m in s["messages"]]
+
+    def _loop(self):
+        import threading
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            sess = {"lines": [], "messages": []}
+            with self.lock:
+                self.sessions.append(sess)
+            threading.Thread(target=self._serve, args=(c, sess),
+                             daemon=True).start()
+
+    def _serve(self, c, sess):
+        f = c.makefile("rb")
+
+        def say(text):
+            c.sendall(text.encode() + b"\r\n")
+        try:
+            c.settimeout(60)
+            say(self.greeting)
+            msg = None
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                cmd = line.rstrip(b"\r\n").decode("utf-8", "replace")
+                with self.lock:
+                    sess["lines"].append(cmd)
+                verb = cmd.split(" ")[0].upper()
+                if verb == "EHLO":
+                    lines = [self.name] + self.ehlo
+                    for i, kw in enumerate(lines):
+                        say("250%s%s" % (" " if i == len(lines) - 1
+                                         else "-", kw))
+                elif verb == "HELO":
+                    say("250 " + self.name)
+                elif verb == "MAIL":
+                    msg = {"mail": cmd, "rcpts": [], "data": b"",
+                           "raw": b""}
+                    say((self.mail and self.mail(cmd)) or "250 2.1.0 Ok")
+                elif verb == "RCPT":
+                    r = (self.rcpt and self.rcpt(cmd)) or "250 2.1.5 Ok"
+                    if r.startswith("2") and msg is not None:
+                        msg["rcpts"].append(cmd)
+                    say(r)
+                elif verb == "DATA":
+                    if msg is None or not msg["rcpts"]:
+                        say("554 5.5.1 Error: no valid recipients")
+                        continue
+                    say("354 End data with <CR><LF>.<CR><LF>")
+                    raw = b""
+                    while True:
+                        ln = f.readline()
+                        if not ln or ln == b".\r\n":
+                            break
+                        raw += ln
+                    msg["raw"] = raw
+                    msg["data"] = b"".join(
+                        (ln[1:] if ln.startswith(b".") else ln)
+                        for ln in raw.splitlines(keepends=True))
+                    with self.lock:
+                        sess["messages"].append(msg)
+                    say((self.data and self.data(msg)) or
+                        "250 2.0.0 Ok: queued as SCRIPTED")
+                    msg = None
+                elif verb == "RSET":
+                    msg = None
+                    say("250 2.0.0 Ok")
+                elif verb == "QUIT":
+                    say("221 2.0.0 Bye")
+                    return
+                elif verb == "NOOP":
+                    say("250 2.0.0 Ok")
+                else:
+                    say("502 5.5.2 Error: command not recognized")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+
+# --- a test certificate authority ------------------------------------------
+
+def make_ca(d):
+    """A CA in directory d: (ca.pem, ca.key)."""
+    ca, key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "30",
+                    "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-subj", "/CN=Postern Test CA", "-keyout", key,
+                    "-out", ca, "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+                   check=True, capture_output=True)
+    return ca, key
+
+
+def issue_cert(d, ca, cakey, name, stem=None):
+    """A server certificate for name (CN and subjectAltName) signed by the
+    CA: (cert.pem, key.pem) in d."""
+    stem = stem or name
+    cert = os.path.join(d, stem + ".pem")
+    key = os.path.join(d, stem + ".key")
+    csr = os.path.join(d, stem + ".csr")
+    ext = os.path.join(d, stem + ".ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n" %
+                name)
+    subprocess.run(["openssl", "req", "-new", "-nodes", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:P-256", "-subj",
+                    "/CN=" + name, "-keyout", key, "-out", csr],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca,
+                    "-CAkey", cakey, "-CAcreateserial", "-days", "30",
+                    "-extfile", ext, "-out", cert],
+                   check=True, capture_output=True)
+    os.chmod(key, 0o600)
+    return cert, key

@@ -36,6 +36,8 @@ from postern import POSTERN, TEST_USER, TOP, free_port, wait_for
 RELAY = os.path.join(TOP, "delivery", "relay", "relay")
 RESOLVER = os.path.join(TOP, "resolver", "resolver")
 B_DOMAIN = "b.example"
+PEER_PIPE_WAIT = 5.0    # seconds a probing peer waits for pipelined
+                        # commands before it answers MAIL (a bound)
 B_ADDR = "127.0.0.2"
 
 
@@ -154,14 +156,17 @@ class Peer:
     data: functions (argument: the command line, or the message bytes)
     returning the reply line, or None for the default 250. Every session
     is kept in self.sessions: {"lines": [...], "messages": [{"mail",
-    "rcpts", "data" (un-dot-stuffed bytes), "raw" (as sent)}]}."""
+    "rcpts", "data" (un-dot-stuffed bytes), "raw" (as sent),
+    "pipelined"}]}. With probe_pipelining, the reply to MAIL waits (at
+    most PEER_PIPE_WAIT) to see whether the client sends on without it:
+    "pipelined" says whether it did."""
 
     DEFAULT_EHLO = ("PIPELINING", "SIZE 10240000", "8BITMIME", "DSN",
                     "SMTPUTF8", "ENHANCEDSTATUSCODES")
 
     def __init__(self, t, addr=B_ADDR, port=None, ehlo=DEFAULT_EHLO,
                  name="peer.example", mail=None, rcpt=None, data=None,
-                 greeting=None):
+                 greeting=None, probe_pipelining=False):
         import socket
         import threading
         self.t = t
@@ -173,6 +178,7 @@ class Peer:
         self.rcpt = rcpt
         self.data = data
         self.greeting = greeting or "220 %s ESMTP scripted" % name
+        self.probe_pipelining = probe_pipelining
         self.sessions = []
         self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -211,7 +217,24 @@ class Peer:
                              daemon=True).start()
 
     def _serve(self, c, sess):
-        f = c.makefile("rb")
+        import select
+        buf = [b""]
+
+        def readline():
+            while b"\n" not in buf[0]:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return b""
+                buf[0] += chunk
+            line, _, buf[0] = buf[0].partition(b"\n")
+            return line + b"\n"
+
+        def more_soon():
+            """Did the client send more without waiting for a reply?"""
+            if buf[0]:
+                return True
+            r, _, _ = select.select([c], [], [], PEER_PIPE_WAIT)
+            return bool(r)
 
         def say(text):
             c.sendall(text.encode() + b"\r\n")
@@ -220,7 +243,7 @@ class Peer:
             say(self.greeting)
             msg = None
             while True:
-                line = f.readline()
+                line = readline()
                 if not line:
                     return
                 cmd = line.rstrip(b"\r\n").decode("utf-8", "replace")
@@ -236,7 +259,9 @@ class Peer:
                     say("250 " + self.name)
                 elif verb == "MAIL":
                     msg = {"mail": cmd, "rcpts": [], "data": b"",
-                           "raw": b""}
+                           "raw": b"", "pipelined": None}
+                    if self.probe_pipelining:
+                        msg["pipelined"] = more_soon()
                     say((self.mail and self.mail(cmd)) or "250 2.1.0 Ok")
                 elif verb == "RCPT":
                     r = (self.rcpt and self.rcpt(cmd)) or "250 2.1.5 Ok"
@@ -250,7 +275,7 @@ class Peer:
                     say("354 End data with <CR><LF>.<CR><LF>")
                     raw = b""
                     while True:
-                        ln = f.readline()
+                        ln = readline()
                         if not ln or ln == b".\r\n":
                             break
                         raw += ln

@@ -55,7 +55,8 @@ def anvil_line():
 class Pair:
     def __init__(self, t, mode, mx=None, hosts=None, cnames=None,
                  nullmx=(), a_main=None, b_main=None, b=True,
-                 peer_port=None, a_services=(), dns=True, responder=False):
+                 peer_port=None, a_services=(), dns=True, responder=False,
+                 b_services=()):
         self.t = t
         self.mode = mode
         self.dns = None
@@ -78,7 +79,8 @@ class Pair:
             conf.update(b_main or {})
             self.b = qmgrtest.instance(t, mode, main=conf, domain=B_DOMAIN,
                                        services=qmgrtest.SERVICES + [
-                "%d inet n - y - - smtpd" % self.peer_port] + anvil_line())
+                "%d inet n - y - - smtpd" % self.peer_port] +
+                list(b_services) + anvil_line())
         conf = {"myhostname": "mail.a.example",
                 "smtp_tcp_port": str(self.peer_port),
                 "smtp_connection_cache_time_limit": "2s"}

@@ -51,6 +51,7 @@ FUZZ_PROG_auth_throttle = auth/auth
 FUZZ_PROG_anvil_table = anvil/anvil
 FUZZ_PROG_auth_token = auth/auth
 FUZZ_PROG_resolver_rr = resolver/resolver
+FUZZ_PROG_relay_mime = delivery/relay/relay
 
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
 FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))

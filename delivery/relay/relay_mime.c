@@ -472,8 +472,10 @@ relay_mime_line(struct relay_mime *m, const char *line, size_t len)
 
 	if (l->in_head) {
 		if (len > 0) {
-			if (relay_has8(line, len))
+			if (relay_has8(line, len)) {
 				m->head8 = 1;
+				relay_mime_cannot(m, "8-bit data in a header");
+			}
 			if ((vbuf_len(m->head) > 0 &&
 			    vbuf_appendc(m->head, '\n') < 0) ||
 			    vbuf_append(m->head, line, len) < 0) {
@@ -546,8 +548,6 @@ relay_mime_scan(const struct deliver_req *req, struct relay_msg *msg,
 	(void)relay_mime_end(m);
 	msg->body8 = m->body8;
 	msg->head8 = m->head8;
-	if (m->head8)
-		relay_mime_cannot(m, "8-bit data in a header");
 	msg->noconv = m->noconv;
 	/* RFC 6531: what needs SMTPUTF8 when the sender asked for it */
 	if (req->smtputf8) {

@@ -66,7 +66,7 @@ MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
 .PHONY: all check check-unit tests deps install clean distclean run bench \
-	bench-pop3 fuzz \
+	bench-pop3 bench-outbound fuzz \
 	fuzz-merge
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
@@ -207,6 +207,10 @@ bench: all
 # POP3 against Dovecot's pop3d (bench/pop3; as root, installs dovecot-pop3d).
 bench-pop3: all
 	bench/pop3 $(BENCH_ARGS)
+
+# Outbound: relayhost to smtp-sink, Postern against Postfix (bench/README).
+bench-outbound: all
+	bench/outbound $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing,

@@ -34,7 +34,7 @@
 #include "stream.h"
 #include "xmalloc.h"
 
-#define RELAY_READ_BUF	(256 * 1024)
+#define RELAY_READ_BUF	(64 * 1024)	/* below malloc's mmap threshold */
 
 struct relay_reader {
 	int		 fd;

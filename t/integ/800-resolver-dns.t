@@ -250,8 +250,7 @@ def main(t, mode):
     c.close()
 
     if mode == "root":
-        pids = [p for p in inst.children()
-                if os.readlink("/proc/%d/exe" % p).endswith("/resolver")]
+        pids = inst.children_running("resolver")
         t.ok(len(pids) >= 1, "resolver processes found")
         for pid in pids[:1]:
             st = dict(line.split(":", 1) for line in

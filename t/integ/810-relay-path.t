@@ -97,8 +97,7 @@ def main(t, mode):
         t.skip("pflogsumm is missing", 2)
 
     if mode == "root":
-        pids = [x for x in p.a.children()
-                if os.readlink("/proc/%d/exe" % x).endswith("/relay")]
+        pids = p.a.children_running("relay")
         if t.ok(pids, "a relay process is still there (idle)"):
             p.a.check_privs(pids[0], chroot=True)
     p.teardown()

@@ -19,14 +19,7 @@ N = 30
 
 
 def resolver_pids(inst):
-    out = []
-    for pid in inst.children():
-        try:
-            if os.readlink("/proc/%d/exe" % pid).endswith("/resolver"):
-                out.append(pid)
-        except OSError:
-            pass
-    return out
+    return inst.children_running("resolver")
 
 
 def main(t, mode):

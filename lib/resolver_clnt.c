@@ -14,8 +14,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +23,7 @@
 #include "ipc_clnt.h"
 #include "printable.h"
 #include "resolver_clnt.h"
+#include "sock.h"
 #include "xmalloc.h"
 
 const struct ipc_proto resolver_proto = {
@@ -83,16 +82,6 @@ resolver_clnt_free(struct resolver_clnt **rcp)
 	*rcp = NULL;
 }
 
-/* An address as the protocol allows it: numeric IPv4 or IPv6. */
-static int
-resolver_addr_ok(const char *s)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, s, buf) == 1 ||
-	    inet_pton(AF_INET6, s, buf) == 1;
-}
-
 /* One host group; 0, or -1 with the reason in the record or *why_r. */
 static int
 resolver_clnt_host(struct ipc_rec *r, struct resolver_host *h,
@@ -118,7 +107,7 @@ resolver_clnt_host(struct ipc_rec *r, struct resolver_host *h,
 		if (ipc_get_strn(r, "addr", RESOLVER_ADDR_TEXT_MAX - 1,
 		    &addr) < 0)
 			return -1;
-		if (!resolver_addr_ok(addr)) {
+		if (!sock_addr_numeric(addr)) {
 			*why_r = "bad address in the answer";
 			return -1;
 		}

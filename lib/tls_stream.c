@@ -36,7 +36,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -52,6 +51,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "sock.h"
 #include "stream.h"
 #include "tls_int.h"
 #include "xmalloc.h"
@@ -254,16 +254,6 @@ tls_handshake(struct stream *s, char **err_r)
 	    stream_strerror(s));
 }
 
-/* Is name an IP address literal (no SNI for those, RFC 6066 3)? */
-static int
-tls_is_ip(const char *name)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, name, buf) == 1 ||
-	    inet_pton(AF_INET6, name, buf) == 1;
-}
-
 static int
 tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
     const char *const *match, char **err_r)
@@ -300,7 +290,8 @@ tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
 	else {
 		SSL_set_connect_state(c->ssl);
 		if (servername != NULL && *servername != '\0') {
-			if (!tls_is_ip(servername) &&
+			/* no SNI for an address literal (RFC 6066 3) */
+			if (!sock_addr_numeric(servername) &&
 			    !SSL_set_tlsext_host_name(c->ssl, servername))
 				ERR_clear_error();
 		}

@@ -31,8 +31,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,19 +39,11 @@
 #include "log.h"
 #include "params.h"
 #include "relay.h"
+#include "sock.h"
 #include "xmalloc.h"
 
 static struct resolver_clnt *relay_resolver;
 static struct resolver_answer relay_answer;
-
-static int
-relay_is_addr(const char *s)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, s, buf) == 1 ||
-	    inet_pton(AF_INET6, s, buf) == 1;
-}
 
 static int
 relay_port(const char *s, unsigned *port_r)
@@ -131,7 +121,7 @@ relay_hop_parse(const char *nexthop, struct relay_hop *h, const char **why_r)
 		*why_r = "bad port in the next hop";
 		return -1;
 	}
-	if (relay_is_addr(h->host)) {
+	if (sock_addr_numeric(h->host)) {
 		h->literal = 1;
 		h->mx = 0;
 	} else if (!relay_hop_name_ok(h->host)) {

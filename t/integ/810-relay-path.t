@@ -14,11 +14,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import TOP, run  # noqa: E402
-import dnstest  # noqa: E402
 import qmgrtest  # noqa: E402
 import relaytest  # noqa: E402
-from auth_t import AUTH, AUTH_LINE, add_user, template_services  # noqa
+from auth_t import AUTH_LINE, add_user, template_services  # noqa
 
 PFLOGSUMM = "/usr/sbin/pflogsumm"
 
@@ -103,9 +101,4 @@ def main(t, mode):
     p.teardown()
 
 
-if not relaytest.built() or not os.access(AUTH, os.X_OK):
-    print("1..0 # SKIP the relay, resolver or auth is not built")
-elif not dnstest.have_dnsmasq():
-    print("1..0 # SKIP dnsmasq is missing (apt-get install dnsmasq-base)")
-else:
-    run(main)
+relaytest.run_or_skip(main, ["auth/auth"])

@@ -11,8 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import run, wait_for  # noqa: E402
-import dnstest  # noqa: E402
+from postern import wait_for  # noqa: E402
 import qmgrtest  # noqa: E402
 import relaytest  # noqa: E402
 from dnstest import Answer, SERVFAIL  # noqa: E402
@@ -123,9 +122,4 @@ def main(t, mode):
     p.teardown(a_expect=[r"transport private/smtp"])
 
 
-if not relaytest.built():
-    print("1..0 # SKIP the relay or resolver is not built")
-elif not dnstest.have_dnsmasq():
-    print("1..0 # SKIP dnsmasq is missing (apt-get install dnsmasq-base)")
-else:
-    run(main)
+relaytest.run_or_skip(main)

@@ -13,8 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import run, wait_for  # noqa: E402
-import dnstest  # noqa: E402
+from postern import wait_for  # noqa: E402
 import qmgrtest  # noqa: E402
 import relaytest  # noqa: E402
 
@@ -169,11 +168,7 @@ def relaytest_port_refuses(addr, port):
     return False
 
 
-if not relaytest.built():
-    print("1..0 # SKIP the relay or resolver is not built")
-elif not dnstest.have_dnsmasq():
-    print("1..0 # SKIP dnsmasq is missing (apt-get install dnsmasq-base)")
-elif not os.access(SMTP_SINK, os.X_OK):
+if not os.access(SMTP_SINK, os.X_OK):
     print("1..0 # SKIP smtp-sink is missing (apt-get install postfix)")
 else:
-    run(main)
+    relaytest.run_or_skip(main)

@@ -14,8 +14,6 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import run  # noqa: E402
-import dnstest  # noqa: E402
 import qmgrtest  # noqa: E402
 import relaytest  # noqa: E402
 
@@ -129,9 +127,4 @@ def main(t, mode):
     shutil.rmtree(d, ignore_errors=True)
 
 
-if not relaytest.built():
-    print("1..0 # SKIP the relay or resolver is not built")
-elif not dnstest.have_dnsmasq():
-    print("1..0 # SKIP dnsmasq is missing (apt-get install dnsmasq-base)")
-else:
-    run(main)
+relaytest.run_or_skip(main)

@@ -46,6 +46,23 @@ def built():
         RELAY, RESOLVER, qmgrtest.QMGR, qmgrtest.LOCAL, qmgrtest.QPUT))
 
 
+def run_or_skip(main, programs=()):
+    """run(main) when the relay, the resolver, dnsmasq and programs (more
+    paths under TOP) are there; else the TAP skip line saying what is
+    missing."""
+    from postern import run
+    import dnstest
+    if not built() or not all(os.access(os.path.join(TOP, x), os.X_OK)
+                              for x in programs):
+        print("1..0 # SKIP the relay, the resolver or %s is not built" %
+              ", ".join(programs or ["qmgr"]))
+    elif not dnstest.have_dnsmasq():
+        print("1..0 # SKIP dnsmasq is missing (apt-get install "
+              "dnsmasq-base)")
+    else:
+        run(main)
+
+
 def anvil_line():
     if os.access(os.path.join(TOP, "anvil", "anvil"), os.X_OK):
         return ["anvil unix - - y - 1 anvil"]

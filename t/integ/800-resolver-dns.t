@@ -13,8 +13,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from postern import TOP, TEST_USER, Instance, run, wait_for  # noqa: E402
 import dnstest  # noqa: E402
-from dnstest import Answer, Dnsmasq, Responder, T_A, T_AAAA  # noqa: E402
-                     T_MX, SERVFAIL, rdata_a, rdata_mx)
+from dnstest import (Answer, Dnsmasq, Responder, T_A, T_AAAA,  # noqa
+                     T_MX, SERVFAIL, rdata_mx)
 
 RESOLVER = os.path.join(TOP, "resolver", "resolver")
 RESOLVC = os.path.join(TOP, "t", "bin", "resolvc")

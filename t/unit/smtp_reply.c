@@ -111,8 +111,12 @@ test_limits(void)
 	    SMTP_REPLY_LINES);
 	stream_free(&s);
 	/* one line for a log, cleaned */
-	s = stream_mem_open("550-5.1.1 first\r\n550 5.1.1 s\033cond\xff\r\n",
-	    38);
+	{
+		static const char two[] = "550-5.1.1 first\r\n"
+		    "550 5.1.1 s\033cond\xff\r\n";
+
+		s = stream_mem_open(two, sizeof(two) - 1);
+	}
 	is_int(smtp_reply_read(s, &r), 550, "a reply to clean");
 	one = vbuf_new(64, VBUF_NOLIMIT);
 	smtp_reply_oneline(&r, one, 1000);

@@ -56,6 +56,7 @@ struct relay_session {
 	struct smtp_reply rep;		/* the last reply */
 	int		 helo;		/* the server refused EHLO: HELO */
 	int		 tls;		/* TLS is up */
+	int		 rset;		/* reused: RSET before MAIL FROM */
 	unsigned	 uses;		/* mail transactions started */
 	long long	 born_ms;	/* monotime_ms() at connect */
 	double		 setup;		/* seconds to get it ready */
@@ -136,8 +137,12 @@ int	relay_hop_dests(const struct relay_hop *h, struct relay_job *job,
 int	relay_session_open(const struct relay_dest *dest, const char *nexthop,
 	    const struct relay_hop *hop, struct relay_job *job,
 	    struct relay_session **sp);
-/* Is the session fit for another transaction (RSET 250)? 1 or 0. */
-int	relay_session_reset(struct relay_session *);
+/*
+ * Is the kept session fit for another transaction (in step, young and
+ * little used enough)? 1, and RSET goes out with the next MAIL FROM
+ * (pipelined where the server allows); or 0.
+ */
+int	relay_session_reusable(struct relay_session *);
 /* QUIT (when in step) and close; sets *sp to NULL. NULL is fine. */
 void	relay_session_close(struct relay_session **sp);
 /*
@@ -194,8 +199,9 @@ void	relay_reader_free(struct relay_reader **);
 /* relay_mime.c */
 /*
  * Scan the content: what it needs (msg), and the part map the 8BITMIME
- * downgrade uses (*mime_r, the caller frees it). 0, or -1 with errno
- * (the queue file could not be read).
+ * downgrade uses (*mime_r, the caller frees it; NULL for 7-bit content,
+ * which needs none). 0, or -1 with errno (the queue file could not be
+ * read).
  */
 int	relay_mime_scan(const struct deliver_req *req, struct relay_msg *msg,
 	    struct relay_mime **mime_r);

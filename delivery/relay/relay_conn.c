@@ -9,9 +9,12 @@
  *	1. The content is scanned once (relay_mime_scan): 8-bit bytes,
  *	   what needs SMTPUTF8.
  *	2. A session kept from an earlier request for the same next hop is
- *	   used again after RSET (connection reuse), while it is younger
- *	   than smtp_connection_reuse_time_limit and has served fewer than
- *	   smtp_connection_reuse_count_limit transactions (0: no limit).
+ *	   used again (connection reuse: RSET goes out first, in the same
+ *	   pipelined group as MAIL FROM), while it is younger than
+ *	   smtp_connection_reuse_time_limit and has served fewer than
+ *	   smtp_connection_reuse_count_limit transactions (0: no limit). A
+ *	   kept session that turns out dead moves the delivery on to a new
+ *	   one.
  *	3. Otherwise the next hop's addresses (relay_hop) are tried in
  *	   order, at most smtp_mx_address_limit of them, until
  *	   smtp_mx_session_limit sessions got as far as a transaction or
@@ -102,7 +105,7 @@ relay_reuse(const char *nexthop)
 	relay_cached = NULL;
 	if (s == NULL)
 		return NULL;
-	if (strcmp(s->nexthop, nexthop) == 0 && relay_session_reset(s))
+	if (strcmp(s->nexthop, nexthop) == 0 && relay_session_reusable(s))
 		return s;
 	relay_session_close(&s);
 	return NULL;

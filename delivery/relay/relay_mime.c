@@ -527,17 +527,55 @@ relay_mime_end(struct relay_mime *m)
 	return 0;
 }
 
+/* RFC 6531: what needs SMTPUTF8 when the sender asked for it. */
+static void
+relay_mime_utf8(const struct deliver_req *req, struct relay_msg *msg)
+{
+	size_t i;
+
+	if (!req->smtputf8)
+		return;
+	msg->utf8 = msg->head8 || relay_has8(req->sender, strlen(req->sender));
+	for (i = 0; i < req->count && !msg->utf8; i++)
+		msg->utf8 = relay_has8(req->rcpts[i].addr,
+		    strlen(req->rcpts[i].addr));
+}
+
+/* Any 8-bit byte in the content at all? 1, 0, or -1 with errno. */
+static int
+relay_mime_any8(const struct deliver_req *req)
+{
+	struct relay_reader *r = relay_reader_new(req);
+	const char *line;
+	size_t len;
+	int n, eol, found = 0;
+
+	while (!found && (n = relay_reader_line(r, &line, &len, &eol)) > 0)
+		found = relay_has8(line, len);
+	relay_reader_free(&r);
+	return found ? 1 : n < 0 ? -1 : 0;
+}
+
 int
 relay_mime_scan(const struct deliver_req *req, struct relay_msg *msg,
     struct relay_mime **mp)
 {
-	struct relay_mime *m = relay_mime_new();
-	struct relay_reader *r = relay_reader_new(req);
+	struct relay_mime *m;
+	struct relay_reader *r;
 	const char *line;
-	size_t len, i;
+	size_t len;
 	int n, eol;
 
-	memset(msg, 0, sizeof(*msg));
+	memset(msg, 0, sizeof(msg[0]));
+	*mp = NULL;
+	/* most mail is 7-bit: then there is nothing to walk */
+	if ((n = relay_mime_any8(req)) <= 0) {
+		if (n == 0)
+			relay_mime_utf8(req, msg);
+		return n;
+	}
+	m = relay_mime_new();
+	r = relay_reader_new(req);
 	while ((n = relay_reader_line(r, &line, &len, &eol)) > 0)
 		(void)relay_mime_line(m, line, len);
 	relay_reader_free(&r);
@@ -549,14 +587,7 @@ relay_mime_scan(const struct deliver_req *req, struct relay_msg *msg,
 	msg->body8 = m->body8;
 	msg->head8 = m->head8;
 	msg->noconv = m->noconv;
-	/* RFC 6531: what needs SMTPUTF8 when the sender asked for it */
-	if (req->smtputf8) {
-		msg->utf8 = m->head8 || relay_has8(req->sender,
-		    strlen(req->sender));
-		for (i = 0; i < req->count && !msg->utf8; i++)
-			msg->utf8 = relay_has8(req->rcpts[i].addr,
-			    strlen(req->rcpts[i].addr));
-	}
+	relay_mime_utf8(req, msg);
 	*mp = m;
 	return 0;
 }

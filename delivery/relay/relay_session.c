@@ -211,7 +211,7 @@ relay_session_open(const struct relay_dest *dest, const char *nexthop,
 }
 
 int
-relay_session_reset(struct relay_session *s)
+relay_session_reusable(struct relay_session *s)
 {
 	long long age = monotime_ms() - s->born_ms;
 
@@ -219,10 +219,7 @@ relay_session_reset(struct relay_session *s)
 	    s->uses >= (unsigned)var_smtp_connection_reuse_count_limit) ||
 	    age > var_smtp_connection_reuse_time_limit * 1000)
 		return 0;
-	if (relay_command(s, var_smtp_rset_timeout, "RSET") / 100 != 2) {
-		s->broken = 1;
-		return 0;
-	}
+	s->rset = 1;
 	return 1;
 }
 

@@ -16,7 +16,10 @@
  *
  *	With PIPELINING (RFC 2920) MAIL, the RCPTs and DATA go out in
  *	groups of at most RELAY_PIPE_GROUP commands, each group's replies
- *	read after it; without, one command at a time. Outcomes:
+ *	read after it; without, one command at a time. On a reused session
+ *	RSET comes first (in the same group); a refused or lost RSET means
+ *	the kept session is no good, and the next server (a new session)
+ *	gets the recipients. Outcomes:
  *	  MAIL 4xx/5xx		every recipient, with that reply
  *	  RCPT 2xx		accepted; 4xx deferred, 5xx bounced, each
  *				with its own reply
@@ -54,7 +57,7 @@
 
 #define RELAY_PIPE_GROUP	100	/* commands sent before reading */
 
-enum relay_cmd_kind { CMD_MAIL, CMD_RCPT, CMD_DATA };
+enum relay_cmd_kind { CMD_RSET, CMD_MAIL, CMD_RCPT, CMD_DATA };
 
 struct relay_cmd {
 	enum relay_cmd_kind kind;
@@ -70,22 +73,24 @@ struct relay_state {
 static long long
 relay_cmd_timeout(enum relay_cmd_kind k)
 {
-	return k == CMD_MAIL ? var_smtp_mail_timeout : k == CMD_RCPT ?
-	    var_smtp_rcpt_timeout : var_smtp_data_init_timeout;
+	return k == CMD_RSET ? var_smtp_rset_timeout : k == CMD_MAIL ?
+	    var_smtp_mail_timeout : k == CMD_RCPT ? var_smtp_rcpt_timeout :
+	    var_smtp_data_init_timeout;
 }
 
 static const char *
 relay_cmd_name(enum relay_cmd_kind k)
 {
-	return k == CMD_MAIL ? "MAIL FROM" : k == CMD_RCPT ? "RCPT TO" :
-	    "DATA";
+	return k == CMD_RSET ? "RSET" : k == CMD_MAIL ? "MAIL FROM" :
+	    k == CMD_RCPT ? "RCPT TO" : "DATA";
 }
 
 static const char *
 relay_cmd_while(enum relay_cmd_kind k)
 {
-	return k == CMD_MAIL ? "sending MAIL FROM" : k == CMD_RCPT ?
-	    "sending RCPT TO" : "sending DATA command";
+	return k == CMD_RSET ? "sending RSET" : k == CMD_MAIL ?
+	    "sending MAIL FROM" : k == CMD_RCPT ? "sending RCPT TO" :
+	    "sending DATA command";
 }
 
 /* Write MAIL FROM with its parameters. */
@@ -156,12 +161,15 @@ relay_handle(struct relay_session *s, struct relay_job *job,
 		s->broken = 1;
 		return 1;
 	}
-	if (code == 421) {
+	if (code == 421 || (c->kind == CMD_RSET && code / 100 != 2)) {
+		/* a kept session that is no good: the next one gets them */
 		relay_fail_reply(job, s, relay_cmd_name(c->kind), 1);
 		s->broken = 1;
 		return 1;
 	}
 	switch (c->kind) {
+	case CMD_RSET:
+		break;
 	case CMD_MAIL:
 		st->mail_ok = code / 100 == 2;
 		if (!st->mail_ok)
@@ -295,7 +303,11 @@ relay_xact(struct relay_session *s, struct relay_job *job)
 		return RELAY_XACT_DONE;
 	s->uses++;
 	memset(job->accepted, 0, req->count);
-	cmds = xcalloc(req->count + 2, sizeof(*cmds));
+	cmds = xcalloc(req->count + 3, sizeof(*cmds));
+	if (s->rset) {
+		cmds[ncmd++].kind = CMD_RSET;
+		s->rset = 0;
+	}
 	cmds[ncmd++].kind = CMD_MAIL;
 	for (i = 0; i < req->count; i++)
 		if (!job->done[i]) {
@@ -312,7 +324,9 @@ relay_xact(struct relay_session *s, struct relay_job *job)
 		end = start + group < ncmd ? start + group : ncmd;
 		tmo = 0;
 		for (i = start; i < end; i++) {
-			if ((cmds[i].kind == CMD_MAIL ?
+			if ((cmds[i].kind == CMD_RSET ?
+			    stream_puts(s->s, "RSET\r\n") :
+			    cmds[i].kind == CMD_MAIL ?
 			    relay_send_mail(s, job, downgrade) :
 			    cmds[i].kind == CMD_RCPT ?
 			    relay_send_rcpt(s, job, cmds[i].rcpt) :

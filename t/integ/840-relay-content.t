@@ -10,6 +10,7 @@
 import email
 import email.policy
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -139,12 +140,33 @@ def main(t, mode):
            r"FAILURE ORCPT=rfc822;orig\+x@eight\.example$",
            "NOTIFY and the received ORCPT with RCPT TO")
 
+    # NOTIFY=SUCCESS: a server with DSN takes it over (no notice from A);
+    # one without gets the mail and A tells the sender "relayed"
+    q7 = p.a_send("-N", "SUCCESS", "n@seven.example", sender=SENDER,
+                  subject="notify seven")
+    q8 = p.a_send("-N", "SUCCESS", "n@eight.example", sender=SENDER,
+                  subject="notify eight")
+    t.ok(p.a.wait_log(r"%s: to=<n@seven\.example>, .*status=sent" % q7) and
+         p.a.wait_log(r"%s: to=<n@eight\.example>, .*status=sent" % q8),
+         "both sent")
+    t.ok(p.a.wait_log(r"%s: sender delivery status notification: " % q7),
+         "to a server without DSN: A sends the success notice itself")
+    notices = wait_for(lambda: [x for x in (qmgrtest.read(f) for f in
+                                            qmgrtest.maildir(p.a, SENDER))
+                                if "Action: relayed" in x], "the notice",
+                       t, 60)
+    t.ok(notices and "Final-Recipient: rfc822; n@seven.example" in
+         notices[0], "Action: relayed, for n@seven.example")
+    t.ok(not re.search(r"%s: sender delivery status notification" % q8,
+                       p.a.log()),
+         "to a server with DSN: no notice from A (NOTIFY went along)")
+
     # a line over 998 bytes is broken, CR LF SPACE
     long_line = "x" * 1500
     p.a_send("u@eight.example", sender=SENDER,
              body="From: <%s>\nSubject: long\n\n%s\n" % (SENDER, long_line))
-    wait_msgs(t, eight, 4)
-    m = eight.messages()[3]
+    wait_msgs(t, eight, 5)
+    m = eight.messages()[4]
     t.ok(max(len(ln) for ln in m["raw"].split(b"\r\n")) <= 998,
          "no line over 998 bytes on the wire")
     t.ok(("x" * 998 + "\r\n " + "x" * 502).encode() in m["data"],

@@ -143,6 +143,8 @@ relay_attempts(struct relay_job *job, const struct relay_hop *hop,
 		s->setup = relay_since(&job->req->received);
 		if (relay_xact(s, job) == RELAY_XACT_DONE)
 			break;
+		if (i + 1 < ndest)
+			log_info("%s: %s", job->req->queue_id, job->fail.log);
 		relay_session_close(&s);
 	}
 	free(dests);

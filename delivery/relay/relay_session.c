@@ -29,6 +29,11 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,7 +152,7 @@ relay_session_try(const struct relay_dest *dest, const char *nexthop,
 {
 	struct relay_session *s;
 	char port[8];
-	int fd, code, r;
+	int fd, code, r, one = 1;
 
 	snprintf(port, sizeof(port), "%u", dest->port);
 	if ((fd = sock_connect_inet(dest->addr, port,
@@ -158,6 +163,9 @@ relay_session_try(const struct relay_dest *dest, const char *nexthop,
 		    strerror(errno));
 		return -1;
 	}
+	/* whole commands and groups are written at once: no Nagle wait
+	   for the ACK of the one before */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s = relay_session_new(dest, nexthop, fd);
 	relay_timeouts(s, var_smtp_helo_timeout);
 	code = smtp_reply_read(s->s, &s->rep);

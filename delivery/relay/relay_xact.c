@@ -210,7 +210,7 @@ relay_content(struct relay_session *s, struct relay_job *job, int downgrade)
 	stream_set_timeouts(s->s, (int)(var_smtp_data_xfer_timeout * 1000),
 	    (int)(var_smtp_data_xfer_timeout * 1000));
 	if (relay_data_send(s->s, job->req, downgrade ? job->mime : NULL,
-	    &qerr) < 0 || stream_flush(s->s) < 0) {
+	    &qerr) < 0) {
 		/* no final dot: the server cannot take a message from this */
 		if (qerr) {
 			log_error("%s: read the queue file: %m",
@@ -225,6 +225,8 @@ relay_content(struct relay_session *s, struct relay_job *job, int downgrade)
 				relay_status_fail(job, i);
 		return;
 	}
+	/* the dot with the end of the content, in one write: a dot
+	   written alone waits for an ACK the server may delay */
 	job->sent = 1;
 	stream_set_timeouts(s->s, (int)(var_smtp_data_done_timeout * 1000),
 	    (int)(var_smtp_data_done_timeout * 1000));

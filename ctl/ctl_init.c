@@ -105,8 +105,7 @@ static const struct ctl_init_svc {
 	    "anvil", "- - y - 1", "anvil", { NULL } },
 	{ "queue manager", 0, "qmgr", "n - y 300 1", "qmgr", { NULL } },
 	{ "DNS resolver (runs as resolver_owner, jailed in an empty "
-	    "resolver_directory)", 0, "resolver", "- n y - 1", "resolver",
-	    { NULL } },
+	    "directory)", 0, "resolver", "- n y - 1", "resolver", { NULL } },
 	{ "authentication (runs as auth_owner; not jailed: it reopens the "
 	    "password\n# tables in the configuration directory when postern "
 	    "user replaces them)", 0, "auth", "- n n - 1", "auth", { NULL } },

@@ -14,9 +14,9 @@
  *	lost with it.
  *
  * SECURITY
- *	Runs as resolver_owner, a user of its own, chrooted in
- *	resolver_directory, which holds nothing: every file it needs is
- *	read before the jail. It trusts its clients no further than
+ *	Runs as resolver_owner, a user of its own, chrooted in the empty
+ *	queue_directory/empty: every file it needs is read before the
+ *	jail. It trusts its clients no further than
  *	lib/ipc's strict parsing, and DNS answers no further than
  *	resolver_rr's decoding.
  */
@@ -37,8 +37,8 @@ main(int argc, char **argv)
 		.post_jail = resolver_post_jail,
 		.on_exit = resolver_on_exit,
 		.user_param = "resolver_owner",
-		.chroot_param = "resolver_directory",
-		.flags = SERVER_FLAG_NO_USE | SERVER_FLAG_NO_IDLE,
+		.flags = SERVER_FLAG_NO_USE | SERVER_FLAG_NO_IDLE |
+		    SERVER_FLAG_JAIL_EMPTY | SERVER_FLAG_OWN_USER,
 	};
 
 	server_main(argc, argv, &spec);

@@ -12,9 +12,8 @@
  *	every file it needs is read now, outside the jail: the name
  *	servers from /etc/resolv.conf (unless resolver_nameservers names
  *	them) and the DNSSEC trust anchor (resolver_trust_anchor_file),
- *	whose records are handed to libunbound as text. So the jail,
- *	resolver_directory, holds nothing at all; it is made here (root's,
- *	mode 0700: not even the resolver can look into it) when missing.
+ *	whose records are handed to libunbound as text. So the jail is
+ *	the skeleton's empty directory (SERVER_FLAG_JAIL_EMPTY).
  *	libunbound works in a thread of its own, started at the first
  *	query, after the jail (so the skeleton's no-fork limit is not set:
  *	RLIMIT_NPROC counts threads); its descriptor joins the skeleton's
@@ -26,16 +25,12 @@
  *	trust anchor is configured.
  *
  * SECURITY
- *	Only admin-named files are read, before the privilege drop. The
- *	jail directory must belong to root and be writable by nobody else.
+ *	Only admin-named files are read, before the privilege drop.
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <arpa/inet.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,27 +186,6 @@ resolver_ta_load(const char *path)
 	log_debug("DNSSEC: %zu trust anchor record(s) from %s", n, path);
 }
 
-/* The jail: an empty directory of root's, made when missing. */
-static void
-resolver_jail_dir(void)
-{
-	const char *dir = var_resolver_directory;
-	struct stat st;
-
-	if (geteuid() != 0 || dir == NULL || *dir == '\0')
-		return;
-	if (*dir != '/')
-		log_fatal("resolver_directory = \"%s\": must be an absolute "
-		    "path", dir);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		log_fatal("mkdir %s: %m", dir);
-	if (lstat(dir, &st) < 0)
-		log_fatal("%s: %m", dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-		log_fatal("resolver_directory %s: must be a directory of "
-		    "root's that nobody else can write", dir);
-}
-
 void
 resolver_pre_jail(void)
 {
@@ -243,7 +217,6 @@ resolver_pre_jail(void)
 	params_list_free(list);
 	if (*var_resolver_trust_anchor_file != '\0')
 		resolver_ta_load(var_resolver_trust_anchor_file);
-	resolver_jail_dir();
 }
 
 static void

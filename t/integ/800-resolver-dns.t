@@ -260,9 +260,9 @@ def main(t, mode):
             t.is_(st["Uid"].split(), [uid] * 4,
                   "the resolver runs as resolver_owner")
             t.is_(os.readlink("/proc/%d/root" % pid),
-                  os.path.join(os.path.realpath(inst.spool), "resolver"),
-                  "jailed in resolver_directory")
-            t.is_(os.listdir(os.path.join(inst.spool, "resolver")), [],
+                  os.path.join(os.path.realpath(inst.spool), "empty"),
+                  "jailed in queue_directory/empty")
+            t.is_(os.listdir(os.path.join(inst.spool, "empty")), [],
                   "which is empty")
     inst.teardown(expect=[r"protocol error from resolver client",
                           r"DNSSEC validation failed",

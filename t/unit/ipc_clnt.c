@@ -252,7 +252,6 @@ test_blocking(void)
 	err_free(&err);
 	pid = srv_fork();
 	c = ipc_clnt_new(&test_proto, other_path, 2000, NULL);
-	err_free(&err);
 	is_int(ipc_clnt_open(c, &err), -1, "another protocol on the socket");
 	is_int(errno, EPROTO, "  errno EPROTO");
 	like(err, "wrong protocol: expected test/1.x, got other/1.0",

@@ -4,6 +4,7 @@
 # of it for the answers dnsmasq cannot give (delayed, SERVFAIL, truncated,
 # malformed). Asked through lib/resolver_clnt (t/bin/resolvc), as a relay
 # agent asks.
+# check: slow
 import os
 import re
 import subprocess

@@ -6,6 +6,7 @@
 # not suspend the destination (greylisting), a refused connection does.
 # Peers: a scripted server (exact replies) and Postfix's smtp-sink
 # configured to defer (-r RCPT) or reject (-f RCPT).
+# check: slow
 import os
 import re
 import shutil

@@ -4,6 +4,7 @@
 # that needed it are deferred (4.3.0, not bounced, not counted against
 # the destination), and once it is back every message is delivered, none
 # lost and none twice.
+# check: slow
 import os
 import re
 import signal

@@ -6,6 +6,7 @@
 # (transport_maps). dnsmasq serves the zones; a scripted responder in
 # front of it gives the SERVFAIL. B is a second Postern instance on
 # 127.0.0.2; 127.0.0.3 has nothing listening.
+# check: slow
 import os
 import re
 import sys

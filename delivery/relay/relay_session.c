@@ -29,11 +29,6 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,7 +147,7 @@ relay_session_try(const struct relay_dest *dest, const char *nexthop,
 {
 	struct relay_session *s;
 	char port[8];
-	int fd, code, r, one = 1;
+	int fd, code, r;
 
 	snprintf(port, sizeof(port), "%u", dest->port);
 	if ((fd = sock_connect_inet(dest->addr, port,
@@ -165,7 +160,7 @@ relay_session_try(const struct relay_dest *dest, const char *nexthop,
 	}
 	/* whole commands and groups are written at once: no Nagle wait
 	   for the ACK of the one before */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)sock_set_nodelay(fd);
 	s = relay_session_new(dest, nexthop, fd);
 	relay_timeouts(s, var_smtp_helo_timeout);
 	code = smtp_reply_read(s->s, &s->rep);

@@ -22,12 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
+#include "raw_send.h"
 #include "resolver_clnt.h"
-#include "sock.h"
 #include "xmalloc.h"
 
 static void
@@ -52,7 +51,6 @@ main(int argc, char **argv)
 	struct resolver_clnt *rc;
 	struct resolver_answer *a = xmalloc(sizeof(*a));
 	char line[2048], *err = NULL;
-	int fd;
 
 	log_init("resolvc", LOG_TO_STDERR);
 	if (argc != 2) {
@@ -63,16 +61,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "raw ", 4) == 0) {
-			if ((fd = sock_connect_unix(argv[1], 5)) >= 0) {
-				if (write(fd, line + 4, strlen(line + 4)) < 0)
-					perror("write");
-				sleep(1);
-				close(fd);
-			}
-			printf("sent\n");
+		if (raw_send(argv[1], line))
 			continue;
-		}
 		if (strncmp(line, "mx ", 3) != 0 &&
 		    strncmp(line, "host ", 5) != 0) {
 			printf("error usage\n");

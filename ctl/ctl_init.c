@@ -110,7 +110,8 @@ static const struct ctl_init_svc {
 	{ "connection counts and rates for smtpd's client limits", 0,
 	    "anvil", "- - y - 1", "anvil", { NULL } },
 	{ "queue manager", 0, "qmgr", "n - y 300 1", "qmgr", { NULL } },
-	{ "DNS resolver", 0, "resolver", "- - y - 1", "resolver", { NULL } },
+	{ "DNS resolver (runs as resolver_owner, jailed in an empty "
+	    "directory)", 0, "resolver", "- n y - 1", "resolver", { NULL } },
 	{ "authentication (runs as auth_owner; not jailed: it reopens the "
 	    "password\n# tables in the configuration directory when postern "
 	    "user replaces them)", 0, "auth", "- n n - 1", "auth", { NULL } },
@@ -341,6 +342,7 @@ ctl_init_main_cf(const char *dir, const char *domain, const char *user,
 		ctl_init_param(b, "auth_owner", user);
 		ctl_init_param(b, "log_owner", user);
 		ctl_init_param(b, "login_owner", user);
+		ctl_init_param(b, "resolver_owner", user);
 	}
 	vbuf_appends(b, "\n# Identity and network\n");
 	ctl_init_param(b, "myhostname", "localhost");

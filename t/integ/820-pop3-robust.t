@@ -6,6 +6,7 @@
 # cost one login process and do not keep a new client out, nor do idle
 # logged-in sessions; a silent client is disconnected after
 # pop3d_timeout, before and after login, with the log line saying so.
+# check: slow
 import os
 import random
 import sys

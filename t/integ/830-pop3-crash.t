@@ -11,6 +11,7 @@
 #     its deletions it is: nothing is lost, only messages the QUIT would
 #     have deleted are gone, and the next session works on a consistent
 #     index.
+# check: slow
 import hashlib
 import os
 import signal

@@ -281,7 +281,7 @@ class Client:
 
 
 class Instance:
-    def __init__(self, t, services, main=None, mode="user"):
+    def __init__(self, t, services, main=None, mode="user", domain=None):
         self.t = t
         self.mode = mode
         self.proc = None
@@ -291,7 +291,8 @@ class Instance:
         self.dir = tempfile.mkdtemp(prefix="postern-t.")
         os.chmod(self.dir, 0o755)
         r = subprocess.run([POSTERN, "init", self.dir, "--port-base",
-                            str(port_base())],
+                            str(port_base())] +
+                           (["--domain", domain] if domain else []),
                            capture_output=True, text=True)
         if r.returncode != 0:
             t.diag(r.stdout + r.stderr)
@@ -302,7 +303,8 @@ class Instance:
         extra = dict(main or {})
         if mode == "root":
             ensure_user(TEST_USER)
-            for k in ("mail_owner", "vmail_owner", "auth_owner"):
+            for k in ("mail_owner", "vmail_owner", "auth_owner",
+                      "resolver_owner"):
                 extra.setdefault(k, TEST_USER)
         with open(os.path.join(self.etc, "main.cf"), "a") as f:
             f.write("\n# test settings\n")
@@ -464,7 +466,8 @@ class Instance:
 PROGRAMS = ("ctl/postern", "master/master", "smtpd/smtpd", "qmgr/qmgr",
             "anvil/anvil", "auth/auth", "delivery/local/local",
             "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login",
-            "imapd/imapd", "imapd/login/imap-login")
+            "imapd/imapd", "imapd/login/imap-login",
+            "resolver/resolver", "delivery/relay/relay")
 
 
 def _unprivileged_copy():

@@ -20,8 +20,11 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 # The programs; each is built from every .c file in its directory.
 PROGRAMS = ctl/postern
 DAEMONS = master/master auth/auth anvil/anvil delivery/local/local qmgr/qmgr smtpd/smtpd \
-	postlogd/postlogd \
-	pop3d/pop3d pop3d/login/pop3-login
+	postlogd/postlogd resolver/resolver delivery/relay/relay \
+	pop3d/pop3d pop3d/login/pop3-login imapd/imapd imapd/login/imap-login
+
+# Libraries that only some programs link (and their unit tests).
+resolver/resolver_LIBS = $(UNBOUND_LIBS) $(IDN2_LIBS)
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -47,6 +50,9 @@ FUZZ_PROG_local_request = delivery/local/local
 FUZZ_PROG_auth_throttle = auth/auth
 FUZZ_PROG_anvil_table = anvil/anvil
 FUZZ_PROG_auth_token = auth/auth
+FUZZ_PROG_imap_cmd = imapd/imapd
+FUZZ_PROG_resolver_rr = resolver/resolver
+FUZZ_PROG_relay_mime = delivery/relay/relay
 
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
 FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))
@@ -61,7 +67,7 @@ MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
 .PHONY: all check check-unit tests deps install clean distclean run bench \
-	bench-pop3 fuzz \
+	bench-pop3 bench-imap bench-outbound fuzz \
 	fuzz-merge
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
@@ -93,7 +99,7 @@ $(LIB): $(LIB_OBJS)
 
 define program_rule
 $(1): $(call prog_objs,$(1)) $(LIB)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$($(1)_LIBS) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call program_rule,$(p))))
 
@@ -105,7 +111,7 @@ t/unit/%.t: t/unit/%.o $(TAP_OBJ) $(LIB)
 define prog_test_rule
 t/unit/$(notdir $(1))_%.t: t/unit/$(notdir $(1))_%.o $(TAP_OBJ) \
     $(filter-out $(dir $(1))main.o,$(call prog_objs,$(1))) $(LIB)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$($(1)_LIBS) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS) $(DAEMONS),$(eval $(call prog_test_rule,$(p))))
 
@@ -122,7 +128,8 @@ man/postern.conf.5: man/postern.conf.5.in build-aux/genman
 # Each harness with the plain replay driver: a TAP test of its corpus.
 define fuzz_replay_rule
 fuzz/$(1).t: fuzz/$(1).o fuzz/replay.o $(call fuzz_prog_objs,$(1)) $(LIB)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) \
+		$$($(FUZZ_PROG_$(1))_LIBS) $$(LIBS)
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_replay_rule,$(n))))
 
@@ -178,7 +185,7 @@ define fuzz_bin_rule
 fuzz/build/$(1): fuzz/build/fuzz/$(1).o \
     $(addprefix fuzz/build/,$(call fuzz_prog_objs,$(1))) $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ \
-		$$(filter %.o,$$^) $(FUZZ_LIB) $$(LIBS)
+		$$(filter %.o,$$^) $(FUZZ_LIB) $$($(FUZZ_PROG_$(1))_LIBS) $$(LIBS)
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_bin_rule,$(n))))
 
@@ -201,6 +208,15 @@ bench: all
 # POP3 against Dovecot's pop3d (bench/pop3; as root, installs dovecot-pop3d).
 bench-pop3: all
 	bench/pop3 $(BENCH_ARGS)
+
+# IMAP against Dovecot's imapd (bench/imap; as root, installs
+# dovecot-imapd); e.g. BENCH_ARGS=\"--messages 10000 --rounds 1\".
+bench-imap: all
+	bench/imap $(BENCH_ARGS)
+
+# Outbound: relayhost to smtp-sink, Postern against Postfix (bench/README).
+bench-outbound: all
+	bench/outbound $(BENCH_ARGS)
 
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing,

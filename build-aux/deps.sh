@@ -10,7 +10,8 @@
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
 libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace
-libnet-ssleay-perl libio-socket-ssl-perl fetchmail"
+libnet-ssleay-perl libio-socket-ssl-perl fetchmail isync
+libmail-imapclient-perl libunbound-dev libidn2-dev dnsmasq-base postfix"
 
 FUZZ_PKGS="clang-14 libclang-rt-14-dev libfuzzer-14-dev"
 
@@ -36,6 +37,10 @@ fi
 
 if [ "$(id -u)" = 0 ]; then
 	echo "deps: installing:$missing"
+	# postfix is there for its test tools (smtp-sink, smtp-source): it
+	# must not set itself up as this host's mail system
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections 2>/dev/null
 	apt-get update &&
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing ||
 		{ echo "deps: apt-get failed" >&2; exit 1; }

@@ -94,9 +94,15 @@ static const struct ctl_init_svc {
 	{ "POP3 sessions of logged-in users (vmail_owner, jailed in the mail "
 	    "root, one\n# process per session, confined to the user's Maildir)",
 	    0, "pop3d", "- n y - -", "pop3d", { NULL } },
-	{ "IMAP (143)", 43, NULL, "n n y - -", "imapd", { NULL } },
-	{ "IMAPS (993)", 93, NULL, "n n y - -", "imapd",
-	    { "imapd_tls_wrappermode=yes", NULL } },
+	{ "IMAP (143): the login side, as login_owner in an empty jail, "
+	    "STARTTLS;\n# logged-in users go to the imapd service below", 43,
+	    NULL, "n n y - -", "imap-login", { NULL } },
+	{ "IMAPS (993): the same, with TLS from the first byte", 93, NULL,
+	    "n n y - -", "imap-login", { "imapd_tls_wrappermode=yes", NULL } },
+	{ "IMAP sessions of logged-in users (vmail_owner, jailed in the mail "
+	    "root, one\n# process per session, confined to the user's Maildir; "
+	    "clients keep them open\n# for hours: room for 1000)", 0, "imapd",
+	    "- n y - 1000", "imapd", { NULL } },
 	{ "local submission (the sendmail command). The one service not "
 	    "jailed:\n# it names local senders from /etc/passwd, and only "
 	    "local users reach it", 0, "submit", "n - n - -", "smtpd",
@@ -104,7 +110,8 @@ static const struct ctl_init_svc {
 	{ "connection counts and rates for smtpd's client limits", 0,
 	    "anvil", "- - y - 1", "anvil", { NULL } },
 	{ "queue manager", 0, "qmgr", "n - y 300 1", "qmgr", { NULL } },
-	{ "DNS resolver", 0, "resolver", "- - y - 1", "resolver", { NULL } },
+	{ "DNS resolver (runs as resolver_owner, jailed in an empty "
+	    "directory)", 0, "resolver", "- n y - 1", "resolver", { NULL } },
 	{ "authentication (runs as auth_owner; not jailed: it reopens the "
 	    "password\n# tables in the configuration directory when postern "
 	    "user replaces them)", 0, "auth", "- n n - 1", "auth", { NULL } },
@@ -183,6 +190,7 @@ static const struct {
 	{ "pop3-login", "pop3d/login/pop3-login" },
 	{ "imapd", "imapd/imapd" },
 	{ "postlogd", "postlogd/postlogd" },
+	{ "imap-login", "imapd/login/imap-login" },
 };
 
 static int
@@ -334,6 +342,7 @@ ctl_init_main_cf(const char *dir, const char *domain, const char *user,
 		ctl_init_param(b, "auth_owner", user);
 		ctl_init_param(b, "log_owner", user);
 		ctl_init_param(b, "login_owner", user);
+		ctl_init_param(b, "resolver_owner", user);
 	}
 	vbuf_appends(b, "\n# Identity and network\n");
 	ctl_init_param(b, "myhostname", "localhost");

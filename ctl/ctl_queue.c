@@ -15,11 +15,13 @@
  *	(lib/qmgr_proto.h), which only root and mail_owner can reach.
  *	`queue` prints the listing in the shape of Postfix's mailq: the
  *	queue ID followed by * when active or ! when held, the size, the
- *	arrival time and the sender, then each recipient still to be
- *	delivered, under the last deferral reason in parentheses; --json
- *	prints one JSON object per message per line, with the members of
- *	postqueue -j (queue_name, queue_id, arrival_time, message_size,
- *	forced_expire, sender, recipients[address, delay_reason]).
+ *	arrival time and the sender, for a deferred message "(next attempt
+ *	TIME)", then each recipient still to be delivered, under the last
+ *	deferral reason in parentheses (a remote server's reply reads "host
+ *	mx.example.org said: 450 ..."); --json prints one JSON object per
+ *	message per line, with the members of postqueue -j (queue_name,
+ *	queue_id, arrival_time, message_size, forced_expire, sender,
+ *	recipients[address, delay_reason]) and next_attempt_time.
  *
  *	cat reads the queue file itself (as root or mail_owner), from any
  *	queue including corrupt/, and prints the envelope records and the
@@ -130,6 +132,9 @@ ctl_queue_entry(const struct qmgr_clnt_entry *e, void *arg)
 		    (unsigned long long)e->arrival,
 		    (unsigned long long)e->size);
 		ctl_queue_json_str(e->sender);
+		if (e->next != 0)
+			printf(", \"next_attempt_time\": %llu",
+			    (unsigned long long)e->next);
 		printf(", \"recipients\": [");
 		for (i = 0; i < e->n; i++) {
 			printf("%s{\"address\": ", i > 0 ? ", " : "");
@@ -153,6 +158,12 @@ ctl_queue_entry(const struct qmgr_clnt_entry *e, void *arg)
 	printf("%-21s %8llu %s  ", idm, (unsigned long long)e->size, when);
 	ctl_queue_puts(*e->sender != '\0' ? e->sender : "MAILER-DAEMON");
 	putchar('\n');
+	if (e->next != 0) {
+		t = (time_t)e->next;
+		strftime(when, sizeof(when), "%a %b %e %H:%M:%S",
+		    localtime(&t));
+		printf("(next attempt %s)\n", when);
+	}
 	for (i = 0; i < e->n; i++) {
 		if (*e->reason[i] != '\0' &&
 		    (last == NULL || strcmp(last, e->reason[i]) != 0)) {

@@ -38,22 +38,19 @@
 #include "esmtp.h"
 #include "params.h"
 #include "printable.h"
+#include "smtp_ehlo.h"
+#include "smtp_reply.h"
 #include "sock.h"
 #include "stream.h"
 #include "vbuf.h"
 #include "xmalloc.h"
 
-#define SENDMAIL_REPLY_LINES	100
-
 struct sendmail_smtp {
 	struct stream	*s;
 	int		 verbose;
 	int		 code;		/* last reply; -1: lost */
-	struct vbuf	*reply;		/* its lines, "\n" apart */
-	int		 x_8bitmime;
-	int		 x_smtputf8;
-	int		 x_dsn;
-	int		 x_size;
+	struct smtp_reply rep;		/* its lines, or why it was lost */
+	struct smtp_ehlo ehlo;		/* what the server offers */
 };
 
 int
@@ -117,39 +114,19 @@ sendmail_print_clean(const char *prefix, const char *s, size_t len)
 static int
 sendmail_reply(struct sendmail_smtp *sm)
 {
-	struct span line;
-	ssize_t n;
-	int lines = 0, code;
+	const char *p, *nl;
+	int code = smtp_reply_read(sm->s, &sm->rep);
 
-	vbuf_reset(sm->reply);
-	sm->code = -1;
-	for (;;) {
-		n = stream_read_line(sm->s, &line);
-		if (n == -2 || (n > 0 && (line.len < 3 ||
-		    !isdigit((unsigned char)line.ptr[0]) ||
-		    !isdigit((unsigned char)line.ptr[1]) ||
-		    !isdigit((unsigned char)line.ptr[2]) ||
-		    (line.len > 3 && line.ptr[3] != ' ' &&
-		    line.ptr[3] != '-')) ) || ++lines > SENDMAIL_REPLY_LINES) {
-			vbuf_sets(sm->reply, "malformed reply from the server");
-			return -1;
+	sm->code = code > 0 ? code : -1;
+	if (sm->verbose && code > 0)
+		for (p = vbuf_str(sm->rep.text); p != NULL; p = nl) {
+			nl = strchr(p, '\n');
+			sendmail_print_clean("<<< ", p, nl != NULL ?
+			    (size_t)(nl - p) : strlen(p));
+			if (nl != NULL)
+				nl++;
 		}
-		if (n < 0) {
-			vbuf_sets(sm->reply, stream_strerror(sm->s));
-			return -1;
-		}
-		if (sm->verbose)
-			sendmail_print_clean("<<< ", line.ptr, line.len);
-		code = (line.ptr[0] - '0') * 100 + (line.ptr[1] - '0') * 10 +
-		    (line.ptr[2] - '0');
-		if (vbuf_len(sm->reply) > 0)
-			vbuf_appendc(sm->reply, '\n');
-		vbuf_append(sm->reply, line.ptr, line.len);
-		if (line.len == 3 || line.ptr[3] == ' ') {
-			sm->code = code;
-			return code;
-		}
-	}
+	return sm->code;
 }
 
 static int
@@ -170,41 +147,18 @@ sendmail_cmd(struct sendmail_smtp *sm, const char *fmt, ...)
 		sendmail_print_clean(">>> ", buf, strlen(buf));
 	if (stream_printf(sm->s, "%s\r\n", buf) < 0 ||
 	    stream_flush(sm->s) < 0) {
-		vbuf_sets(sm->reply, stream_strerror(sm->s));
+		vbuf_sets(sm->rep.text, stream_strerror(sm->s));
 		sm->code = -1;
 		return -1;
 	}
 	return sendmail_reply(sm);
 }
 
-/* Which extensions the EHLO reply names. */
-static void
-sendmail_ehlo_ext(struct sendmail_smtp *sm)
-{
-	const char *p = vbuf_str(sm->reply), *kw;
-
-	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'),
-	    p = p != NULL ? p + 1 : NULL) {
-		if (strlen(p) < 4)
-			continue;
-		kw = p + 4;
-		if (strncasecmp(kw, "8BITMIME", 8) == 0)
-			sm->x_8bitmime = 1;
-		else if (strncasecmp(kw, "SMTPUTF8", 8) == 0)
-			sm->x_smtputf8 = 1;
-		else if (strncasecmp(kw, "DSN", 3) == 0 &&
-		    (kw[3] == '\0' || kw[3] == '\n' || kw[3] == ' '))
-			sm->x_dsn = 1;
-		else if (strncasecmp(kw, "SIZE", 4) == 0)
-			sm->x_size = 1;
-	}
-}
-
 /* The server said no (or went away): print it, give the status. */
 static int
 sendmail_refused(struct sendmail_smtp *sm, const char *what)
 {
-	const char *r = vbuf_str(sm->reply);
+	const char *r = vbuf_str(sm->rep.text);
 
 	if (sm->code < 0) {
 		sendmail_warn("lost connection with the mail system %s: %s; "
@@ -238,16 +192,16 @@ sendmail_mail(struct sendmail_smtp *sm, const struct sendmail_opts *opts,
 
 	for (i = 0; i < rcpts->n; i++)
 		utf8 |= sendmail_has_utf8(rcpts->addr[i]);
-	if (sm->x_size)
+	if (sm->ehlo.ext & SMTP_EXT_SIZE)
 		vbuf_appendf(p, " SIZE=%llu", msg->size);
-	if (msg->eightbit && sm->x_8bitmime)
+	if (msg->eightbit && (sm->ehlo.ext & SMTP_EXT_8BITMIME))
 		vbuf_appends(p, " BODY=8BITMIME");
-	if (utf8 && sm->x_smtputf8)
+	if (utf8 && (sm->ehlo.ext & SMTP_EXT_SMTPUTF8))
 		vbuf_appends(p, " SMTPUTF8");
-	if (sm->x_dsn && opts->ret != NULL)
+	if ((sm->ehlo.ext & SMTP_EXT_DSN) && opts->ret != NULL)
 		vbuf_appendf(p, " RET=%s", strcasecmp(opts->ret, "full") == 0 ?
 		    "FULL" : "HDRS");
-	if (sm->x_dsn && opts->envid != NULL &&
+	if ((sm->ehlo.ext & SMTP_EXT_DSN) && opts->envid != NULL &&
 	    esmtp_xtext_encode(opts->envid, envid, sizeof(envid)) > 0)
 		vbuf_appendf(p, " ENVID=%s", envid);
 	code = sendmail_cmd(sm, "MAIL FROM:<%s>%s", sender, vbuf_str(p));
@@ -268,11 +222,11 @@ sendmail_transaction(struct sendmail_smtp *sm,
 	if (sendmail_reply(sm) != 220)
 		return sendmail_refused(sm, "greeting");
 	if ((code = sendmail_cmd(sm, "EHLO %s", var_myhostname)) == 250)
-		sendmail_ehlo_ext(sm);
+		smtp_ehlo_parse(vbuf_str(sm->rep.text), &sm->ehlo);
 	else if (code < 0 || sendmail_cmd(sm, "HELO %s", var_myhostname) !=
 	    250)
 		return sendmail_refused(sm, "HELO");
-	if (opts->notify != NULL && sm->x_dsn) {
+	if (opts->notify != NULL && (sm->ehlo.ext & SMTP_EXT_DSN)) {
 		snprintf(notify, sizeof(notify), " NOTIFY=%s", opts->notify);
 		for (i = 0; notify[i] != '\0'; i++)
 			notify[i] = (char)toupper((unsigned char)notify[i]);
@@ -311,14 +265,14 @@ sendmail_transaction(struct sendmail_smtp *sm,
 		fprintf(stderr, ">>> (%llu bytes of message)\n>>> .\n",
 		    msg->size);
 	if (stream_puts(sm->s, ".\r\n") < 0 || stream_flush(sm->s) < 0) {
-		vbuf_sets(sm->reply, stream_strerror(sm->s));
+		vbuf_sets(sm->rep.text, stream_strerror(sm->s));
 		sm->code = -1;
 		return sendmail_refused(sm, "sending the message");
 	}
 	if (sendmail_reply(sm) != 250)
 		return sendmail_refused(sm, "end of message");
 	if (sm->verbose)
-		sendmail_warn("accepted: %s", vbuf_str(sm->reply));
+		sendmail_warn("accepted: %s", vbuf_str(sm->rep.text));
 	return first_fail;
 }
 
@@ -342,11 +296,11 @@ sendmail_submit(const struct sendmail_opts *opts, const char *sender,
 	}
 	memset(&sm, 0, sizeof(sm));
 	sm.verbose = opts->verbose;
-	sm.reply = vbuf_new(256, SENDMAIL_LINE_MAX * SENDMAIL_REPLY_LINES);
+	smtp_reply_init(&sm.rep);
 	if ((sm.s = stream_new(fd, 0)) == NULL) {
 		sendmail_warn("stream: %s", strerror(errno));
 		close(fd);
-		vbuf_free(&sm.reply);
+		smtp_reply_free(&sm.rep);
 		return EX_OSERR;
 	}
 	stream_set_timeouts(sm.s, SENDMAIL_TIMEOUT * 1000,
@@ -357,6 +311,6 @@ sendmail_submit(const struct sendmail_opts *opts, const char *sender,
 	if (sm.code > 0 && sm.code != 421 && sm.code != 354)
 		(void)sendmail_cmd(&sm, "QUIT");
 	stream_free(&sm.s);
-	vbuf_free(&sm.reply);
+	smtp_reply_free(&sm.rep);
 	return r;
 }

@@ -1,7 +1,8 @@
 /*
  * fuzz/local_request - what local delivery (running as the vmail user)
  * reads from qmgr and from the queue file: the deliver request record
- * (local_request_parse), the Delivered-To: fields of the message
+ * (deliver_req_parse of lib/deliver_agent, which local and relay
+ * share), the Delivered-To: fields of the message
  * (local_loop_scan, local_loop_check) and mailbox table values
  * (local_entry_parse); delivery/local's objects minus main.o.
  *
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "deliver_agent.h"
 #include "delivery/local/local.h"
 #include "fuzz.h"
 #include "ipc.h"
@@ -44,7 +46,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct local_dt *dt = NULL;
-	struct local_req req;
+	struct deliver_req req;
 	struct ipc_chan ch;
 	struct ipc_rec *r;
 	const char *verb, *err = NULL;
@@ -61,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.qfd = -1;
 	if (ipc_get_strn(r, "req", 32, &verb) == 0 &&
 	    strcmp(verb, "deliver") == 0) {
-		if (local_request_parse(r, &req, &err) == 0) {
+		if (deliver_req_parse(r, &req, &err) == 0) {
 			FUZZ_CHECK(req.count >= 1 &&
 			    req.count <= DELIVER_RCPT_MAX);
 			FUZZ_CHECK(qid_valid(req.queue_id));

@@ -3,7 +3,7 @@
  * (delivery/local, delivery/relay), over their private UNIX sockets.
  *
  * DESCRIPTION
- *	The agent speaks first (ipc_hello_send): proto=deliver/1.0.
+ *	The agent speaks first (ipc_hello_send): proto=deliver/1.1.
  *	qmgr then sends one request per connection-use, carrying the queue
  *	file as an open read-only descriptor (ipc_send_fd): the agent never
  *	sees the queue directory (DESIGN). Attributes, in this order:
@@ -32,7 +32,11 @@
  *	  index		0-based recipient index
  *	  dsn		enhanced status code "X.Y.Z": 2 delivered,
  *			4 try again later, 5 failed for good
- *	  action	"delivered", "relayed", "failed", "delayed"
+ *	  action	"delivered", "relayed", "failed", "delayed", or
+ *			"forwarded": passed to a next hop that speaks DSN
+ *			with the recipient's NOTIFY, so no success notice
+ *			is due from us ("relayed": it does not speak DSN,
+ *			a success notice is due when NOTIFY asks for it)
  *	  relay		what log lines show as relay= ("local",
  *			"mx.example.org[192.0.2.1]:25")
  *	  text		human-readable reason (for status= and the DSN
@@ -40,10 +44,24 @@
  *	  remote_mta	"" or the remote MTA name (DSN Remote-MTA)
  *	  diag_type	"" or "smtp" when text is a remote SMTP reply
  *
- *	and then req=done. A connection may carry further requests.
- *	qmgr treats a missing status (agent crash, protocol error,
- *	timeout) as 4.3.0 for every recipient without one: a recipient is
- *	marked done only on an explicit 2.x.x or 5.x.x status.
+ *	and then
+ *
+ *	  req=done
+ *	  site_fail	bool (1.1): 1 when the destination itself failed
+ *			(no connection, a 421 or a dropped session, TLS
+ *			required and not available, DNS trouble): every
+ *			recipient was deferred for that. 0 when each
+ *			recipient got its own answer, 4xx ones included.
+ *
+ *	Only a site failure counts against the destination in qmgr's
+ *	scheduler (slow start, suspension): a provider that greylists
+ *	every recipient (4xx to RCPT) stays open for the other messages.
+ *	A connection may carry further requests. qmgr treats a missing
+ *	status (agent crash, protocol error, timeout) as 4.3.0 for every
+ *	recipient without one: a recipient is marked done only on an
+ *	explicit 2.x.x or 5.x.x status.
+ *
+ *	Versions: 1.0 had no site_fail; qmgr requires 1.1.
  *
  * SECURITY
  *	Both sides validate every attribute (ipc strict getters): the
@@ -54,7 +72,7 @@
 
 #define DELIVER_PROTO_NAME	"deliver"
 #define DELIVER_PROTO_MAJOR	1
-#define DELIVER_PROTO_MINOR	0
+#define DELIVER_PROTO_MINOR	1
 #define DELIVER_RCPT_MAX	1000
 #define DELIVER_ADDR_MAX	1024	/* any address attribute, bytes */
 #define DELIVER_TEXT_MAX	1024	/* status text, bytes */

@@ -297,6 +297,17 @@ int	mailbox_store(struct mailbox *, const uint32_t *uids, size_t n,
 int	mailbox_expunge(struct mailbox *, const uint32_t *uids, size_t n,
 	    uint64_t *bytes_r, char **err_r);
 
+/*
+ * IMAP's \Recent (RFC 3501 2.3.2): a message still in new/ has been
+ * seen by no mail reader. Move those of the view into cur/ (flags
+ * unchanged) and return their UIDs in *uids_r (malloc'd, ascending;
+ * the caller frees it) and their count in *n_r: they are recent in the
+ * caller's session only, since another session finds them in cur/.
+ * 0, or -1 with *err_r.
+ */
+int	mailbox_claim_new(struct mailbox *, uint32_t **uids_r, size_t *n_r,
+	    char **err_r);
+
 /* A message for mailbox_add. */
 struct mailbox_new {
 	const char	*name;		/* committed into new/ (maildir_msg) */

@@ -417,3 +417,69 @@ fail:
 	free(sizes);
 	return -1;
 }
+
+int
+mailbox_claim_new(struct mailbox *mb, uint32_t **uids_r, size_t *n_r,
+    char **err_r)
+{
+	struct mailbox_stamp st[2];
+	struct mailbox_msg *m, v;
+	char name[MAILDIR_NAME_MAX + 1];
+	uint32_t *uids = NULL, i;
+	size_t n = 0, cap = 0;
+	int touched[2] = { 0, 0 }, relist = 0, r;
+
+	*uids_r = NULL;
+	*n_r = 0;
+	for (i = 0; i < mb->count; i++)
+		if (!mb->msgs[i].in_cur &&
+		    !(mb->msgs[i].state & MAILBOX_MSG_EXPUNGED))
+			break;
+	if (i == mb->count)
+		return 0;		/* nothing in new/: no lock needed */
+	if (mailbox_index_lock(mb, err_r) < 0)
+		return -1;
+	mailbox_stamps_before(mb, st);
+	for (i = 0; i < mb->count; i++) {
+		m = &mb->msgs[i];
+		if (m->in_cur || (m->state & MAILBOX_MSG_EXPUNGED))
+			continue;
+		v = *m;
+		if ((r = mailbox_rename(mb, &v, m->flags, name, sizeof(name),
+		    touched)) != 0) {
+			if (r > 0) {
+				relist = 1;	/* someone else took it */
+				continue;
+			}
+			mailbox_err(mb, err_r, "rename %s: %s", m->name,
+			    strerror(errno));
+			mailbox_index_unlock(mb);
+			free(uids);
+			return -1;
+		}
+		mailbox_rec_msg(mb, &v);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uids = xreallocarray(uids, cap, sizeof(*uids));
+		}
+		uids[n++] = v.uid;
+	}
+	if (n > 0) {
+		char *bad;
+
+		mailbox_stamps_after(mb, st, touched);
+		if (mailbox_index_commit(mb, mb->uidnext, 0, &bad) < 0) {
+			/* the files moved: the next listing records them */
+			log_warn("%s", bad);
+			free(bad);
+		}
+	}
+	mailbox_index_unlock(mb);
+	if (relist && mailbox_sync(mb, MAILBOX_SYNC_FORCE, err_r) < 0) {
+		free(uids);
+		return -1;
+	}
+	*uids_r = uids;
+	*n_r = n;
+	return 0;
+}

@@ -16,6 +16,11 @@
  *	variable in main.cf and use it as $name elsewhere, as with Postfix.
  *	Such a name is warned about only when nothing refers to it.
  *
+ *	Per-transport names (TRANSPORT_destination_concurrency_limit and
+ *	the like, params_transport_suffix) are not in the table either:
+ *	any master.cf service can be a transport. They are known by their
+ *	suffix, never warned about, and checked as integers at load.
+ *
  * SECURITY
  *	main.cf is written by the admin but may be damaged or come from a
  *	careless tool: every byte is checked (cfline rejects NUL bytes and
@@ -424,6 +429,88 @@ params_nearest(const char *name)
 	return best;
 }
 
+/* Per-transport parameters: TRANSPORT + suffix, integers 1..max. */
+static const struct param_info params_transport_tab[] = {
+	{ "_destination_concurrency_limit", PARAM_TYPE_INT, "", 1, 10000,
+	    0, "", NULL },
+	{ "_destination_recipient_limit", PARAM_TYPE_INT, "", 1, 100000, 0,
+	    "", NULL },
+	{ "_initial_destination_concurrency", PARAM_TYPE_INT, "", 1, 10000,
+	    0, "", NULL },
+};
+
+/* The per-transport pattern name matches, or NULL. */
+static const struct param_info *
+params_transport_suffix(const char *name)
+{
+	size_t i, n = strlen(name), k;
+
+	for (i = 0; i < sizeof(params_transport_tab) /
+	    sizeof(params_transport_tab[0]); i++) {
+		k = strlen(params_transport_tab[i].name);
+		if (n > k && strcmp(name + n - k,
+		    params_transport_tab[i].name) == 0)
+			return &params_transport_tab[i];
+	}
+	return NULL;
+}
+
+/* Check the per-transport names set in main.cf or by -o. */
+static int
+pset_validate_transport(struct pset *ps, char **err_r)
+{
+	const struct param_info *pi;
+	struct param_info named;
+	struct pextra *x;
+	const char *v;
+	char *why = NULL, *where;
+	long long num;
+	size_t i;
+
+	for (i = 0; i < ps->nextra; i++) {
+		x = &ps->extra[i];
+		if ((pi = params_transport_suffix(x->name)) == NULL)
+			continue;
+		named = *pi;
+		named.name = x->name;
+		v = pset_value(ps, x->name, NULL, &x->v);
+		if (v == NULL)
+			why = xstrdup(ps->why);
+		else if (params_check_value(&named, v, &num, &why) == 0)
+			continue;
+		where = pset_where(ps, &x->v);
+		*err_r = xasprintf("%s: %s: %s", where, x->name, why);
+		free(where);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+long long
+params_transport_int(const char *transport, const char *what,
+    long long def)
+{
+	const struct pextra *x;
+	const char *v, *why;
+	char name[PARAMS_NAME_MAX + 1];
+	long long num;
+
+	if ((size_t)snprintf(name, sizeof(name), "%s_%s", transport, what) >=
+	    sizeof(name))
+		return def;
+	if (params_find(name) != NULL)
+		v = params_get(name);
+	else if (params_live.loaded &&
+	    (x = pset_extra(&params_live, name)) != NULL)
+		v = x->v.exp;
+	else
+		v = NULL;
+	if (v == NULL || params_parse_int(v, &num, &why) < 0)
+		return def;
+	return num;
+}
+
 /* Warn about names not in the table that nothing refers to. */
 static void
 pset_warn_unknown(const struct pset *ps)
@@ -435,7 +522,7 @@ pset_warn_unknown(const struct pset *ps)
 
 	for (i = 0; i < ps->nextra; i++) {
 		x = &ps->extra[i];
-		if (x->v.used)
+		if (x->v.used || params_transport_suffix(x->name) != NULL)
 			continue;
 		hint[0] = '\0';
 		if ((near = params_nearest(x->name)) != NULL)
@@ -484,7 +571,8 @@ pset_build(struct pset *ps, const char *confdir, const char *path,
 	}
 	if (pset_overrides(ps, ov, err_r) < 0)
 		goto fail;
-	if (pset_validate(ps, err_r) < 0)
+	if (pset_validate(ps, err_r) < 0 ||
+	    pset_validate_transport(ps, err_r) < 0)
 		goto fail;
 	free(ps->why);
 	ps->why = NULL;

@@ -137,6 +137,16 @@ const char *const *params_set_names(void);
  */
 int	params_check_file(const char *path, const char *label,
 	    const char *const *overrides, char **err_r);
+/*
+ * A per-transport integer, TRANSPORT_WHAT, as Postfix names them for any
+ * master.cf service (what: destination_concurrency_limit,
+ * destination_recipient_limit, initial_destination_concurrency): from
+ * the table when it has the name (smtp_..., local_...), else from
+ * main.cf or -o (checked at load), else def.
+ */
+long long params_transport_int(const char *transport, const char *what,
+	    long long def);
+
 /* Free the loaded values; strings become NULL and numbers 0. */
 void	params_free(void);
 

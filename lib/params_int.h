@@ -81,6 +81,8 @@ const char *pval_raw(const struct pval *);
 
 /* params_value.c */
 int	params_namechar(int);
+/* A decimal integer (no unit): 0, or -1 with *err_r a static reason. */
+int	params_parse_int(const char *, long long *, const char **err_r);
 /* A valid parameter name: [A-Za-z0-9_]+, at most PARAMS_NAME_MAX. */
 int	params_valid_name(const char *, size_t);
 /* A host name: letters, digits, '-', '_' and '.'; non-empty. */

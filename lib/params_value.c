@@ -137,7 +137,7 @@ params_parse_bool(const char *s, int *v_r, const char **err_r)
 	return 0;
 }
 
-static int
+int
 params_parse_int(const char *s, long long *v_r, const char **err_r)
 {
 	long long v;

@@ -19,7 +19,7 @@
 const struct ipc_proto qmgr_ctl_proto = {
 	.name = "qmgr",
 	.major = 1,
-	.minor = 0,
+	.minor = 1,
 	.socket = "private/qmgr-ctl",
 	.client = "control client",
 	.rec_max = IPC_MAX_LIMIT,
@@ -102,6 +102,7 @@ qmgr_clnt_entry(struct ipc_rec *r, qmgr_clnt_entry_fn fn, void *arg)
 	    ipc_get_uint(r, "size", 0, UINT64_MAX, &e.size) < 0 ||
 	    ipc_get_uint(r, "arrival", 0, UINT64_MAX, &e.arrival) < 0 ||
 	    ipc_get_strn(r, "sender", QMGR_PROTO_ADDR_MAX, &e.sender) < 0 ||
+	    ipc_get_uint(r, "next", 0, UINT64_MAX, &e.next) < 0 ||
 	    ipc_get_uint(r, "count", 0, 1000000, &n) < 0)
 		return -1;
 	e.n = (size_t)n;

@@ -29,6 +29,7 @@ struct qmgr_clnt_entry {
 	const char	*sender;
 	uint64_t	 size;
 	uint64_t	 arrival;
+	uint64_t	 next;		/* next attempt (deferred), or 0 */
 	size_t		 n;
 	const char	**rcpt;
 	const char	**reason;

@@ -32,7 +32,8 @@
  *	serves only uid 0 and its own uid. One request per connection.
  *	Records are lib/ipc attribute records (STYLE 2.2).
  *
- *	qmgr speaks first: proto=qmgr/1.0. Then the client sends one of
+ *	qmgr speaks first: proto=qmgr/1.1 (1.1 added next). Then the client
+ *	sends one of
  *
  *	  req=list
  *		qmgr answers with one req=entry record per message, then
@@ -42,6 +43,9 @@
  *		  size		content bytes
  *		  arrival	seconds since the epoch
  *		  sender	envelope sender ("" for the null sender)
+ *		  next		when the next delivery attempt is due,
+ *				seconds since the epoch, for a deferred
+ *				message; 0 for the others
  *		  count		recipients not yet delivered, then count
  *				groups of:
  *		  rcpt		the address as received

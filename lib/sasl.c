@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "digit.h"
 #include "sasl.h"
 
 /* A whole PLAIN message: authzid NUL authcid NUL passwd. */
@@ -30,22 +31,6 @@
 
 static const char sasl_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-sasl_b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
 
 int
 sasl_b64_decode(const char *in, size_t inlen, void *out, size_t outsize,
@@ -67,7 +52,7 @@ sasl_b64_decode(const char *in, size_t inlen, void *out, size_t outsize,
 				continue;
 			}
 			/* nothing but padding may follow padding */
-			if (pad > 0 || (v[j] = sasl_b64_value(in[i + j])) < 0)
+			if (pad > 0 || (v[j] = digit_base64(in[i + j])) < 0)
 				return -1;
 		}
 		/* the bits the padding leaves over must be zero */

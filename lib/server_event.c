@@ -48,13 +48,14 @@
 #include "xmalloc.h"
 
 #define SERVER_TRIGGER_TIMEOUT	(10 * 1000)	/* ms */
+#define SERVER_TRIGGER_PART	64	/* a kept connection's line, at most */
 
 struct server_trigger {
 	int			 fd;
 	int			 lfd;
 	struct event_timer	*timer;
 	size_t			 plen;	/* kept: a line's start, read */
-	char			 part[64];
+	char			 part[SERVER_TRIGGER_PART];
 };
 
 #define SERVER_ACCEPT_BATCH	64	/* trigger clients per wakeup */
@@ -185,6 +186,31 @@ server_trigger_keep(void)
 }
 
 /*
+ * Serve the first read of a trigger connection. A client that speaks in
+ * lines may have been cut mid-line by that read: its whole lines are
+ * served first, and when the service then keeps the connection, the cut
+ * line waits for its rest like the later reads' (served as it is, it
+ * would reach the service as two wrong requests). The length held back.
+ */
+static size_t
+server_trigger_first(const char *buf, size_t len, int fd, int lfd)
+{
+	const char *nl;
+	size_t cut = 0;
+
+	for (nl = buf + len; nl > buf && nl[-1] != '\n'; nl--)
+		;
+	if (nl > buf && len - (size_t)(nl - buf) <= SERVER_TRIGGER_PART)
+		cut = len - (size_t)(nl - buf);
+	server_trigger_serve(buf, len - cut, fd, lfd);
+	if (cut > 0 && !server_keep_asked) {
+		server_trigger_serve(nl, cut, fd, lfd);
+		cut = 0;
+	}
+	return cut;
+}
+
+/*
  * A kept connection sent more, or ended. Its requests are lines: the
  * service gets whole ones, and the start of a line that one read cut
  * waits for the rest (bounded: a longer one is dropped).
@@ -193,7 +219,7 @@ static void
 server_trigger_kept_read(int fd, int events, void *arg)
 {
 	struct server_trigger *t = arg;
-	char buf[sizeof(t->part) + SERVER_TRIGGER_MAX];
+	char buf[SERVER_TRIGGER_PART + SERVER_TRIGGER_MAX];
 	char *nl;
 	size_t have;
 	ssize_t n;
@@ -208,7 +234,7 @@ server_trigger_kept_read(int fd, int events, void *arg)
 		t->plen = 0;
 		for (nl = buf + have; nl > buf && nl[-1] != '\n'; nl--)
 			;
-		if (have - (size_t)(nl - buf) <= sizeof(t->part)) {
+		if (have - (size_t)(nl - buf) <= SERVER_TRIGGER_PART) {
 			t->plen = have - (size_t)(nl - buf);
 			memcpy(t->part, nl, t->plen);
 		}
@@ -230,17 +256,24 @@ server_trigger_kept_read(int fd, int events, void *arg)
  * not a client: it does not keep a retiring process alive.
  */
 static int
-server_trigger_kept(int fd, int lfd)
+server_trigger_kept(int fd, int lfd, const char *part, size_t plen)
 {
 	struct server_trigger *t;
 	int asked = server_keep_asked;
 
 	server_keep_asked = 0;
-	if (!asked || !server_accepting || server_kept >= SERVER_TRIGGER_KEPT)
+	if (!asked || !server_accepting || server_kept >= SERVER_TRIGGER_KEPT) {
+		if (plen > 0) {		/* not kept: the cut line as it is */
+			server_trigger_serve(part, plen, fd, lfd);
+			server_keep_asked = 0;
+		}
 		return 0;
+	}
 	t = xcalloc(1, sizeof(*t));
 	t->fd = fd;
 	t->lfd = lfd;
+	memcpy(t->part, part, plen);
+	t->plen = plen;
 	if (event_add_fd(server_ev, fd, EVENT_READ, server_trigger_kept_read,
 	    t) < 0) {
 		free(t);
@@ -256,6 +289,7 @@ server_trigger_read(int fd, int events, void *arg)
 	struct server_trigger *t = arg;
 	char buf[SERVER_TRIGGER_MAX];
 	ssize_t n;
+	size_t cut = 0;
 	int lfd = t->lfd;
 
 	(void)events;
@@ -263,7 +297,7 @@ server_trigger_read(int fd, int events, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0)
-		server_trigger_serve(buf, (size_t)n, fd, lfd);
+		cut = server_trigger_first(buf, (size_t)n, fd, lfd);
 	if (n > 0 && server_keep_asked) {
 		/* served: no longer a client, but maybe a kept connection */
 		if (t->timer != NULL)
@@ -272,7 +306,7 @@ server_trigger_read(int fd, int events, void *arg)
 		free(t);
 		server_clients--;
 		server_report(SERVER_STATE_AVAIL);
-		if (!server_trigger_kept(fd, lfd))
+		if (!server_trigger_kept(fd, lfd, buf + n - cut, cut))
 			close(fd);
 		server_after_client();
 		return;
@@ -293,6 +327,7 @@ server_trigger_now(int fd, int lfd)
 	static int reported;
 	char buf[SERVER_TRIGGER_MAX];
 	ssize_t n;
+	size_t cut = 0;
 
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -304,8 +339,8 @@ server_trigger_now(int fd, int lfd)
 		server_report(SERVER_STATE_AVAIL);
 	}
 	if (n > 0)
-		server_trigger_serve(buf, (size_t)n, fd, lfd);
-	if (n <= 0 || !server_trigger_kept(fd, lfd))
+		cut = server_trigger_first(buf, (size_t)n, fd, lfd);
+	if (n <= 0 || !server_trigger_kept(fd, lfd, buf + n - cut, cut))
 		close(fd);
 	/* the idle time counts from now */
 	if (server_idle_timer != NULL) {

@@ -30,6 +30,7 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -571,4 +572,13 @@ sock_local_addr(int fd, char *ip, size_t iplen, char *port, size_t portlen)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -1;
 	return sock_addr_text(&ss, len, ip, iplen, port, portlen);
+}
+
+int
+sock_addr_numeric(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	    inet_pton(AF_INET6, s, buf) == 1;
 }

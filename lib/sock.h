@@ -84,6 +84,8 @@ int	sock_peercred(int fd, uid_t *, gid_t *, pid_t *);
  */
 int	sock_peer_addr(int fd, char *ip, size_t iplen, char *port,
 	    size_t portlen);
+/* 1 when s is a numeric IPv4 or IPv6 address (no brackets), else 0. */
+int	sock_addr_numeric(const char *s);
 /* The same for our own end of fd (which address and port it is bound to). */
 int	sock_local_addr(int fd, char *ip, size_t iplen, char *port,
 	    size_t portlen);

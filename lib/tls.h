@@ -223,6 +223,14 @@ int	tls_server_start(struct stream *, struct tls_server_ctx *,
  */
 int	tls_client_start(struct stream *, struct tls_client_ctx *,
 	    const char *servername, char **err_r);
+/*
+ * The same, with the names the certificate must match given apart
+ * (NULL-terminated; a name that starts with a dot matches any name
+ * below it): smtp_tls_secure_cert_match = nexthop, dot-nexthop.
+ */
+int	tls_client_start_match(struct stream *, struct tls_client_ctx *,
+	    const char *servername, const char *const *match,
+	    char **err_r);
 /* Go on with a handshake after 1: 0 done, 1 wait again, -1 failed. */
 int	tls_handshake(struct stream *, char **err_r);
 

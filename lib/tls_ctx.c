@@ -20,6 +20,11 @@
  *	cipher order and keep no session cache: resumption is by tickets
  *	only (tls_ticket.c).
  *
+ *	A client context reads its CA certificates at once, CApath
+ *	included (every HASH.N file of the directory): OpenSSL would read a
+ *	hashed directory only when it verifies, inside the jail, where the
+ *	directory is not.
+ *
  *	Protocol lists use Postfix's syntax: ">=TLSv1.2", "<=TLSv1.2",
  *	"TLSv1.2 TLSv1.3" (only these), "!TLSv1 !TLSv1.1" (all but these),
  *	separated by white space, commas or colons. SSLv2 and SSLv3 are
@@ -31,6 +36,9 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +343,53 @@ tls_server_ctx_free(struct tls_server_ctx **tcp)
 	*tcp = NULL;
 }
 
+/*
+ * Every certificate of a hashed directory (c_rehash: HASH.N names), read
+ * now: OpenSSL would look them up only at verification time, inside a
+ * jail where the directory is not. 0, or -1 with *err_r.
+ */
+static int
+tls_ctx_load_capath(SSL_CTX *ctx, const char *prefix, const char *dir,
+    char **err_r)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	char path[PATH_MAX], reason[TLS_ERR_MAX];
+	struct dirent *de;
+	size_t n, loaded = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		*err_r = xasprintf("%s_tls_CApath %s: %s", prefix, dir,
+		    strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		n = strspn(de->d_name, "0123456789abcdef");
+		if (n != 8 || de->d_name[8] != '.' ||
+		    de->d_name[9 + strspn(de->d_name + 9, "0123456789")] !=
+		    '\0' || de->d_name[9] == '\0')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!X509_STORE_load_file(store, path)) {
+			tls_err_reason(reason, sizeof(reason), "no "
+			    "certificate");
+			*err_r = xasprintf("%s_tls_CApath %s: %s: %s", prefix,
+			    dir, de->d_name, reason);
+			closedir(d);
+			return -1;
+		}
+		loaded++;
+	}
+	closedir(d);
+	if (loaded == 0) {
+		*err_r = xasprintf("%s_tls_CApath %s: no hashed certificate "
+		    "(HASH.0) in it: run c_rehash or openssl rehash", prefix,
+		    dir);
+		return -1;
+	}
+	return 0;
+}
+
 struct tls_client_ctx *
 tls_client_ctx_new(const struct tls_client_conf *conf, char **err_r)
 {
@@ -356,18 +411,22 @@ tls_client_ctx_new(const struct tls_client_conf *conf, char **err_r)
 	    conf->CAfile : NULL;
 	capath = conf->CApath != NULL && *conf->CApath != '\0' ?
 	    conf->CApath : NULL;
-	if (cafile != NULL || capath != NULL) {
-		if (!SSL_CTX_load_verify_locations(ctx, cafile, capath)) {
-			tls_err_reason(reason, sizeof(reason), "no "
-			    "certificates found");
-			*err_r = xasprintf("%s_tls_%s %s: cannot load CA "
-			    "certificates: %s", conf->prefix, cafile != NULL ?
-			    "CAfile" : "CApath", cafile != NULL ? cafile :
-			    capath, reason);
-			SSL_CTX_free(ctx);
-			return NULL;
-		}
-	} else if (!SSL_CTX_set_default_verify_paths(ctx))
+	if (cafile != NULL &&
+	    !SSL_CTX_load_verify_locations(ctx, cafile, NULL)) {
+		tls_err_reason(reason, sizeof(reason), "no certificates "
+		    "found");
+		*err_r = xasprintf("%s_tls_CAfile %s: cannot load CA "
+		    "certificates: %s", conf->prefix, cafile, reason);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (capath != NULL &&
+	    tls_ctx_load_capath(ctx, conf->prefix, capath, err_r) < 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (cafile == NULL && capath == NULL &&
+	    !SSL_CTX_set_default_verify_paths(ctx))
 		ERR_clear_error();	/* no system store: nothing verifies */
 	SSL_CTX_set_verify(ctx, conf->level >= TLS_LEV_VERIFY ?
 	    SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);

@@ -36,7 +36,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -52,6 +51,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "sock.h"
 #include "stream.h"
 #include "tls_int.h"
 #include "xmalloc.h"
@@ -254,19 +254,9 @@ tls_handshake(struct stream *s, char **err_r)
 	    stream_strerror(s));
 }
 
-/* Is name an IP address literal (no SNI for those, RFC 6066 3)? */
-static int
-tls_is_ip(const char *name)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, name, buf) == 1 ||
-	    inet_pton(AF_INET6, name, buf) == 1;
-}
-
 static int
 tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
-    char **err_r)
+    const char *const *match, char **err_r)
 {
 	char why[TLS_ERR_MAX];
 	struct tls_conn *c;
@@ -300,13 +290,18 @@ tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
 	else {
 		SSL_set_connect_state(c->ssl);
 		if (servername != NULL && *servername != '\0') {
-			if (!tls_is_ip(servername) &&
+			/* no SNI for an address literal (RFC 6066 3) */
+			if (!sock_addr_numeric(servername) &&
 			    !SSL_set_tlsext_host_name(c->ssl, servername))
 				ERR_clear_error();
-			/* checked at verify; reported at other levels */
-			if (!SSL_set1_host(c->ssl, servername))
-				ERR_clear_error();
 		}
+		/* checked at verify; reported at other levels */
+		if (match == NULL && servername != NULL &&
+		    *servername != '\0' && !SSL_set1_host(c->ssl, servername))
+			ERR_clear_error();
+		for (; match != NULL && *match != NULL; match++)
+			if (!SSL_add1_host(c->ssl, *match))
+				ERR_clear_error();
 	}
 	c->next = tls_conns;
 	tls_conns = c;
@@ -323,14 +318,21 @@ tls_server_start(struct stream *s, struct tls_server_ctx *tc,
 {
 	if (tls_server_ctx_ready(tc, err_r) < 0)
 		return -1;
-	return tls_start(s, tc->ssl_ctx, 1, NULL, err_r);
+	return tls_start(s, tc->ssl_ctx, 1, NULL, NULL, err_r);
 }
 
 int
 tls_client_start(struct stream *s, struct tls_client_ctx *tc,
     const char *servername, char **err_r)
 {
-	return tls_start(s, tc->ssl_ctx, 0, servername, err_r);
+	return tls_start(s, tc->ssl_ctx, 0, servername, NULL, err_r);
+}
+
+int
+tls_client_start_match(struct stream *s, struct tls_client_ctx *tc,
+    const char *servername, const char *const *match, char **err_r)
+{
+	return tls_start(s, tc->ssl_ctx, 0, servername, match, err_r);
 }
 
 int

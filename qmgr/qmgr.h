@@ -124,6 +124,7 @@ struct qmgr_transport {
 	char		*name;
 	int		 dest_limit;	/* concurrency per destination */
 	int		 rcpt_limit;	/* recipients per request */
+	int		 initial;	/* a new destination's window */
 	int		 limit;		/* jobs in flight, all destinations */
 	int		 active;
 	long long	 dead_until;	/* ms: not available until then */
@@ -159,7 +160,9 @@ struct qmgr_job {
 	unsigned char		*got;		/* status received */
 	size_t			 n;
 	int			 successes;	/* 2.x or 5.x: the agent got through */
-	int			 failed;	/* all deferred (not a lost agent) */
+	int			 failed;	/* a site failure (deliver/1.1
+						   site_fail), or the agent lost
+						   before any success */
 	int			 retried;	/* a stale idle connection was replaced */
 	char			 last_dsn[DSN_STATUS_SIZE];
 	char			*last_text;	/* last deferral reason */
@@ -268,7 +271,5 @@ double	qmgr_now_f(void);
 int	qmgr_status_ok(const char *dsn);
 /* A copy with control characters replaced, at most max bytes. */
 char	*qmgr_clean(const char *s, size_t max);
-/* A delay in seconds as Postfix logs it: "0.12", "3.4", "75". */
-void	qmgr_fmt_delay(char *buf, size_t len, double v);
 
 #endif

@@ -138,6 +138,7 @@ qmgr_ctl_entry(struct qmgr_ctl *c, const char *q, const char *qid)
 	struct ipc_rec *r;
 	const char *err, *reason;
 	char *path = qfile_path(q, qid);
+	struct stat st;
 	size_t i, j, n = 0;
 	int fd;
 
@@ -145,7 +146,7 @@ qmgr_ctl_entry(struct qmgr_ctl *c, const char *q, const char *qid)
 	free(path);
 	if (fd < 0)
 		return;		/* gone meanwhile */
-	if (qfile_read_env(fd, &env, &err) < 0) {
+	if (fstat(fd, &st) < 0 || qfile_read_env(fd, &env, &err) < 0) {
 		close(fd);
 		return;
 	}
@@ -160,6 +161,9 @@ qmgr_ctl_entry(struct qmgr_ctl *c, const char *q, const char *qid)
 	ipc_add_uint(r, "size", env.content_size);
 	ipc_add_uint(r, "arrival", (uint64_t)env.arrival.tv_sec);
 	ipc_add_str(r, "sender", env.sender);
+	/* a deferred file's modification time is its next attempt */
+	ipc_add_uint(r, "next", strcmp(q, QDIR_DEFERRED) == 0 &&
+	    st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0);
 	ipc_add_uint(r, "count", n);
 	for (i = 0; i < env.nrcpts; i++) {
 		if (env.rcpts[i].done)

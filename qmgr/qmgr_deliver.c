@@ -5,8 +5,11 @@
  *
  * DESCRIPTION
  *	A job gets a connection to private/TRANSPORT: an idle one of that
- *	transport (the agent serves further requests on it), or a new one
- *	(non-blocking connect; the agent greets with proto=deliver/1.x).
+ *	transport (the agent serves further requests on it; one whose last
+ *	job had the same next hop first, since a relay agent keeps its SMTP
+ *	session with that next hop for a moment), or a new one
+ *	(non-blocking connect; the agent greets with proto=deliver/1.1 or
+ *	a later minor version).
  *	The request goes out with a read-only descriptor of the queue
  *	file, opened anew so the agent can never write it. Status records
  *	come back one per recipient and end with req=done; each is handed
@@ -62,6 +65,8 @@ struct qmgr_conn {
 	struct vbuf		*in;
 	struct qmgr_job		*job;
 	struct event_timer	*timer;
+	char			*nexthop;	/* of its last job: the agent
+						   may hold a session there */
 	TAILQ_ENTRY(qmgr_conn)	 entry;
 };
 
@@ -147,6 +152,7 @@ qmgr_conn_close(struct qmgr_conn *c, const char *why)
 		c->tr->nidle--;
 	}
 	vbuf_free(&c->in);
+	free(c->nexthop);
 	free(c);
 	if (job != NULL) {
 		job->conn = NULL;
@@ -251,7 +257,15 @@ qmgr_deliver_start(struct qmgr_job *job)
 	struct qmgr_transport *tr = job->dest->tr;
 	struct qmgr_conn *c;
 
-	if ((c = TAILQ_FIRST(&tr->idle)) != NULL) {
+	/* the agent that served this next hop last may still hold a
+	   session with it (the relay's connection reuse): that one first */
+	TAILQ_FOREACH(c, &tr->idle, entry)
+		if (c->nexthop != NULL && *job->dest->nexthop != '\0' &&
+		    strcmp(c->nexthop, job->dest->nexthop) == 0)
+			break;
+	if (c == NULL)
+		c = TAILQ_FIRST(&tr->idle);
+	if (c != NULL) {
 		TAILQ_REMOVE(&tr->idle, c, entry);
 		tr->nidle--;
 		c->state = QMGR_CONN_BUSY;
@@ -335,6 +349,8 @@ qmgr_deliver_send(struct qmgr_conn *c, int reused)
 		return -1;
 	}
 	c->state = QMGR_CONN_BUSY;
+	free(c->nexthop);
+	c->nexthop = xstrdup(job->dest->nexthop);
 	qmgr_conn_timer(c, var_ipc_timeout * 1000);
 	return 0;
 }
@@ -413,12 +429,21 @@ qmgr_conn_record(struct qmgr_conn *c, struct ipc_rec *r)
 {
 	struct qmgr_job *job = c->job;
 	const char *req;
+	unsigned minor;
 	size_t i;
+	int site_fail;
 
 	if (c->state == QMGR_CONN_HELLO) {
 		if (ipc_hello_check(r, DELIVER_PROTO_NAME, DELIVER_PROTO_MAJOR,
-		    NULL) < 0) {
+		    &minor) < 0) {
 			ipc_log_rec_error(&c->ch, r);
+			return -1;
+		}
+		if (minor < DELIVER_PROTO_MINOR) {
+			log_warn("protocol error from %s: deliver/%d.%u is "
+			    "too old (site_fail needs %d.%d)", c->ch.peer,
+			    DELIVER_PROTO_MAJOR, minor, DELIVER_PROTO_MAJOR,
+			    DELIVER_PROTO_MINOR);
 			return -1;
 		}
 		c->state = QMGR_CONN_BUSY;
@@ -435,9 +460,13 @@ qmgr_conn_record(struct qmgr_conn *c, struct ipc_rec *r)
 	}
 	if (strcmp(req, "status") == 0)
 		return qmgr_deliver_status(c, r);
-	if (strcmp(req, "done") != 0 || ipc_end(r) < 0) {
-		log_warn("protocol error from %s: unexpected request \"%s\"",
+	if (strcmp(req, "done") != 0) {
+		log_warn("protocol error from %s: unexpected request \"%.32s\"",
 		    c->ch.peer, req);
+		return -1;
+	}
+	if (ipc_get_bool(r, "site_fail", &site_fail) < 0 || ipc_end(r) < 0) {
+		ipc_log_rec_error(&c->ch, r);
 		return -1;
 	}
 	if (vbuf_len(c->in) > 0) {
@@ -455,7 +484,9 @@ qmgr_conn_record(struct qmgr_conn *c, struct ipc_rec *r)
 		    "every recipient");
 		return 1;
 	}
-	job->failed = job->successes == 0;
+	/* only a failure of the destination counts against it: a job
+	   whose recipients were each deferred (greylisting) does not */
+	job->failed = site_fail && job->successes == 0;
 	qmgr_conn_idle(c);
 	qmgr_sched_job_done(job);
 	return 1;

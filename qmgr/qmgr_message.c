@@ -40,6 +40,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "deliver_agent.h"
 #include "log.h"
 #include "params.h"
 #include "qmgr.h"
@@ -69,9 +70,9 @@ qmgr_message_log(const struct qmgr_msg *m, const char *addr,
 
 	arr = (double)m->env.arrival.tv_sec +
 	    (double)m->env.arrival.tv_usec / 1e6;
-	qmgr_fmt_delay(d, sizeof(d), now - arr);
-	qmgr_fmt_delay(a, sizeof(a), m->queued_f - arr);
-	qmgr_fmt_delay(b, sizeof(b), now - m->queued_f);
+	deliver_fmt_delay(d, sizeof(d), now - arr);
+	deliver_fmt_delay(a, sizeof(a), m->queued_f - arr);
+	deliver_fmt_delay(b, sizeof(b), now - m->queued_f);
 	if (orig != NULL && *orig != '\0' && strcasecmp(orig, addr) != 0)
 		log_info("%s: to=<%s>, orig_to=<%s>, relay=%s, delay=%s, "
 		    "delays=%s/%s/0/0, dsn=%s, status=%s (%s)", m->qid, addr,
@@ -123,7 +124,9 @@ qmgr_message_result(struct qmgr_msg *m, struct qmgr_qr *qr, const char *addr,
 		    "sent" : o->dsn[0] == '5' ? "bounced" : "deferred");
 	switch (o->dsn[0]) {
 	case '2':
-		if (fr->notify != NULL && strcasestr(fr->notify, "SUCCESS"))
+		/* "forwarded": a DSN-capable next hop took NOTIFY along */
+		if (fr->notify != NULL && strcasestr(fr->notify, "SUCCESS") &&
+		    (o->action == NULL || strcmp(o->action, "forwarded") != 0))
 			qmgr_fail_add(&m->oks, &m->noks, m, qr, addr, o);
 		break;
 	case '5':
@@ -134,7 +137,13 @@ qmgr_message_result(struct qmgr_msg *m, struct qmgr_qr *qr, const char *addr,
 		qr->deferred = 1;
 		strlcpy(qr->dsn, o->dsn, sizeof(qr->dsn));
 		free(qr->reason);
-		qr->reason = xstrdup(o->text);
+		/* for postern queue: whose reply it was */
+		if (o->diag_type != NULL && o->remote_mta != NULL &&
+		    *o->remote_mta != '\0')
+			qr->reason = xasprintf("host %s said: %s",
+			    o->remote_mta, o->text);
+		else
+			qr->reason = xstrdup(o->text);
 		break;
 	}
 	if (--qr->nexp == 0 && !qr->deferred && !qr->bounced &&

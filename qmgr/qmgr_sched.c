@@ -12,7 +12,10 @@
  *	it starts at initial_destination_concurrency, grows by 1/window
  *	per job that got through (at most the transport's
  *	TRANSPORT_destination_concurrency_limit), and shrinks by one per
- *	job in which every recipient was deferred. When the failures in a
+ *	job that ended in a site failure: the agent could not get a
+ *	session with the destination (deliver_proto.h: site_fail), or was
+ *	lost. Recipients that each got a 4xx answer (greylisting) do not
+ *	count against the destination. When the failures in a
  *	row reach the window, the destination is dead for
  *	minimal_backoff_time: its queued recipients, and those of messages
  *	that arrive meanwhile, are deferred without a connection
@@ -64,13 +67,16 @@ qmgr_transport_get(const char *name)
 			return tr;
 	tr = xcalloc(1, sizeof(*tr));
 	tr->name = xstrdup(name);
-	if (strcmp(name, "local") == 0) {
-		tr->dest_limit = (int)var_local_destination_concurrency_limit;
-		tr->rcpt_limit = (int)var_local_destination_recipient_limit;
-	} else {
-		tr->dest_limit = (int)var_default_destination_concurrency_limit;
-		tr->rcpt_limit = (int)var_default_destination_recipient_limit;
-	}
+	/* TRANSPORT_destination_... as in Postfix, for any transport */
+	tr->dest_limit = (int)params_transport_int(name,
+	    "destination_concurrency_limit",
+	    var_default_destination_concurrency_limit);
+	tr->rcpt_limit = (int)params_transport_int(name,
+	    "destination_recipient_limit",
+	    var_default_destination_recipient_limit);
+	tr->initial = (int)params_transport_int(name,
+	    "initial_destination_concurrency",
+	    var_initial_destination_concurrency);
 	if (tr->rcpt_limit > DELIVER_RCPT_MAX)
 		tr->rcpt_limit = DELIVER_RCPT_MAX;
 	tr->limit = (int)var_qmgr_transport_concurrency_limit;
@@ -115,7 +121,7 @@ qmgr_dest_get(struct qmgr_transport *tr, const char *name, const char *nexthop)
 	d->tr = tr;
 	d->name = xstrdup(name);
 	d->nexthop = xstrdup(nexthop);
-	d->window = (double)var_initial_destination_concurrency;
+	d->window = (double)tr->initial;
 	if (d->window > tr->dest_limit)
 		d->window = tr->dest_limit;
 	TAILQ_INIT(&d->todo);

@@ -5,7 +5,7 @@
  * DESCRIPTION
  *	qmgr_status_ok checks the RFC 3463 grammar of a status code an
  *	agent sent (class 2, 4 or 5; numbers of 1 to 3 digits without a
- *	leading zero); qmgr_fmt_delay prints delays as Postfix does.
+ *	leading zero).
  *
  * SECURITY
  *	qmgr_clean is applied to every text that came from another
@@ -55,17 +55,4 @@ char *
 qmgr_clean(const char *s, size_t max)
 {
 	return printable_fix(xstrndup(s, strnlen(s, max)), PRINTABLE_8BIT);
-}
-
-void
-qmgr_fmt_delay(char *buf, size_t len, double v)
-{
-	if (v < 0)
-		v = 0;
-	if (v < 0.005)
-		snprintf(buf, len, "0");
-	else if (v < 10)
-		snprintf(buf, len, "%.2g", v);
-	else
-		snprintf(buf, len, "%.0f", v);
 }

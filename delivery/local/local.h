@@ -1,8 +1,9 @@
 /*
  * local.h - private header of the local delivery agent (delivery/local).
  *
- * The agent serves qmgr over the deliver protocol (lib/deliver_proto.h):
- * local_conn.c speaks it, local_deliver.c handles one recipient,
+ * The agent serves qmgr over the deliver protocol (lib/deliver_proto.h,
+ * spoken by lib/deliver_agent): local_conn.c hands each recipient of a
+ * request to local_deliver.c, which handles one recipient,
  * local_table.c looks users up in virtual_mailbox_maps, local_loop.c
  * finds Delivered-To loops, local_quota.c applies the Maildir++ quota,
  * local_setup.c holds the skeleton's hooks. See man/local.8.
@@ -16,45 +17,21 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "deliver_agent.h"
 #include "deliver_proto.h"
 #include "dsn.h"
 #include "maildir.h"
 #include "qid.h"
 #include "server.h"
 
-/* One recipient of a request; the strings point into the request. */
-struct local_rcpt {
-	const char	*addr;		/* deliver to this */
-	const char	*orig;		/* as received, "": the same */
-	const char	*orcpt;
-	const char	*notify;
-};
-
 struct local_dt;
 
-/* One delivery request, as received and validated. */
+/* One delivery request and what local learns about it on the way. */
 struct local_req {
-	char		 queue_id[QID_SIZE];
-	const char	*sender;	/* "" for the null sender */
-	uint64_t	 arrival;	/* seconds since the epoch */
-	uint64_t	 queued;
-	uint64_t	 content_offset;
-	uint64_t	 content_size;
-	int		 smtputf8;
-	size_t		 count;
-	struct local_rcpt *rcpts;
-	int		 qfd;		/* the queue file, read-only */
-	struct timeval	 received;	/* when the request came in */
+	struct deliver_req d;		/* as received (lib/deliver_agent) */
 	struct local_dt	*dt;		/* Delivered-To values or NULL */
 	int		 dt_done;	/* dt was collected (or failed) */
 	int		 dt_err;	/* errno of a failed collection */
-};
-
-/* The outcome for one recipient, as answered to qmgr. */
-struct local_status {
-	char		 dsn[DSN_STATUS_SIZE];
-	const char	*action;	/* "delivered", "failed", "delayed" */
-	char		 text[DELIVER_TEXT_MAX + 1];
 };
 
 /* A mailbox found in virtual_mailbox_maps. */
@@ -74,21 +51,10 @@ void	local_post_jail(void);
 
 /* local_conn.c */
 void	local_conn(int, const struct server_info *);
-/*
- * Parse and check a request record (after req=deliver was read): 0, or
- * -1 with *err_r (static) for a protocol error. req->rcpts is
- * allocated (free it); the strings point into r.
- */
-struct ipc_rec;
-int	local_request_parse(struct ipc_rec *r, struct local_req *req,
-	    const char **err_r);
-/* Set a status; text is printf-formatted and cleaned of controls. */
-void	local_status_set(struct local_status *, const char *dsn,
-	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* local_deliver.c */
 void	local_deliver(struct local_req *req, size_t i,
-	    struct local_status *st);
+	    struct deliver_status *st);
 
 /* local_table.c */
 /* Open virtual_mailbox_maps (before the jail). */
@@ -99,7 +65,7 @@ void	local_table_open(void);
  * out of date) or -1 (table error: st is 4.3.0).
  */
 int	local_table_lookup(const struct addr *a, struct local_entry *e,
-	    struct local_status *st);
+	    struct deliver_status *st);
 /* Parse a table value "PATH [quota=SIZE]": 0, or -1 with *err_r. */
 int	local_entry_parse(const char *value, struct local_entry *e,
 	    const char **err_r);
@@ -126,7 +92,7 @@ void	local_loop_free(struct local_dt **dtp);
  * size 0 asks whether the mailbox is already full.
  */
 int	local_quota_check(struct maildir *root, long long quota,
-	    uint64_t size, struct local_status *st);
+	    uint64_t size, struct deliver_status *st);
 /* Account a delivered message of size bytes (no-op without quota). */
 void	local_quota_update(struct maildir *root, long long quota,
 	    uint64_t size);

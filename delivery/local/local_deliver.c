@@ -89,7 +89,7 @@ local_clean(struct maildir *md)
 static int
 local_copy(const struct local_req *req, struct maildir_msg *m)
 {
-	uint64_t done = 0, size = req->content_size;
+	uint64_t done = 0, size = req->d.content_size;
 	char *buf = xmalloc(LOCAL_COPY_BUF);
 	size_t want;
 	ssize_t n;
@@ -98,8 +98,8 @@ local_copy(const struct local_req *req, struct maildir_msg *m)
 	while (done < size) {
 		want = size - done > LOCAL_COPY_BUF ? LOCAL_COPY_BUF :
 		    (size_t)(size - done);
-		n = pread(req->qfd, buf, want,
-		    (off_t)(req->content_offset + done));
+		n = pread(req->d.qfd, buf, want,
+		    (off_t)(req->d.content_offset + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -121,9 +121,9 @@ local_copy(const struct local_req *req, struct maildir_msg *m)
 }
 
 static void
-local_io_status(struct local_status *st, const char *err)
+local_io_status(struct deliver_status *st, const char *err)
 {
-	local_status_set(st, errno == EDQUOT ? "4.2.2" : "4.3.0",
+	deliver_status_set(st, errno == EDQUOT ? "4.2.2" : "4.3.0",
 	    "maildir delivery failed: %s", err);
 }
 
@@ -131,37 +131,37 @@ local_io_status(struct local_status *st, const char *err)
 static void
 local_write(struct local_req *req, size_t i, struct maildir *root,
     struct maildir *box, const struct local_entry *e,
-    struct local_status *st)
+    struct deliver_status *st)
 {
-	const struct local_rcpt *rc = &req->rcpts[i];
+	const struct deliver_rcpt *rc = &req->d.rcpts[i];
 	struct maildir_msg *m;
 	char *err, name[MAILDIR_NAME_MAX + 1];
 	uint64_t size;
 	int werr, r = 0;
 
 	if ((m = maildir_msg_new(box, MAILDIR_MSG_CRLF, &err)) == NULL) {
-		log_error("%s: %s", req->queue_id, err);
+		log_error("%s: %s", req->d.queue_id, err);
 		local_io_status(st, err);
 		free(err);
 		return;
 	}
 	werr = maildir_msg_write(m, "Return-Path: <", 14) < 0 ||
-	    maildir_msg_write(m, req->sender, strlen(req->sender)) < 0 ||
+	    maildir_msg_write(m, req->d.sender, strlen(req->d.sender)) < 0 ||
 	    maildir_msg_write(m, ">\nDelivered-To: ", 16) < 0 ||
 	    maildir_msg_write(m, rc->addr, strlen(rc->addr)) < 0 ||
 	    maildir_msg_write(m, "\n", 1) < 0;
 	if (!werr && (r = local_copy(req, m)) == -2) {
-		log_error("%s: read the queue file: %m", req->queue_id);
-		local_status_set(st, "4.3.0", "cannot read the queue file: %s",
+		log_error("%s: read the queue file: %m", req->d.queue_id);
+		deliver_status_set(st, "4.3.0", "cannot read the queue file: %s",
 		    strerror(errno));
 		maildir_msg_abort(m);
 		return;
 	}
-	if (!werr && r == 0 && !qfile_holds(req->qfd, req->queue_id)) {
+	if (!werr && r == 0 && !qfile_holds(req->d.qfd, req->d.queue_id)) {
 		/* qmgr gave up on us and the file was reused meanwhile */
 		log_warn("%s: the queue file changed during delivery to %s; "
-		    "not delivered", req->queue_id, rc->addr);
-		local_status_set(st, "4.3.0", "the queue file changed during "
+		    "not delivered", req->d.queue_id, rc->addr);
+		deliver_status_set(st, "4.3.0", "the queue file changed during "
 		    "delivery");
 		maildir_msg_abort(m);
 		return;
@@ -174,21 +174,21 @@ local_write(struct local_req *req, size_t i, struct maildir *root,
 		return;
 	}
 	if (maildir_msg_commit(m, name, sizeof(name), &err) < 0) {
-		log_error("%s: %s", req->queue_id, err);
+		log_error("%s: %s", req->d.queue_id, err);
 		local_io_status(st, err);
 		free(err);
 		return;
 	}
 	local_quota_update(root, e->quota, size);
-	log_debug("%s: %s: %s/new/%s", req->queue_id, rc->addr, box->path,
+	log_debug("%s: %s: %s/new/%s", req->d.queue_id, rc->addr, box->path,
 	    name);
-	local_status_set(st, "2.0.0", "delivered to maildir");
+	deliver_status_set(st, "2.0.0", "delivered to maildir");
 }
 
 void
-local_deliver(struct local_req *req, size_t i, struct local_status *st)
+local_deliver(struct local_req *req, size_t i, struct deliver_status *st)
 {
-	const struct local_rcpt *rc = &req->rcpts[i];
+	const struct deliver_rcpt *rc = &req->d.rcpts[i];
 	struct maildir *root = NULL, *folder = NULL;
 	struct local_entry e;
 	struct addr a;
@@ -197,7 +197,7 @@ local_deliver(struct local_req *req, size_t i, struct local_status *st)
 	int r;
 
 	if (addr_parse_mailbox(rc->addr, ADDR_F_SMTPUTF8, &a, &ae) < 0) {
-		local_status_set(st, "5.1.3", "bad recipient address: %s",
+		deliver_status_set(st, "5.1.3", "bad recipient address: %s",
 		    addr_strerror(ae));
 		return;
 	}
@@ -205,25 +205,25 @@ local_deliver(struct local_req *req, size_t i, struct local_status *st)
 		return;
 	if (!req->dt_done) {
 		req->dt_done = 1;
-		if (local_loop_scan(req->qfd, req->content_offset,
-		    req->content_size, &req->dt) < 0)
+		if (local_loop_scan(req->d.qfd, req->d.content_offset,
+		    req->d.content_size, &req->dt) < 0)
 			req->dt_err = errno;
 	}
 	if (req->dt_err != 0) {
-		log_error("%s: read the queue file: %s", req->queue_id,
+		log_error("%s: read the queue file: %s", req->d.queue_id,
 		    strerror(req->dt_err));
-		local_status_set(st, "4.3.0", "cannot read the queue file: %s",
+		deliver_status_set(st, "4.3.0", "cannot read the queue file: %s",
 		    strerror(req->dt_err));
 		return;
 	}
 	if (local_loop_check(req->dt, rc->addr)) {
-		local_status_set(st, "5.4.6", "mail forwarding loop for %s",
+		deliver_status_set(st, "5.4.6", "mail forwarding loop for %s",
 		    rc->addr);
 		return;
 	}
 	if (maildir_open(local_rootfd, e.maildir, MAILDIR_CREATE, &root,
 	    &err) < 0) {
-		log_error("%s: %s: %s", req->queue_id, e.key, err);
+		log_error("%s: %s: %s", req->d.queue_id, e.key, err);
 		local_io_status(st, err);
 		free(err);
 		return;
@@ -232,7 +232,7 @@ local_deliver(struct local_req *req, size_t i, struct local_status *st)
 	if (e.ext[0] != '\0' && var_maildir_folder_extension) {
 		if ((r = maildir_open_folder(root, e.ext, &folder,
 		    &err)) < 0) {
-			log_error("%s: %s", req->queue_id, err);
+			log_error("%s: %s", req->d.queue_id, err);
 			local_io_status(st, err);
 			free(err);
 			goto out;

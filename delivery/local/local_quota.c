@@ -27,7 +27,7 @@
 
 int
 local_quota_check(struct maildir *root, long long quota, uint64_t size,
-    struct local_status *st)
+    struct deliver_status *st)
 {
 	struct maildir_quota q;
 	char *err;
@@ -39,14 +39,14 @@ local_quota_check(struct maildir *root, long long quota, uint64_t size,
 	if (maildir_quota_get(root, &q, time(NULL), &err) < 0) {
 		log_error("quota of %s: %s", root->path, err);
 		free(err);
-		local_status_set(st, "4.3.0", "cannot determine the mailbox "
+		deliver_status_set(st, "4.3.0", "cannot determine the mailbox "
 		    "size");
 		return -1;
 	}
 	if (!maildir_quota_exceeded(&q, size, size > 0 ? 1 : 0) &&
 	    !(size == 0 && q.bytes >= quota))
 		return 0;
-	local_status_set(st, local_quota_defer ? "4.2.2" : "5.2.2",
+	deliver_status_set(st, local_quota_defer ? "4.2.2" : "5.2.2",
 	    "mailbox full: quota of %lld bytes exceeded", quota);
 	return 1;
 }

@@ -124,7 +124,7 @@ local_table_get(const char *key, const char **value_r)
 
 int
 local_table_lookup(const struct addr *a, struct local_entry *e,
-    struct local_status *st)
+    struct deliver_status *st)
 {
 	const char *value = NULL, *ext = NULL, *err;
 	char key[ADDR_TEXT_MAX];
@@ -152,7 +152,7 @@ local_table_lookup(const struct addr *a, struct local_entry *e,
 		r = local_table_get(key, &value);
 	}
 	if (r < 0) {
-		local_status_set(st, "4.3.0", "temporary lookup failure in "
+		deliver_status_set(st, "4.3.0", "temporary lookup failure in "
 		    "virtual_mailbox_maps");
 		return -1;
 	}
@@ -161,17 +161,17 @@ local_table_lookup(const struct addr *a, struct local_entry *e,
 	strlcpy(e->key, key, sizeof(e->key));
 	if (local_entry_parse(value, e, &err) < 0) {
 		log_error("virtual_mailbox_maps: entry for %s: %s", key, err);
-		local_status_set(st, "4.3.0", "bad entry in "
+		deliver_status_set(st, "4.3.0", "bad entry in "
 		    "virtual_mailbox_maps");
 		return -1;
 	}
 	return 1;
 unknown:
 	if (maps_changed()) {
-		local_status_set(st, "4.3.0", "mailbox table changed since "
+		deliver_status_set(st, "4.3.0", "mailbox table changed since "
 		    "this process started; try again");
 		return 0;
 	}
-	local_status_set(st, "5.1.1", "user unknown");
+	deliver_status_set(st, "5.1.1", "user unknown");
 	return 0;
 }

@@ -20,12 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "anvil_clnt.h"
 #include "err.h"
 #include "log.h"
-#include "sock.h"
+#include "raw_send.h"
 
 int
 main(int argc, char **argv)
@@ -33,7 +32,7 @@ main(int argc, char **argv)
 	struct anvil_clnt *ac;
 	struct anvil_reply rep;
 	char line[1024], verb[32], svc[128], ip[128], *err = NULL;
-	int r, fd;
+	int r;
 
 	log_init("anvilc", LOG_TO_STDERR);
 	if (argc != 2) {
@@ -44,16 +43,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "raw ", 4) == 0) {
-			if ((fd = sock_connect_unix(argv[1], 5)) >= 0) {
-				if (write(fd, line + 4, strlen(line + 4)) < 0)
-					perror("write");
-				sleep(1);
-				close(fd);
-			}
-			printf("sent\n");
+		if (raw_send(argv[1], line))
 			continue;
-		}
 		if (sscanf(line, "%31s %127s %127s", verb, svc, ip) != 3) {
 			printf("error usage\n");
 			continue;

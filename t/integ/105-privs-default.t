@@ -5,11 +5,13 @@
 # capabilities and no way to gain privileges again (NoNewPrivs). Every
 # service is made to start: mail through port 25 to a mailbox (smtpd,
 # anvil, qmgr, local), AUTH on submission (auth), submissions, the
-# local submission socket, and a POP3 login on each POP3 port (the
-# login side, pop3-login, and a session, pop3d).
+# local submission socket, a POP3 login on each POP3 port (the login
+# side, pop3-login, and a session, pop3d) and an IMAP login on each IMAP
+# port (imap-login and imapd).
 #
 # As root the services run as four different users; run by anyone
 # else, everything runs as that user and nothing is jailed.
+import imaplib
 import os
 import poplib
 import pwd
@@ -28,7 +30,8 @@ VMAIL = "postern-tvmail"
 AUTHU = "postern-tauth"
 LOGINU = "postern-tl"
 PROGS = ("smtpd/smtpd", "qmgr/qmgr", "anvil/anvil", "auth/auth",
-         "delivery/local/local", "pop3d/pop3d", "pop3d/login/pop3-login")
+         "delivery/local/local", "pop3d/pop3d", "pop3d/login/pop3-login",
+         "imapd/imapd", "imapd/login/imap-login")
 
 
 def services(inst):
@@ -78,8 +81,9 @@ def main(t, mode):
     svc = services(inst)
     inet = sorted(int(n) for n in svc if svc[n] == "inet")
     ports = {p - inet[0] + 10: p for p in inet}  # by offset from the base
-    t.is_(sorted(ports), [10, 25, 65, 87, 95], "init's master.cf serves "
-          "POP3, SMTP, submissions, submission and POP3S")
+    t.is_(sorted(ports), [10, 25, 43, 65, 87, 93, 95], "init's master.cf "
+          "serves POP3, SMTP, IMAP, submissions, submission, IMAPS and "
+          "POP3S")
     inst.start()
 
     # port 25: a message to a mailbox (anvil, qmgr and local start)
@@ -114,6 +118,14 @@ def main(t, mode):
     pop = poplib.POP3("127.0.0.1", ports[10], timeout=30)
     pop.user("alice@example.test")
     pop.pass_("S3cret-alice")
+    # IMAPS: a login; IMAP: a session kept open while we look (imapd)
+    i = imaplib.IMAP4_SSL("127.0.0.1", ports[93], timeout=30,
+                          ssl_context=ctx)
+    i.login("alice@example.test", "S3cret-alice")
+    i.logout()
+    imap = imaplib.IMAP4("127.0.0.1", ports[43], timeout=30)
+    imap.login("alice@example.test", "S3cret-alice")
+    imap.select("INBOX")
 
     spool = os.path.realpath(inst.spool)
     mailroot = os.path.realpath(os.path.join(inst.dir, "mail"))
@@ -134,7 +146,10 @@ def main(t, mode):
             "local": (vmail, jail(mailroot)),
             str(ports[10]): (login, jail(os.path.join(spool, "empty"))),
             str(ports[95]): (login, jail(os.path.join(spool, "empty"))),
-            "pop3d": (vmail, jail(mailroot))}
+            "pop3d": (vmail, jail(mailroot)),
+            str(ports[43]): (login, jail(os.path.join(spool, "empty"))),
+            str(ports[93]): (login, jail(os.path.join(spool, "empty"))),
+            "imapd": (vmail, jail(mailroot))}
     seen = set()
     for pid in inst.children():
         name = service_of(pid)
@@ -166,6 +181,7 @@ def main(t, mode):
           "master.cf ran")
     sub.close()
     pop.quit()
+    imap.logout()
     inst.teardown()
 
 

@@ -47,6 +47,21 @@ def main(t, mode):
          "... never its first half alone")
     s.close()
 
+    # ... and so does a line that the first read of a connection cut
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(os.path.join(inst.spool, "public", "lazy"))
+    s.sendall(b"Kfour\nKfi")
+    t.ok(inst.wait_log(r"trigger on lazy: Kfour\?$"),
+         "a first read that cut a line: its whole lines are served")
+    time.sleep(1)           # read by itself
+    s.sendall(b"ve\n")
+    t.ok(inst.wait_log(r"trigger on lazy: Kfive\?$"),
+         "... and the cut line whole, once its end is there")
+    t.ok(not re.search(r"trigger on lazy: (Kfour\?)?Kfi$|: ve\?$",
+                       inst.log(), re.M),
+         "... never in two halves")
+    s.close()
+
     # the multi skeleton: one process serves several clients at once
     path = os.path.join(inst.spool, "private", "multi")
     socks = []

@@ -65,8 +65,8 @@ def main(t, mode):
     li.start()
 
     with li.agent() as a:
-        t.is_(a.hello, {"proto": "deliver/1.0"}, "the agent speaks first: "
-              "proto=deliver/1.0")
+        t.is_(a.hello, {"proto": "deliver/1.1"}, "the agent speaks first: "
+              "proto=deliver/1.1")
         qf = li.queue_file(["alice@example.test"], BODY)
         st = a.deliver(qf, ["alice@example.test"])
         t.is_(len(st), 1, "one status for one recipient, then done")

@@ -36,17 +36,6 @@ BOB, BOB_PW = "bob@example.test", "Pr1vs-bob-secret"
 BOB_SECRET = b"Subject: bob's\n\nthe secret of bob\n"
 
 
-def fds(pid):
-    out = []
-    d = "/proc/%d/fd" % pid
-    for f in os.listdir(d):
-        try:
-            out.append(os.readlink(os.path.join(d, f)))
-        except OSError:
-            pass
-    return out
-
-
 def check_login_proc(t, inst, port):
     c = Pop3Raw(port)
     c.line()
@@ -66,7 +55,7 @@ def check_login_proc(t, inst, port):
         t.is_(root, os.path.realpath(os.path.join(inst.spool, "empty")),
               "login pid %d: chrooted in queue_directory/empty" % pid)
         t.is_(os.listdir(root), [], "... which is empty")
-        bad = [f for f in fds(pid) if f.startswith(mail) or
+        bad = [f for f in postern.proc_fds(pid) if f.startswith(mail) or
                f.startswith(users_db)]
         t.is_(bad, [], "login pid %d: no descriptor under the mail root "
               "or of the user table" % pid)
@@ -78,7 +67,7 @@ def check_login_proc(t, inst, port):
               "its dialer runs as mail_owner")
         t.is_(os.readlink("/proc/%d/root" % pid),
               os.path.realpath(inst.spool), "... chrooted in the queue")
-        bad = [f for f in fds(pid) if f.startswith(mail)]
+        bad = [f for f in postern.proc_fds(pid) if f.startswith(mail)]
         t.is_(bad, [], "... with nothing under the mail root")
     c.close()
 

@@ -172,6 +172,7 @@ class Agent:
             r = self.recv()
             d = dict(r)
             if d.get("req") == "done":
+                self.done = d
                 return out
             d["_order"] = [k for k, _ in r]
             out.append(d)

@@ -68,18 +68,30 @@ def add_user(t, inst, addr, password):
 
 def pop3_instance(t, mode, users=None, main=None, smtp=False,
                   login_opts=(), session_line=None, services=()):
-    ports = {"pop3": free_port(), "pop3s": free_port(), "smtp": None}
+    return mail_instance(t, mode, "pop3", "pop3s", "pop3d",
+                         session_line or "pop3d unix - n y - - pop3d",
+                         users, main, smtp, login_opts, services)
+
+
+def mail_instance(t, mode, proto, tls_proto, daemon, session_line,
+                  users=None, main=None, smtp=False, login_opts=(),
+                  services=()):
+    """The instance of pop3_instance for POP3 or IMAP: PROTO-login on
+    a port for proto and, with DAEMON_tls_wrappermode, on one for
+    tls_proto; the session service's master.cf line."""
+    ports = {proto: free_port(), tls_proto: free_port(), "smtp": None}
     conf = {}
     if mode == "root":
         postern.ensure_user(LOGIN_USER)
         conf["login_owner"] = LOGIN_USER
     conf.update(main or {})
     opts = "".join(" -o " + o for o in login_opts)
+    login = "%s-login" % proto
     lines = ["auth unix - n n - 1 auth",
-             "%d inet n n y - - pop3-login%s" % (ports["pop3"], opts),
-             "%d inet n n y - - pop3-login -o pop3d_tls_wrappermode=yes%s"
-             % (ports["pop3s"], opts),
-             session_line or "pop3d unix - n y - - pop3d"]
+             "%d inet n n y - - %s%s" % (ports[proto], login, opts),
+             "%d inet n n y - - %s -o %s_tls_wrappermode=yes%s"
+             % (ports[tls_proto], login, daemon, opts),
+             session_line]
     if smtp:
         ports["smtp"] = free_port()
         lines += ["%d inet n - y - - smtpd" % ports["smtp"],
@@ -92,8 +104,8 @@ def pop3_instance(t, mode, users=None, main=None, smtp=False,
         add_user(t, inst, addr, pw)
     inst.start()
     wait_for(lambda: all(not postern.port_refuses(p) for p in
-                         (ports["pop3"], ports["pop3s"])),
-             "the POP3 ports", t)
+                         (ports[proto], ports[tls_proto])),
+             "the %s ports" % proto.upper(), t)
     return inst, ports
 
 

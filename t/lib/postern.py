@@ -208,6 +208,18 @@ def proc_status(pid):
     return out
 
 
+def proc_fds(pid):
+    """What the descriptors of process pid point at (readlink)."""
+    out = []
+    d = "/proc/%d/fd" % pid
+    for f in os.listdir(d):
+        try:
+            out.append(os.readlink(os.path.join(d, f)))
+        except OSError:
+            pass
+    return out
+
+
 def ensure_user(name):
     """Create a system user for the services (root only). Tests run in
     parallel: another one may be adding the same user, or holding the
@@ -269,7 +281,7 @@ class Client:
 
 
 class Instance:
-    def __init__(self, t, services, main=None, mode="user"):
+    def __init__(self, t, services, main=None, mode="user", domain=None):
         self.t = t
         self.mode = mode
         self.proc = None
@@ -279,7 +291,8 @@ class Instance:
         self.dir = tempfile.mkdtemp(prefix="postern-t.")
         os.chmod(self.dir, 0o755)
         r = subprocess.run([POSTERN, "init", self.dir, "--port-base",
-                            str(port_base())],
+                            str(port_base())] +
+                           (["--domain", domain] if domain else []),
                            capture_output=True, text=True)
         if r.returncode != 0:
             t.diag(r.stdout + r.stderr)
@@ -290,7 +303,8 @@ class Instance:
         extra = dict(main or {})
         if mode == "root":
             ensure_user(TEST_USER)
-            for k in ("mail_owner", "vmail_owner", "auth_owner"):
+            for k in ("mail_owner", "vmail_owner", "auth_owner",
+                      "resolver_owner"):
                 extra.setdefault(k, TEST_USER)
         with open(os.path.join(self.etc, "main.cf"), "a") as f:
             f.write("\n# test settings\n")
@@ -451,7 +465,9 @@ class Instance:
 # built, and the Python helpers (one list, so no helper has to patch it).
 PROGRAMS = ("ctl/postern", "master/master", "smtpd/smtpd", "qmgr/qmgr",
             "anvil/anvil", "auth/auth", "delivery/local/local",
-            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login")
+            "postlogd/postlogd", "pop3d/pop3d", "pop3d/login/pop3-login",
+            "imapd/imapd", "imapd/login/imap-login",
+            "resolver/resolver", "delivery/relay/relay")
 
 
 def _unprivileged_copy():
@@ -460,7 +476,8 @@ def _unprivileged_copy():
     os.chmod(top, 0o755)
     rels = list(PROGRAMS) + ["master/master.h"]
     for d, want in (("t/bin", lambda f: "." not in f),
-                    ("t/lib", lambda f: f.endswith(".py"))):
+                    ("t/lib", lambda f: f.endswith(".py")),
+                    ("fuzz/corpus/mime", lambda f: True)):
         for f in sorted(os.listdir(os.path.join(TOP, d))):
             if want(f):
                 rels.append(os.path.join(d, f))

@@ -74,7 +74,7 @@ first(const char *rel)
 
 /* A real queue file (lib/qfile) holding content, for rcpt. */
 static void
-req_init(struct local_req *req, struct local_rcpt *rc, const char *rcpt,
+req_init(struct local_req *req, struct deliver_rcpt *rc, const char *rcpt,
     const char *content)
 {
 	struct qfile_writer *w;
@@ -100,14 +100,14 @@ req_init(struct local_req *req, struct local_rcpt *rc, const char *rcpt,
 		bail_out("read %s", path);
 	memset(req, 0, sizeof(*req));
 	memset(rc, 0, sizeof(*rc));
-	strlcpy(req->queue_id, qid, sizeof(req->queue_id));
-	req->sender = "s@example.org";
-	req->content_offset = env.content_offset;
-	req->content_size = env.content_size;
+	strlcpy(req->d.queue_id, qid, sizeof(req->d.queue_id));
+	req->d.sender = "s@example.org";
+	req->d.content_offset = env.content_offset;
+	req->d.content_size = env.content_size;
 	qfile_env_free(&env);
-	req->count = 1;
-	req->rcpts = rc;
-	req->qfd = fd;
+	req->d.count = 1;
+	req->d.rcpts = rc;
+	req->d.qfd = fd;
 	rc->addr = rcpt;
 	rc->orig = rc->orcpt = rc->notify = "";
 }
@@ -116,16 +116,16 @@ static void
 req_done(struct local_req *req)
 {
 	local_loop_free(&req->dt);
-	close(req->qfd);
+	close(req->d.qfd);
 }
 
 /* Deliver content to rcpt; returns the status. */
-static struct local_status
+static struct deliver_status
 one(const char *rcpt, const char *content)
 {
 	struct local_req req;
-	struct local_rcpt rc;
-	struct local_status st;
+	struct deliver_rcpt rc;
+	struct deliver_status st;
 
 	req_init(&req, &rc, rcpt, content);
 	memset(&st, 0, sizeof(st));
@@ -168,7 +168,7 @@ int
 main(void)
 {
 	static const char msg[] = "Subject: hi\r\n\r\nbody\r\n";
-	struct local_status st;
+	struct deliver_status st;
 	char path[1200], *big;
 
 	tap_init("local_deliver");
@@ -242,10 +242,10 @@ main(void)
 	/* a read error */
 	{
 		struct local_req req;
-		struct local_rcpt rc;
+		struct deliver_rcpt rc;
 
 		req_init(&req, &rc, "alice@example.org", "X: y\r\n");
-		req.content_size = 5000;
+		req.d.content_size = 5000;
 		tap_expect_log("read the queue file");
 		local_deliver(&req, 0, &st);
 		tap_check_log("read error");

@@ -1,6 +1,7 @@
 /*
  * Unit tests for delivery/local's parsers: table entries
- * (local_entry_parse), deliver requests (local_request_parse: every
+ * (local_entry_parse), deliver requests (lib/deliver_agent's
+ * deliver_req_parse, as local gets them: every
  * attribute checked), status texts, and Delivered-To loop detection
  * (local_loop_scan at every split of the header, local_loop_check).
  */
@@ -130,7 +131,7 @@ test_requests(void)
 		{ "an extra attribute", "6B07F8B261277A78C21", "a@b", "1",
 		    "c@d", "extra", 0 },
 	};
-	struct local_req req;
+	struct deliver_req req;
 	struct ipc_rec *r;
 	const char *err;
 	size_t i;
@@ -140,7 +141,7 @@ test_requests(void)
 		r = request(cases[i].qid, cases[i].sender, cases[i].count,
 		    cases[i].rcpt, cases[i].extra);
 		memset(&req, 0, sizeof(req));
-		ret = local_request_parse(r, &req, &err);
+		ret = deliver_req_parse(r, &req, &err);
 		if (cases[i].ok)
 			ok(ret == 0 && req.count == 1 &&
 			    strcmp(req.rcpts[0].addr, cases[i].rcpt) == 0 &&
@@ -158,15 +159,15 @@ test_requests(void)
 static void
 test_status(void)
 {
-	struct local_status st;
+	struct deliver_status st;
 
-	local_status_set(&st, "5.1.1", "user %s", "unknown\r\nX: y");
+	deliver_status_set(&st, "5.1.1", "user %s", "unknown\r\nX: y");
 	is_str(st.dsn, "5.1.1", "status code");
 	is_str(st.action, "failed", "5.x.x is failed");
 	is_str(st.text, "user unknown??X: y", "control characters replaced");
-	local_status_set(&st, "4.3.0", "x");
+	deliver_status_set(&st, "4.3.0", "x");
 	is_str(st.action, "delayed", "4.x.x is delayed");
-	local_status_set(&st, "2.0.0", "x");
+	deliver_status_set(&st, "2.0.0", "x");
 	is_str(st.action, "delivered", "2.x.x is delivered");
 }
 

@@ -894,6 +894,48 @@ test_concurrent(void)
 	maildir_close(&md);
 }
 
+/* IMAP's \Recent: what is in new/ is claimed by one session only. */
+static void
+test_claim_new(void)
+{
+	struct maildir *md = md_open("claim");
+	struct mailbox *a, *b;
+	uint32_t *uids;
+	size_t n;
+	char *err = NULL;
+
+	deliver(md, "Subject: one\n\n1\n", NULL, 0);
+	deliver(md, "Subject: two\n\n2\n", NULL, 0);
+	a = mb_open(md);
+	b = mb_open(md);
+	ok(mailbox_claim_new(a, &uids, &n, &err) == 0 && n == 2 &&
+	    uids[0] == 1 && uids[1] == 2, "claim_new: both messages");
+	drop(&err);
+	free(uids);
+	ok(mailbox_msg(a, 0)->in_cur && mailbox_msg(a, 1)->in_cur,
+	    "they moved into cur/");
+	msync_ok(b, "claim_new");
+	ok(mailbox_claim_new(b, &uids, &n, &err) == 0 && n == 0,
+	    "another session claims none of them");
+	drop(&err);
+	free(uids);
+	deliver(md, "Subject: three\n\n3\n", NULL, 0);
+	msync_ok(a, "claim_new");
+	msync_ok(b, "claim_new");
+	ok(mailbox_claim_new(b, &uids, &n, &err) == 0 && n == 1 &&
+	    uids[0] == 3, "new mail goes to the first to claim it");
+	drop(&err);
+	free(uids);
+	ok(mailbox_claim_new(a, &uids, &n, &err) == 0 && n == 0 &&
+	    live(a) == 3, "... and the other sees it as a message, not "
+	    "recent");
+	drop(&err);
+	free(uids);
+	mailbox_close(&a);
+	mailbox_close(&b);
+	maildir_close(&md);
+}
+
 int
 main(void)
 {
@@ -913,6 +955,7 @@ main(void)
 	test_add_watch();
 	test_uids_run_out();
 	test_concurrent();
+	test_claim_new();
 	close(rootfd);
 	return done_testing();
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "deliver_agent.h"
 #include "params.h"
 #include "qmgr/qmgr.h"
 #include "tap.h"
@@ -140,16 +141,22 @@ test_util(void)
 	c = qmgr_clean("abcdef", 3);
 	is_str(c, "abc", "and the text is bounded");
 	free(c);
-	qmgr_fmt_delay(buf, sizeof(buf), 0.001);
+	deliver_fmt_delay(buf, sizeof(buf), 0.001);
 	is_str(buf, "0", "delay 0");
-	qmgr_fmt_delay(buf, sizeof(buf), 0.123);
+	deliver_fmt_delay(buf, sizeof(buf), 0.123);
 	is_str(buf, "0.12", "delay 0.12");
-	qmgr_fmt_delay(buf, sizeof(buf), 3.456);
+	deliver_fmt_delay(buf, sizeof(buf), 3.456);
 	is_str(buf, "3.5", "delay 3.5");
-	qmgr_fmt_delay(buf, sizeof(buf), 75.4);
+	deliver_fmt_delay(buf, sizeof(buf), 75.4);
 	is_str(buf, "75", "delay 75");
-	qmgr_fmt_delay(buf, sizeof(buf), -1);
+	deliver_fmt_delay(buf, sizeof(buf), -1);
 	is_str(buf, "0", "a clock step back is 0");
+	deliver_fmt_delay(buf, sizeof(buf), 0.031);
+	is_str(buf, "0.03", "delay 0.03 (two decimals at most)");
+	deliver_fmt_delay(buf, sizeof(buf), 0.5);
+	is_str(buf, "0.5", "delay 0.5 (no trailing zero)");
+	deliver_fmt_delay(buf, sizeof(buf), 2.01);
+	is_str(buf, "2", "delay 2");
 }
 
 int

@@ -8,7 +8,9 @@
 # to the store's UIDs and UIDVALIDITY and stable across sessions;
 # pipelined commands right after PASS; STLS and pop3s; a login without
 # TLS refused outside mynetworks; [IN-USE] for a second session of one
-# user; unknown commands and the bad command limit; the log lines.
+# user; unknown commands and the bad command limit; the log lines;
+# pop3d_tls_security_level = encrypt: only CAPA, STLS and QUIT before
+# TLS, even from the loopback.
 import os
 import poplib
 import re
@@ -305,6 +307,35 @@ def check_plaintext(t, inst):
     p.quit()
 
 
+def check_encrypt(t, inst):
+    """pop3d_tls_security_level = encrypt on a port of its own."""
+    port = free_port()
+    line = ("%d inet n n y - - pop3-login -o pop3d_tls_security_level="
+            "encrypt" % port)
+    with open(os.path.join(inst.etc, "master.cf"), "a") as f:
+        f.write(line + "\n")
+    inst.postern("reload")
+    wait_for(lambda: not port_refuses(port), "the encrypt port", t)
+    c = Pop3Raw(port)
+    c.line()
+    first = "-ERR [AUTH] Issue STLS first."
+    t.is_(c.cmd("USER " + BOB), first,
+          "encrypt: USER before TLS refused even from the loopback")
+    t.is_(c.cmd("AUTH PLAIN " + plain(BOB, BOB_PW)), first,
+          "encrypt: AUTH before TLS refused")
+    t.is_(c.cmd("NOOP"), first, "encrypt: NOOP before TLS refused")
+    c.send("CAPA\r\n")
+    t.like(c.line(), r"^\+OK", "encrypt: CAPA answered")
+    capa = c.multi()
+    t.ok("STLS" in capa, "encrypt: CAPA offers STLS (%s)" % capa)
+    c.close()
+    p = pop(port)
+    p.stls(ctx())
+    p.user(BOB)
+    t.is_(p.pass_(BOB_PW), b"+OK Logged in.", "encrypt: a login after STLS")
+    p.quit()
+
+
 def check_init(t):
     """postern init's master.cf: the login side, pop3s, the session."""
     d = tempfile.mkdtemp(prefix="postern-init.")
@@ -341,6 +372,7 @@ def main(t, mode):
     check_tls(t, inst, ports)
     check_in_use(t, ports["pop3"])
     check_plaintext(t, inst)
+    check_encrypt(t, inst)
     inst.teardown()
 
 

@@ -40,14 +40,6 @@ IDLE = 200
 BIG = 10 * 1024 * 1024
 
 
-def sanitized():
-    try:
-        with open(os.path.join(TOP, "config.mk")) as f:
-            return "-fsanitize" in f.read()
-    except OSError:
-        return False
-
-
 def good_client(t, port, what):
     c = imap(port, BOB, BOB_PW)
     typ, data = c.select("INBOX")
@@ -123,7 +115,7 @@ def check_big_append(t, inst, port):
     c.select("INBOX")
     typ, data = c.fetch("1", "(RFC822.SIZE BODY.PEEK[])")
     t.ok(data[0][1] == wire(msg), "... and read back whole")
-    if len(mine) == 1 and not sanitized():
+    if len(mine) == 1 and not postern.sanitizer_build():
         rss = peak_rss_kb(mine[0])
         t.ok(0 < rss * 1024 < 2 * len(msg),
              "the session's peak memory (%d kB) stays below twice the "

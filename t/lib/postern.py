@@ -474,7 +474,7 @@ def _unprivileged_copy():
     """The programs and this test in a directory anyone can read."""
     top = tempfile.mkdtemp(prefix="postern-tu.")
     os.chmod(top, 0o755)
-    rels = list(PROGRAMS) + ["master/master.h"]
+    rels = list(PROGRAMS) + ["master/master.h", "config.mk"]
     for d, want in (("t/bin", lambda f: "." not in f),
                     ("t/lib", lambda f: f.endswith(".py")),
                     ("fuzz/corpus/mime", lambda f: True)):
@@ -526,7 +526,9 @@ def _run_unprivileged(t):
         shutil.rmtree(top, ignore_errors=True)
 
 
-def _sanitizer_build():
+def sanitizer_build():
+    """Built with ASan/UBSan (./configure --enable-sanitizers)? The
+    unprivileged run has config.mk in its copy too."""
     try:
         with open(os.path.join(TOP, "config.mk")) as f:
             return re.search(r"^SAN_FLAGS = .*-fsanitize", f.read(), re.M)
@@ -536,7 +538,7 @@ def _sanitizer_build():
 
 def run(main):
     t = TAP()
-    if _sanitizer_build() and "detect_leaks" not in \
+    if sanitizer_build() and "detect_leaks" not in \
             os.environ.get("ASAN_OPTIONS", ""):
         # LeakSanitizer cannot work in a chrooted service (no /proc):
         # the unit tests check for leaks, these tests for behaviour

@@ -7,8 +7,6 @@
 # shape (pflogsumm reads them), and the relay's jail in root mode.
 import os
 import re
-import smtplib
-import ssl
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import qmgrtest  # noqa: E402
 import relaytest  # noqa: E402
-from auth_t import AUTH_LINE, add_user, template_services  # noqa
+from auth_t import AUTH_LINE, template_services  # noqa
 
 PFLOGSUMM = "/usr/sbin/pflogsumm"
 
@@ -24,28 +22,15 @@ PFLOGSUMM = "/usr/sbin/pflogsumm"
 def main(t, mode):
     lines, ports = template_services([87])
     p = relaytest.Pair(t, mode, a_services=lines + [AUTH_LINE])
-    add_user(t, p.a, "alice@example.test", "alice-pw")
+    p.a_user("alice@example.test", "alice-pw")
     p.b_user("bob@b.example")
-    if mode == "root":
-        import pwd
-        from postern import TEST_USER
-        pw = pwd.getpwnam(TEST_USER)
-        for d, _, files in os.walk(os.path.join(p.a.dir, "mail")):
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-            for f in files:
-                os.chown(os.path.join(d, f), pw.pw_uid, pw.pw_gid)
     p.start()
 
     body = (b"From: Alice <alice@example.test>\r\nTo: <bob@b.example>\r\n"
             b"Subject: across\r\nMessage-ID: <path-1@example.test>\r\n\r\n"
             b"Hello Bob.\r\n.a line with a dot\r\n")
-    s = smtplib.SMTP("127.0.0.1", ports[87], timeout=30)
-    s.ehlo("client.example")
-    s.starttls(context=ssl._create_unverified_context())
-    s.ehlo("client.example")
-    s.login("alice@example.test", "alice-pw")
-    refused = s.sendmail("alice@example.test", ["bob@b.example"], body)
-    s.quit()
+    refused = p.submit(ports[87], "alice@example.test", "alice-pw",
+                       ["bob@b.example"], body)
     t.is_(refused, {}, "A accepts the submission")
     t.ok(p.wait_b_maildir(1, "bob@b.example"),
          "the message reaches bob's Maildir at B")

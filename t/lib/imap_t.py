@@ -10,7 +10,9 @@ imapd session service; with smtp=True also smtpd, qmgr and local, so
 that mail arrives the real way. It adds the users with `postern user
 add` and returns (inst, {"imap": port, "imaps": port, "smtp": port or
 None}). As root the login side runs as its own test user (LOGIN_USER),
-the rest as postern.TEST_USER.
+the rest as postern.TEST_USER. imap_services(mode) gives the same
+master.cf lines (and main.cf settings) for an instance made another
+way, as the relay path test's receiving instance.
 
 maildir, put_msg, files, crlf_size, proc_pids and log_lines are
 pop3_t's, which the POP3 and IMAP tests share.
@@ -28,11 +30,12 @@ from postern import TOP, WAIT
 from smtpd_t import Raw
 # what POP3 and IMAP tests share: users, Maildirs, messages, processes
 from pop3_t import (LOGIN_USER, add_user, crlf_size,  # noqa: F401
-                    files, log_lines, mail_instance, maildir,
-                    make_maildir, proc_pids, put_msg, vmail_pw)
+                    files, log_lines, mail_instance, mail_services,
+                    maildir, make_maildir, proc_pids, put_msg, vmail_pw)
 
 IMAPD = os.path.join(TOP, "imapd", "imapd")
 IMAP_LOGIN = os.path.join(TOP, "imapd", "login", "imap-login")
+IMAPD_LINE = "imapd unix - n y - 1000 imapd"
 
 
 def built():
@@ -42,9 +45,16 @@ def built():
 
 def imap_instance(t, mode, users=None, main=None, smtp=False,
                   login_opts=(), services=()):
-    return mail_instance(t, mode, "imap", "imaps", "imapd",
-                         "imapd unix - n y - 1000 imapd", users, main,
-                         smtp, login_opts, services)
+    return mail_instance(t, mode, "imap", "imaps", "imapd", IMAPD_LINE,
+                         users, main, smtp, login_opts, services)
+
+
+def imap_services(mode, login_opts=()):
+    """The master.cf lines of imap_instance's IMAP side (auth, imap-login
+    with STARTTLS and implicit TLS, imapd), for an instance made another
+    way: (lines, {"imap": port, "imaps": port}, main.cf settings)."""
+    return mail_services(mode, "imap", "imaps", "imapd", IMAPD_LINE,
+                         login_opts)
 
 
 def own(inst, path):

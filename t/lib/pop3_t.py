@@ -73,18 +73,18 @@ def pop3_instance(t, mode, users=None, main=None, smtp=False,
                          users, main, smtp, login_opts, services)
 
 
-def mail_instance(t, mode, proto, tls_proto, daemon, session_line,
-                  users=None, main=None, smtp=False, login_opts=(),
-                  services=()):
-    """The instance of pop3_instance for POP3 or IMAP: PROTO-login on
-    a port for proto and, with DAEMON_tls_wrappermode, on one for
-    tls_proto; the session service's master.cf line."""
-    ports = {proto: free_port(), tls_proto: free_port(), "smtp": None}
+def mail_services(mode, proto, tls_proto, daemon, session_line,
+                  login_opts=()):
+    """The master.cf lines `postern init` writes for a mail-reading
+    service: auth, PROTO-login on a free port for proto and, with
+    DAEMON_tls_wrappermode, on one for tls_proto, and the session
+    service's line; the main.cf settings they need here (login_owner as
+    root). Returns (lines, {proto: port, tls_proto: port}, main)."""
+    ports = {proto: free_port(), tls_proto: free_port()}
     conf = {}
     if mode == "root":
         postern.ensure_user(LOGIN_USER)
         conf["login_owner"] = LOGIN_USER
-    conf.update(main or {})
     opts = "".join(" -o " + o for o in login_opts)
     login = "%s-login" % proto
     lines = ["auth unix - n n - 1 auth",
@@ -92,6 +92,18 @@ def mail_instance(t, mode, proto, tls_proto, daemon, session_line,
              "%d inet n n y - - %s -o %s_tls_wrappermode=yes%s"
              % (ports[tls_proto], login, daemon, opts),
              session_line]
+    return lines, ports, conf
+
+
+def mail_instance(t, mode, proto, tls_proto, daemon, session_line,
+                  users=None, main=None, smtp=False, login_opts=(),
+                  services=()):
+    """The instance of pop3_instance for POP3 or IMAP (mail_services'
+    lines, and with smtp the delivery path)."""
+    lines, ports, conf = mail_services(mode, proto, tls_proto, daemon,
+                                       session_line, login_opts)
+    ports["smtp"] = None
+    conf.update(main or {})
     if smtp:
         ports["smtp"] = free_port()
         lines += ["%d inet n - y - - smtpd" % ports["smtp"],

@@ -4,7 +4,9 @@
     p = Pair(t, mode, mx={"b.example": [(10, "mx.b.example")]},
              hosts={"mx.b.example": ["127.0.0.2"]})
     p.start()
-    p.a_send("user@b.example")          # queued at A by qput
+    p.a_send("user@b.example")          # queued at A by qput, or
+    p.submit(port, "alice@example.test", "pw", ["user@b.example"], body)
+                                        # through A's submission port
     p.wait_b_maildir(1, "user@b.example")
     p.teardown()
 
@@ -128,6 +130,21 @@ class Pair:
         return qmgrtest.qput(self.a, sender, list(rcpts), body=body,
                              subject=subject, attrs=attrs)
 
+    def submit(self, port, user, password, rcpts, body, options=()):
+        """A's user submits body on port as a mail client does (EHLO,
+        STARTTLS, EHLO, AUTH, MAIL with options, RCPT, DATA): the
+        refused recipients, {} when all are taken."""
+        import smtplib
+        import ssl
+        s = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        s.ehlo("client.example")
+        s.starttls(context=ssl._create_unverified_context())
+        s.ehlo("client.example")
+        s.login(user, password)
+        refused = s.sendmail(user, rcpts, body, mail_options=list(options))
+        s.quit()
+        return refused
+
     def b_maildir(self, user):
         return qmgrtest.maildir(self.b, user)
 
@@ -136,8 +153,16 @@ class Pair:
                         "%d message(s) at B for %s" % (count, user),
                         self.t, bound)
 
+    def a_user(self, address, password="secret"):
+        return self._user(self.a, address, password)
+
     def b_user(self, address, password="secret"):
-        r = subprocess.run([POSTERN, "-c", self.b.etc, "user", "add",
+        return self._user(self.b, address, password)
+
+    def _user(self, inst, address, password):
+        """`postern user add` at inst; as root the new Maildirs go to the
+        vmail user, as a delivery's would."""
+        r = subprocess.run([POSTERN, "-c", inst.etc, "user", "add",
                             "--stdin", address], input=password + "\n",
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -145,7 +170,7 @@ class Pair:
         if self.mode == "root":
             import pwd
             pw = pwd.getpwnam(TEST_USER)
-            for d, _, files in os.walk(os.path.join(self.b.dir, "mail")):
+            for d, _, files in os.walk(os.path.join(inst.dir, "mail")):
                 os.chown(d, pw.pw_uid, pw.pw_gid)
                 for f in files:
                     os.chown(os.path.join(d, f), pw.pw_uid, pw.pw_gid)

@@ -29,7 +29,9 @@
  *	another message within one UIDVALIDITY; UIDNEXT; keywords; a
  *	modification sequence per message (CONDSTORE/QRESYNC); the size
  *	with CR LF line ends (RFC822.SIZE, POP3 LIST); the internal date;
- *	cached data such as an envelope or a body structure. Opening a
+ *	cached data such as an envelope or a body structure; and
+	MAILBOX_UIDV_FILE, the last UIDVALIDITY the folder was given, so
+	that an index rebuilt or made again never repeats one. Opening a
  *	folder reads the index and at most the listings of new/ and cur/,
  *	never a message: sizes come from the ,S= and ,W= fields that
  *	delivery writes into the names (lib/maildir), dates from the
@@ -165,6 +167,7 @@ struct maildir;
 struct vbuf;
 
 #define MAILBOX_INDEX_FILE	"postern.index"
+#define MAILBOX_UIDV_FILE	"postern.uidvalidity"	/* the last one given */
 #define MAILBOX_HDR_SIZE	64
 #define MAILBOX_REC_MAX		(256 * 1024)	/* one record, bytes */
 #define MAILBOX_INDEX_MAX	(1024LL * 1024 * 1024)	/* the file */

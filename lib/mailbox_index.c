@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "fsutil.h"
 #include "log.h"
 #include "mailbox_int.h"
@@ -610,14 +611,14 @@ mailbox_tmpname(char *buf, size_t len)
 }
 
 /*
- * Write data (len bytes, a complete index) under a temporary name,
- * fsync it, and link it into place (replace: rename over what is
+ * Write data (len bytes, the whole file) under a temporary name, fsync
+ * it, and link it into place as name (replace: rename over what is
  * there); then fsync the folder. 0, 1 when !replace and another process
- * made an index first, -1 with *err_r.
+ * made the file first, -1 with *err_r.
  */
 static int
-mailbox_index_put(struct mailbox *mb, const void *data, size_t len,
-    int replace, char **err_r)
+mailbox_file_put(struct mailbox *mb, const char *name, const void *data,
+    size_t len, int replace, char **err_r)
 {
 	char tmp[64];
 	int fd, r = 0;
@@ -626,12 +627,12 @@ mailbox_index_put(struct mailbox *mb, const void *data, size_t len,
 	fd = fsutil_open_beneath(mb->md->fd, tmp, O_RDWR | O_CREAT | O_EXCL,
 	    0600);
 	if (fd < 0) {
-		mailbox_err(mb, err_r, "index: create %s: %s", tmp,
+		mailbox_err(mb, err_r, "%s: create %s: %s", name, tmp,
 		    strerror(errno));
 		return -1;
 	}
 	if (fsutil_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		mailbox_err(mb, err_r, "index: write %s: %s", tmp,
+		mailbox_err(mb, err_r, "%s: write %s: %s", name, tmp,
 		    strerror(errno));
 		close(fd);
 		(void)unlinkat(mb->md->fd, tmp, 0);
@@ -639,26 +640,24 @@ mailbox_index_put(struct mailbox *mb, const void *data, size_t len,
 	}
 	close(fd);
 	if (replace) {
-		if (renameat(mb->md->fd, tmp, mb->md->fd,
-		    MAILBOX_INDEX_FILE) < 0)
+		if (renameat(mb->md->fd, tmp, mb->md->fd, name) < 0)
 			r = -1;
-	} else if (linkat(mb->md->fd, tmp, mb->md->fd, MAILBOX_INDEX_FILE,
-	    0) < 0)
+	} else if (linkat(mb->md->fd, tmp, mb->md->fd, name, 0) < 0)
 		r = errno == EEXIST ? 1 : -1;
 	if (r < 0)
-		mailbox_err(mb, err_r, "index: put %s in place: %s", tmp,
+		mailbox_err(mb, err_r, "%s: put %s in place: %s", name, tmp,
 		    strerror(errno));
 	if (r != 0 || !replace)
 		(void)unlinkat(mb->md->fd, tmp, 0);
 	if (r == 0 && fsync(mb->md->fd) < 0) {
-		mailbox_err(mb, err_r, "index: fsync the folder: %s",
-		    strerror(errno));
+		mailbox_err(mb, err_r, "%s: fsync the folder: %s",
+		    name, strerror(errno));
 		return -1;
 	}
 	return r;
 }
 
-/* A new, empty index with this UIDVALIDITY (see mailbox_index_put). */
+/* A new, empty index with this UIDVALIDITY (see mailbox_file_put). */
 static int
 mailbox_index_create(struct mailbox *mb, uint32_t uidvalidity, int replace,
     char **err_r)
@@ -674,9 +673,56 @@ mailbox_index_create(struct mailbox *mb, uint32_t uidvalidity, int replace,
 	mailbox_rec_commit(b, 1, 1, st);
 	mailbox_hdr_make(h, uidvalidity, vbuf_len(b));
 	memcpy(b->data, h, sizeof(h));
-	r = mailbox_index_put(mb, vbuf_str(b), vbuf_len(b), replace, err_r);
+	r = mailbox_file_put(mb, MAILBOX_INDEX_FILE, vbuf_str(b), vbuf_len(b),
+	    replace, err_r);
 	vbuf_free(&b);
 	return r;
+}
+
+/*
+ * A UIDVALIDITY for a new index of this folder: the clock's seconds,
+ * but above floor and above every one the folder had, which
+ * MAILBOX_UIDV_FILE keeps (written before the index that uses it). So
+ * an index rebuilt when its header cannot be read, or twice within a
+ * second, or after the clock went back, never repeats one (RFC 9051
+ * 2.3.1.1). Without that file (unwritable, damaged) the clock and
+ * floor are all there is; that is logged.
+ */
+static uint32_t
+mailbox_uidvalidity_new(struct mailbox *mb, uint32_t floor)
+{
+	char buf[16], *end, *err = NULL;
+	uint32_t uv = (uint32_t)time(NULL);
+	unsigned long last = 0;
+	ssize_t n = -1;
+	int fd;
+
+	fd = fsutil_open_beneath(mb->md->fd, MAILBOX_UIDV_FILE, O_RDONLY, 0);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		errno = 0;
+		last = strtoul(buf, &end, 10);
+		if (errno != 0 || end == buf || *end != '\n' ||
+		    last > UINT32_MAX)
+			last = 0;
+	}
+	if (uv <= floor)
+		uv = floor + 1;
+	if (uv <= last)
+		uv = (uint32_t)last + 1;
+	if (uv == 0)
+		uv = 1;		/* 0 is not a UIDVALIDITY */
+	n = snprintf(buf, sizeof(buf), "%u\n", uv);
+	if (mailbox_file_put(mb, MAILBOX_UIDV_FILE, buf, (size_t)n, 1,
+	    &err) < 0) {
+		log_warn("%s: %s", mb->md->path, err);
+		err_free(&err);
+	}
+	return uv;
 }
 
 /*
@@ -690,17 +736,16 @@ mailbox_index_open_file(struct mailbox *mb, uint32_t *old_r, char **err_r)
 	unsigned char h[MAILBOX_HDR_SIZE];
 	struct stat st;
 	uint64_t base;
-	uint32_t uv = (uint32_t)time(NULL);
+	uint32_t uv;
 	int tries;
 
 	*old_r = 0;
-	if (mb->uidvalidity != 0 && uv <= mb->uidvalidity)
-		uv = mb->uidvalidity + 1;	/* never the same one again */
 	for (tries = 0; ; tries++) {
 		mb->ifd = fsutil_open_beneath(mb->md->fd, MAILBOX_INDEX_FILE,
 		    O_RDWR, 0);
 		if (mb->ifd >= 0 || errno != ENOENT || tries > 3)
 			break;
+		uv = mailbox_uidvalidity_new(mb, mb->uidvalidity);
 		if (mb->uidvalidity != 0)
 			log_warn("%s: the mailbox index was removed: a new one "
 			    "has UIDVALIDITY %u; mail clients will download "
@@ -740,7 +785,7 @@ static int
 mailbox_index_rebuild(struct mailbox *mb, uint32_t old, const char *why,
     char **err_r)
 {
-	uint32_t uv = (uint32_t)time(NULL);
+	uint32_t uv;
 	struct stat st;
 
 	if (flock(mb->ifd, LOCK_EX) < 0) {
@@ -751,10 +796,8 @@ mailbox_index_rebuild(struct mailbox *mb, uint32_t old, const char *why,
 	if (fstatat(mb->md->fd, MAILBOX_INDEX_FILE, &st,
 	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == mb->iino &&
 	    st.st_dev == mb->idev) {
-		if (uv <= old)
-			uv = old + 1;
-		if (uv == mb->uidvalidity)
-			uv++;
+		uv = mailbox_uidvalidity_new(mb, old > mb->uidvalidity ? old :
+		    mb->uidvalidity);
 		log_warn("%s: the mailbox index is rebuilt from the Maildir "
 		    "(%s) with UIDVALIDITY %u; mail clients will download the "
 		    "folder again", mb->md->path, why, uv);
@@ -1101,7 +1144,8 @@ mailbox_index_compact(struct mailbox *mb, char **err_r)
 	mailbox_rec_commit(b, mb->uidnext, mb->modseq, mb->stamp);
 	mailbox_hdr_make(h, mb->uidvalidity, vbuf_len(b));
 	memcpy(b->data, h, sizeof(h));
-	r = mailbox_index_put(mb, vbuf_str(b), vbuf_len(b), 1, err_r);
+	r = mailbox_file_put(mb, MAILBOX_INDEX_FILE, vbuf_str(b), vbuf_len(b), 1,
+	    err_r);
 	vbuf_free(&b);
 	if (r < 0)
 		return -1;

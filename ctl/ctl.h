@@ -22,6 +22,11 @@ int	ctl_args_permute(int argc, char **argv);
 
 /* ctl_conf.c */
 int	ctl_conf(int, char **);
+/*
+ * Set "name=value" assignments in main.cf as `postern conf name=value`
+ * does: 0, or 1 after saying why on stderr (main.cf unchanged).
+ */
+int	ctl_conf_edit(int, char **);
 
 /* ctl_master.c: start, stop, reload, status */
 int	ctl_master(int, char **);
@@ -39,20 +44,26 @@ int	ctl_setup(int, char **);
 
 /*
  * What `postern setup` can do about a problem that `postern check`
- * finds (ctl_setup.c carries it out). New kinds (a certificate, a
- * table to compile) are added here and in ctl_setup_apply.
+ * finds (ctl_setup.c carries it out). New kinds are added here and in
+ * ctl_setup_apply.
  */
 enum ctl_act_kind {
 	CTL_ACT_USER,		/* create the system user name, home */
 	CTL_ACT_PATH,		/* a directory or file: owner and mode */
 	CTL_ACT_MAP,		/* compile the hash: table spec */
+	CTL_ACT_ALIASES,	/* build the alias table spec as newaliases
+				   does, from an empty source if none */
+	CTL_ACT_CERT,		/* a self-signed certificate name, key */
 };
 
 struct ctl_action {
 	enum ctl_act_kind kind;
 	const char	*name;		/* USER: the user; PATH: the path;
-					   MAP: type:path */
+					   MAP, ALIASES: type:path;
+					   CERT: the certificate file */
 	const char	*home;		/* USER */
+	const char	*key;		/* CERT: the key file */
+	int		 configure;	/* CERT: then name both in main.cf */
 	int		 dir;		/* PATH: a directory */
 	unsigned	 create;	/* PATH: mkdir with this mode if missing */
 	long		 uid, gid;	/* PATH: -1 keeps them */

@@ -346,7 +346,24 @@ ctl_check_master(struct mastercf **mcf_r)
 	}
 }
 
-/* Every table named by a map-typed parameter must open. */
+/* Is spec one of the tables of alias_database? */
+static int
+ctl_check_is_alias_db(const char *spec)
+{
+	char **list = params_list(var_alias_database);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; list[i] != NULL && !found; i++)
+		found = strcmp(list[i], spec) == 0;
+	params_list_free(list);
+	return found;
+}
+
+/*
+ * Every table named by a map-typed parameter must open; an alias table
+ * of alias_database (ctl_check_aliases) is checked there instead.
+ */
 static void
 ctl_check_maps(void)
 {
@@ -365,6 +382,8 @@ ctl_check_maps(void)
 			continue;
 		list = params_list(val);
 		for (j = 0; list[j] != NULL; j++) {
+			if (ctl_check_is_alias_db(list[j]))
+				continue;
 			if ((t = maps_open(list[j], 0, &err)) != NULL) {
 				maps_close(&t);
 				continue;
@@ -387,6 +406,41 @@ ctl_check_maps(void)
 		}
 		params_list_free(list);
 	}
+}
+
+/*
+ * The alias tables newaliases builds (alias_database): each must open.
+ * A hash: table that does not, setup builds as newaliases would, from
+ * an empty source when it has none (a new system's /etc/aliases).
+ */
+static void
+ctl_check_aliases(void)
+{
+	struct ctl_action a;
+	struct maps_table *t;
+	char **list, *err = NULL;
+	size_t i;
+
+	list = params_list(var_alias_database);
+	for (i = 0; list[i] != NULL; i++) {
+		if ((t = maps_open(list[i], 0, &err)) != NULL) {
+			maps_close(&t);
+			continue;
+		}
+		if (strncmp(list[i], "hash:", 5) == 0) {
+			memset(&a, 0, sizeof(a));
+			a.kind = CTL_ACT_ALIASES;
+			a.name = list[i];
+			ctl_problem_act(&a, access(list[i] + 5, F_OK) == 0 ?
+			    "newaliases" : "create the source, then run "
+			    "newaliases (postern setup makes it empty)",
+			    "alias_database: %s", err);
+		} else
+			ctl_problem("create the table or correct its name "
+			    "(maps(5))", "alias_database: %s", err);
+		err_free(&err);
+	}
+	params_list_free(list);
 }
 
 /* While a TLS context is made: its warnings are checked separately. */
@@ -431,6 +485,63 @@ ctl_check_tls_files(const char *cparam, const char *cert, const char *kparam,
 	}
 }
 
+/*
+ * TLS asked for, but no certificate configured: setup makes a
+ * self-signed one in config_directory/tls and names it in main.cf.
+ */
+static void
+ctl_check_tls_none(enum tls_level lev)
+{
+	struct ctl_action a;
+	char *fix;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = CTL_ACT_CERT;
+	a.name = xasprintf("%s/tls/cert.pem", ctl_config_dir());
+	a.key = xasprintf("%s/tls/key.pem", ctl_config_dir());
+	a.configure = 1;
+	fix = xasprintf("set smtpd_tls_cert_file and smtpd_tls_key_file "
+	    "(README: TLS), or let postern setup make a self-signed "
+	    "certificate in %s and name it there", a.name);
+	ctl_problem_act(&a, fix, "smtpd_tls_security_level = %s, but no "
+	    "certificate is configured%s", var_smtpd_tls_security_level,
+	    lev == TLS_LEV_MAY ? ": STARTTLS is not offered" : "");
+	free(fix);
+	free((char *)(uintptr_t)a.name);
+	free((char *)(uintptr_t)a.key);
+}
+
+/*
+ * The configured certificate and key files both missing (a new system
+ * install): setup makes a self-signed pair there. 1 when so, else 0
+ * (what is there is checked as smtpd would load it).
+ */
+static int
+ctl_check_tls_missing(const struct tls_server_conf *sc)
+{
+	struct ctl_action a;
+	const char *key;
+
+	if (sc->chain_files != NULL && *sc->chain_files != '\0')
+		return 0;
+	if (sc->cert_file == NULL || *sc->cert_file == '\0')
+		return 0;
+	key = sc->key_file != NULL && *sc->key_file != '\0' ? sc->key_file :
+	    sc->cert_file;
+	if (strcmp(key, sc->cert_file) == 0 || access(sc->cert_file, F_OK) ==
+	    0 || errno != ENOENT || access(key, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.kind = CTL_ACT_CERT;
+	a.name = sc->cert_file;
+	a.key = key;
+	ctl_problem_act(&a, "install a certificate and its key there "
+	    "(README: TLS), or let postern setup make a self-signed one",
+	    "smtpd_tls_cert_file %s and smtpd_tls_key_file %s: no such "
+	    "files", sc->cert_file, key);
+	return 1;
+}
+
 /* The TLS settings: load what smtpd and the SMTP client would load. */
 static void
 ctl_check_tls(void)
@@ -454,12 +565,9 @@ ctl_check_tls(void)
 	}
 	if (!tls_server_conf_has_cert(&sconf)) {
 		if (tls_level_parse(var_smtpd_tls_security_level, &lev) == 0 &&
-		    lev >= TLS_LEV_ENCRYPT)
-			ctl_problem("set smtpd_tls_cert_file and "
-			    "smtpd_tls_key_file (README: TLS)",
-			    "smtpd_tls_security_level = encrypt, but no "
-			    "certificate is configured");
-	} else {
+		    (lev == TLS_LEV_MAY || lev == TLS_LEV_ENCRYPT))
+			ctl_check_tls_none(lev);
+	} else if (ctl_check_tls_missing(&sconf) == 0) {
 		/* read-only: no ticket key file is made or rotated */
 		sconf.ticket_key_file = NULL;
 		sconf.session_timeout = 0;
@@ -600,6 +708,7 @@ ctl_check_all(void)
 	ctl_check_master(&mcf);
 	ctl_check_fs(mcf);
 	ctl_check_maps();
+	ctl_check_aliases();
 	ctl_check_users_maps();
 	ctl_check_tls();
 	ctl_check_log(mcf);

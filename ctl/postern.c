@@ -70,10 +70,11 @@ main(int argc, char **argv)
 	const char *confdir = NULL, *base;
 	size_t i;
 
-	/* the sendmail personality: invoked as sendmail or mailq */
+	/* the sendmail personality: sendmail, mailq, newaliases */
 	base = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
 	    argv[0];
-	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0)
+	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0 ||
+	    strcmp(base, "newaliases") == 0)
 		return ctl_sendmail(argc, argv);
 
 	log_init("postern", LOG_TO_STDERR);

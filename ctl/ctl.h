@@ -54,6 +54,7 @@ enum ctl_act_kind {
 	CTL_ACT_ALIASES,	/* build the alias table spec as newaliases
 				   does, from an empty source if none */
 	CTL_ACT_CERT,		/* a self-signed certificate name, key */
+	CTL_ACT_USERDB,		/* postern user's tables, empty if none */
 };
 
 struct ctl_action {
@@ -64,6 +65,7 @@ struct ctl_action {
 	const char	*home;		/* USER */
 	const char	*key;		/* CERT: the key file */
 	int		 configure;	/* CERT: then name both in main.cf */
+	const char	*done;		/* what setup says it did (else fix) */
 	int		 dir;		/* PATH: a directory */
 	unsigned	 create;	/* PATH: mkdir with this mode if missing */
 	long		 uid, gid;	/* PATH: -1 keeps them */
@@ -97,6 +99,23 @@ int	ctl_init_jails(const char *program);
 
 /* ctl_init.c */
 int	ctl_init(int, char **);
+/* The build tree this postern runs from (ctl/postern), or NULL; freed. */
+char	*ctl_init_tree(void);
+/*
+ * The master.cf that init writes: inet services on base + their port's
+ * last two digits, or with base CTL_INIT_SYSTEM on the standard ports by
+ * their /etc/services names. A service whose program is not built (in
+ * tree when not NULL, else in daemondir) is commented out. served, when
+ * not NULL, gets "SMTP 2025, ..." for the banner. NULL with *err_r when
+ * a built service has an -o option this build does not know.
+ */
+#define CTL_INIT_SYSTEM	(-1)
+struct vbuf;
+char	*ctl_init_master_cf(int base, const char *daemondir,
+	    const char *tree, struct vbuf *served, char **err_r);
+
+/* ctl_init_system.c: postern init --system [DIR] */
+int	ctl_init_system(const char *dir);
 
 /* ctl_sendmail.c: the sendmail and mailq personality (argv[0]) */
 int	ctl_sendmail(int, char **);
@@ -121,5 +140,10 @@ int	ctl_map(int, char **);
 int	ctl_user(int, char **);
 /* For postern init: the postmaster@domain mailbox, password shown once. */
 int	ctl_user_init(const char *confdir, const char *domain);
+/*
+ * For postern setup: write the users and mailboxes tables as they are
+ * (empty when there are none) and compile them: 0, or -1 with *err_r.
+ */
+int	ctl_user_tables(const char *confdir, char **err_r);
 
 #endif

@@ -102,7 +102,8 @@ ctl_problem_act(const struct ctl_action *a, const char *fix,
 
 	if (ctl_check_applying) {
 		if (ctl_setup_apply(a, &err) == 0) {
-			printf("postern setup: %s\n", fix);
+			printf("postern setup: %s\n", a->done != NULL ? a->done :
+			    fix);
 			ctl_fixed++;
 			return;
 		}
@@ -361,6 +362,18 @@ ctl_check_is_alias_db(const char *spec)
 }
 
 /*
+ * Is param one of postern user's tables, left at its default in main.cf
+ * (so that its file is the one postern user writes)?
+ */
+static int
+ctl_check_userdb_default(const char *param)
+{
+	return (strcmp(param, "auth_users_maps") == 0 ||
+	    strcmp(param, "virtual_mailbox_maps") == 0) &&
+	    params_get_set(param) == NULL;
+}
+
+/*
  * Every table named by a map-typed parameter must open; an alias table
  * of alias_database (ctl_check_aliases) is checked there instead.
  */
@@ -396,6 +409,16 @@ ctl_check_maps(void)
 				fix = xasprintf("postern map %s", list[j]);
 				ctl_problem_act(&a, fix, "%s: %s", tab[i].name,
 				    err);
+			} else if (ctl_check_userdb_default(tab[i].name)) {
+				memset(&a, 0, sizeof(a));
+				a.kind = CTL_ACT_USERDB;
+				a.done = "made postern user's tables, empty "
+				    "(postern user add ADDRESS adds a user)";
+				fix = xstrdup("postern user add ADDRESS makes "
+				    "it with its first user (postern setup "
+				    "makes it empty)");
+				ctl_problem_act(&a, fix, "%s: %s", tab[i].name,
+				    err);
 			} else {
 				fix = xstrdup("create the table or correct "
 				    "its name (maps(5))");
@@ -418,7 +441,7 @@ ctl_check_aliases(void)
 {
 	struct ctl_action a;
 	struct maps_table *t;
-	char **list, *err = NULL;
+	char **list, *err = NULL, *fix, *done = NULL;
 	size_t i;
 
 	list = params_list(var_alias_database);
@@ -431,10 +454,19 @@ ctl_check_aliases(void)
 			memset(&a, 0, sizeof(a));
 			a.kind = CTL_ACT_ALIASES;
 			a.name = list[i];
-			ctl_problem_act(&a, access(list[i] + 5, F_OK) == 0 ?
-			    "newaliases" : "create the source, then run "
-			    "newaliases (postern setup makes it empty)",
-			    "alias_database: %s", err);
+			if (access(list[i] + 5, F_OK) == 0)
+				fix = xstrdup("newaliases");
+			else {
+				fix = xasprintf("create %s (aliases(5)), then "
+				    "run newaliases; postern setup makes it "
+				    "empty", list[i] + 5);
+				a.done = done = xasprintf("made %s, empty, and "
+				    "built it (newaliases)", list[i] + 5);
+			}
+			ctl_problem_act(&a, fix, "alias_database: %s", err);
+			free(fix);
+			free(done);
+			done = NULL;
 		} else
 			ctl_problem("create the table or correct its name "
 			    "(maps(5))", "alias_database: %s", err);
@@ -493,13 +525,17 @@ static void
 ctl_check_tls_none(enum tls_level lev)
 {
 	struct ctl_action a;
-	char *fix;
+	char *fix, *done;
 
 	memset(&a, 0, sizeof(a));
 	a.kind = CTL_ACT_CERT;
 	a.name = xasprintf("%s/tls/cert.pem", ctl_config_dir());
 	a.key = xasprintf("%s/tls/key.pem", ctl_config_dir());
 	a.configure = 1;
+	a.done = done = xasprintf("made a self-signed certificate for %s "
+	    "(README: TLS, says how to use a real one) and named it in "
+	    "main.cf: smtpd_tls_cert_file = %s, smtpd_tls_key_file = %s",
+	    var_myhostname, a.name, a.key);
 	fix = xasprintf("set smtpd_tls_cert_file and smtpd_tls_key_file "
 	    "(README: TLS), or let postern setup make a self-signed "
 	    "certificate in %s and name it there", a.name);
@@ -507,6 +543,7 @@ ctl_check_tls_none(enum tls_level lev)
 	    "certificate is configured%s", var_smtpd_tls_security_level,
 	    lev == TLS_LEV_MAY ? ": STARTTLS is not offered" : "");
 	free(fix);
+	free(done);
 	free((char *)(uintptr_t)a.name);
 	free((char *)(uintptr_t)a.key);
 }
@@ -521,6 +558,7 @@ ctl_check_tls_missing(const struct tls_server_conf *sc)
 {
 	struct ctl_action a;
 	const char *key;
+	char *done;
 
 	if (sc->chain_files != NULL && *sc->chain_files != '\0')
 		return 0;
@@ -535,10 +573,14 @@ ctl_check_tls_missing(const struct tls_server_conf *sc)
 	a.kind = CTL_ACT_CERT;
 	a.name = sc->cert_file;
 	a.key = key;
+	a.done = done = xasprintf("made a self-signed certificate for %s "
+	    "(README: TLS, says how to use a real one): %s, its key %s",
+	    var_myhostname, sc->cert_file, key);
 	ctl_problem_act(&a, "install a certificate and its key there "
 	    "(README: TLS), or let postern setup make a self-signed one",
 	    "smtpd_tls_cert_file %s and smtpd_tls_key_file %s: no such "
 	    "files", sc->cert_file, key);
+	free(done);
 	return 1;
 }
 

@@ -13,7 +13,9 @@
  *	directory is made, an owner or a mode is set, a hash: table that
  *	is missing or older than its source is compiled (an alias table of
  *	alias_database as newaliases builds it, from an empty source when
- *	it has none), and a self-signed certificate for $myhostname is made
+ *	it has none; postern user's users and mailboxes tables, empty,
+ *	when main.cf leaves them at their defaults and they do not exist
+ *	yet), and a self-signed certificate for $myhostname is made
  *	where the configured certificate and key files are both missing,
  *	or, when TLS is asked for (smtpd_tls_security_level may or encrypt)
  *	and no certificate is configured, in config_directory/tls, which
@@ -251,6 +253,8 @@ ctl_setup_apply(const struct ctl_action *a, char **err_r)
 		return ctl_setup_aliases(a, err_r);
 	case CTL_ACT_CERT:
 		return ctl_setup_cert(a, err_r);
+	case CTL_ACT_USERDB:
+		return ctl_user_tables(ctl_config_dir(), err_r);
 	}
 	err_set(err_r, "unknown action");
 	return -1;

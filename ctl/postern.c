@@ -41,7 +41,8 @@ static const struct ctl_command {
 	{ "check", ctl_check, "check" },
 	{ "logrotate", ctl_logrotate, "logrotate" },
 	{ "setup", ctl_setup, "setup" },
-	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
+	{ "init", ctl_init, "init DIR [--domain D] [--port-base B] | "
+	    "init --system [DIR]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 	{ "queue", ctl_queue, "queue [--json]" },
 	{ "flush", ctl_queue, "flush" },

@@ -214,7 +214,8 @@ ctl_setup_aliases(const struct ctl_action *a, char **err_r)
 	ssize_t n;
 
 	if (access(path, F_OK) < 0) {
-		if ((dfd = ctl_setup_parent(path, &base, err_r)) < 0)
+		if (ctl_setup_dir_of(path, err_r) < 0 ||
+		    (dfd = ctl_setup_parent(path, &base, err_r)) < 0)
 			return -1;
 		fd = fsat_open(dfd, base, O_WRONLY | O_CREAT | O_EXCL, 0644,
 		    FSAT_ANY_OWNER, err_r);

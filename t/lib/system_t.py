@@ -17,13 +17,14 @@ NoNewPrivileges (--no-new-privs) and UMask. The file-system sandbox
 not reproduced.
 """
 
+import atexit
 import glob
 import os
 import re
 import shutil
 import subprocess
 
-from postern import WAIT, port_base, wait_for
+from postern import WAIT, pid_alive, port_base, wait_for
 
 # the inet services of the system master.cf, by /etc/services name, and
 # the offset from a port base that `postern init` gives each
@@ -164,10 +165,36 @@ class StagedInstance:
         if svc.get("NoNewPrivileges", ["no"])[0] == "yes":
             wrap.append("--no-new-privs")
         umask = int(svc.get("UMask", ["0022"])[0], 8)
+        if key == "Start" and not getattr(self, "_stop_at_exit", False):
+            atexit.register(self.stop)  # a test that dies leaves nothing
+            self._stop_at_exit = True   # running
         return subprocess.run(wrap + argv, capture_output=True, text=True,
                               env=self.env(), timeout=WAIT * 6,
                               stdin=subprocess.DEVNULL,
                               preexec_fn=lambda: os.umask(umask))
+
+    def stop(self):
+        pid = self.master_pid()
+        if pid is not None and pid_alive(pid):
+            self.cmd("stop")
+
+    def log(self):
+        path = self.conf("-x", "maillog_file").split("=", 1)[1].strip()
+        try:
+            with open(path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def teardown_log(self, expect=()):
+        """Fail on a warning:, error:, fatal: or panic: line of the
+        maillog_file that the test did not expect."""
+        bad = [line for line in self.log().splitlines()
+               if re.search(r"\b(warning|error|fatal|panic): ", line) and
+               not any(re.search(p, line) for p in expect)]
+        self.t.ok(not bad, "no unexpected warnings or errors in the log")
+        if bad:
+            self.t.diag("\n".join(bad))
 
     def pidfile(self):
         return self.rerooted(self.unit["Service"]["PIDFile"][0])

@@ -71,7 +71,7 @@ SYSTEM_FILES = system/postern.service system/postern.logrotate
 
 .PHONY: all check check-unit tests deps install clean distclean run bench \
 	bench-pop3 bench-imap bench-outbound fuzz \
-	fuzz-merge
+	fuzz-merge deb check-deb
 
 all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5 $(SYSTEM_FILES)
 
@@ -226,6 +226,19 @@ bench-imap: all
 bench-outbound: all
 	bench/outbound $(BENCH_ARGS)
 
+# --- the Debian package (debian/; never part of check) --------------------
+# `make deb` builds it in a copy of this tree (build-aux/mkdeb) into deb/.
+# `make check-deb` (root) builds it again and runs t/deb/: lintian, an
+# instance run from the extracted package, and its install, upgrade and
+# purge on a throw-away overlay of this machine (t/deb/overlay.sh).
+deb:
+	@build-aux/deps.sh -q deb
+	build-aux/mkdeb
+
+check-deb: tests
+	@build-aux/deps.sh -q deb
+	prove -v t/deb/
+
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing,
 # on ports PORT_BASE+25, +87 and +65: 2025, 2087, 2065 by default), in the
@@ -299,7 +312,7 @@ clean:
 
 distclean: clean
 	rm -f config.h config.mk config.status config.log configure
-	rm -rf autom4te.cache fuzz/build
+	rm -rf autom4te.cache fuzz/build deb
 
 -include $(ALL_OBJS:.o=.d) $(wildcard fuzz/build/*/*.d fuzz/build/*/*/*.d \
 	fuzz/build/*/*/*/*.d)

@@ -21,8 +21,6 @@
 #   real machine while the machine itself keeps it.
 import glob
 import os
-import poplib
-import imaplib
 import pwd
 import re
 import shutil
@@ -147,7 +145,7 @@ def run_extracted(t, deb):
         s.quit()
         t.ok(si.wait_maildir("example.test/alice/"), "smtp (port 25, "
              "moved for the test) takes a message; it is in the Maildir")
-        read_back(t, si)
+        si.read_back("alice@example.test", PASSWORD, "from the package")
         sm = si.rerooted("/usr/sbin/sendmail")
         r = subprocess.run([sm, "alice@example.test"], input="Subject: "
                            "local\n\nx\n", text=True, capture_output=True,
@@ -178,28 +176,6 @@ def _user_exists(name):
         return True
     except KeyError:
         return False
-
-
-def read_back(t, si):
-    if si.serves("pop3"):
-        p = poplib.POP3("127.0.0.1", si.port("pop3"), timeout=WAIT)
-        p.user("alice@example.test")
-        p.pass_(PASSWORD)
-        msg = b"\n".join(p.retr(1)[1])
-        p.quit()
-        t.like(msg.decode(errors="replace"), r"Subject: from the package",
-               "POP3 serves it")
-    else:
-        t.skip("pop3d is not built: no POP3 service in the package")
-    if si.serves("imap"):
-        m = imaplib.IMAP4("127.0.0.1", si.port("imap"), timeout=WAIT)
-        m.login("alice@example.test", PASSWORD)
-        m.select("INBOX")
-        typ, data = m.fetch("1", "(BODY[HEADER.FIELDS (SUBJECT)])")
-        m.logout()
-        t.like(repr(data), r"from the package", "IMAP serves it")
-    else:
-        t.skip("imapd is not built: no IMAP service in the package")
 
 
 def packages():

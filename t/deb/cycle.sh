@@ -54,7 +54,10 @@ smtp_send() {	# smtp_send RCPT SUBJECT
 	    --body hello > "$log/swaks" 2>&1 || { diag < "$log/swaks"; return 1; }
 }
 maildir=
-maildir_count() { ls "$maildir/new" 2>/dev/null | wc -l; }
+# new/ and cur/, where POP3 and IMAP sessions move what they have seen
+maildir_count() {
+	find "$maildir/new" "$maildir/cur" -type f 2>/dev/null | wc -l
+}
 wait_count() {	# wait_count N: up to 60 s for N messages
 	local i
 	for i in $(seq 1 120); do

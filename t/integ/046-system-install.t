@@ -14,7 +14,9 @@
 # - the unit passes systemd-analyze verify, and its ExecStart=,
 #   ExecReload= and ExecStop= commands, run with its capability
 #   bounding set and no_new_privs, start the instance, which takes mail
-#   on port 25 over STARTTLS and delivers it, reload it and stop it;
+#   on port 25 over STARTTLS and delivers it, serves it over POP3 and
+#   IMAP (each after STARTTLS) where master.cf has them, reload it and
+#   stop it;
 #   newaliases and sendmail -bi build /etc/aliases, and mail to an alias
 #   arrives.
 # Root only (it runs the instance as root would); skipped otherwise.
@@ -38,6 +40,7 @@ except ImportError:     # a copy of the tree without t/lib/system_t.py
     sys.exit(0)
 
 LOG_USER = "postern-tlog"   # log_owner must be a user of its own
+LOGIN_USER = "postern-tl"   # and login_owner (as the POP3 tests')
 PASSWORD = "correct horse 46"
 
 
@@ -245,6 +248,7 @@ def mail_flow(t, si, dest, cm):
     s.quit()
     t.ok(si.wait_maildir("example.test/alice/"), "the message is in "
          "alice's Maildir")
+    si.read_back("alice@example.test", PASSWORD, "system install")
 
     # aliases: newaliases (the name) and sendmail -bi build /etc/aliases
     aliases = si.conf("-x", "alias_maps").split("=", 1)[1].strip()
@@ -299,6 +303,7 @@ def main(t, mode):
         return
     ensure_user(TEST_USER)
     ensure_user(LOG_USER)
+    ensure_user(LOGIN_USER)
     cm = config_mk()
     dest = tempfile.mkdtemp(prefix="postern-t.")
     try:
@@ -325,6 +330,7 @@ def main(t, mode):
         check_unit_static(t, si, cm)
         main_cf = {"mail_owner": TEST_USER, "vmail_owner": TEST_USER,
                    "auth_owner": TEST_USER, "log_owner": LOG_USER,
+                   "login_owner": LOGIN_USER,
                    "maillog_file_prefixes": dest,
                    # qmgr defers the first message after newaliases (it
                    # cannot reopen the table in its jail; a new qmgr can)

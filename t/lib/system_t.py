@@ -19,9 +19,12 @@ not reproduced.
 
 import atexit
 import glob
+import imaplib
 import os
+import poplib
 import re
 import shutil
+import ssl
 import subprocess
 
 from postern import WAIT, pid_alive, port_base, wait_for
@@ -207,14 +210,68 @@ class StagedInstance:
             return None
 
     def maildir_files(self, rel):
+        """The messages of a Maildir: new/ and cur/ (where a POP3 or
+        IMAP session moves what it has seen)."""
         base = self.conf("-x", "virtual_mailbox_base").split("=", 1)[1]
-        d = os.path.join(base.strip(), rel, "new")
-        try:
-            return [os.path.join(d, f) for f in sorted(os.listdir(d))]
-        except OSError:
-            return []
+        out = []
+        for sub in ("new", "cur"):
+            d = os.path.join(base.strip(), rel, sub)
+            try:
+                out += [os.path.join(d, f) for f in sorted(os.listdir(d))]
+            except OSError:
+                pass
+        return out
 
     def wait_maildir(self, rel, n=1):
         return wait_for(lambda: len(self.maildir_files(rel)) >= n,
                         "%d message(s) in %s" % (n, rel), self.t,
                         bound=WAIT * 3)
+
+    def read_back(self, address, password, subject):
+        """Log in as address over POP3 and IMAP (each after STARTTLS
+        with the instance's certificate) where master.cf serves them,
+        and find the message with this subject: a test line for each,
+        or a skip naming the service that is not served."""
+        t = self.t
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        want = r"(?m)^Subject: %s\r?$" % re.escape(subject)
+        if self.serves("pop3"):
+            text = ""
+            try:
+                p = poplib.POP3("127.0.0.1", self.port("pop3"),
+                                timeout=WAIT)
+                p.stls(context=ctx)
+                p.user(address)
+                p.pass_(password)
+                for i in range(len(p.list()[1]), 0, -1):
+                    text += b"\n".join(p.top(i, 0)[1]).decode(
+                        errors="replace") + "\n"
+                p.quit()
+            except (OSError, poplib.error_proto) as e:
+                text = "POP3: %s" % e
+            t.like(text, want, "POP3 (STLS, USER, PASS) serves it")
+        else:
+            t.skip("master.cf serves no POP3")
+        if self.serves("imap"):
+            try:
+                m = imaplib.IMAP4("127.0.0.1", self.port("imap"),
+                                  timeout=WAIT)
+                m.starttls(ssl_context=ctx)
+                m.login(address, password)
+                m.select("INBOX", readonly=True)
+                typ, data = m.search(None, "SUBJECT", '"%s"' % subject)
+                text = ""
+                for n in data[0].split():
+                    typ, d = m.fetch(n, "(BODY.PEEK[HEADER.FIELDS "
+                                     "(SUBJECT)])")
+                    text += "".join(x[1].decode(errors="replace")
+                                    for x in d if isinstance(x, tuple))
+                m.logout()
+            except (OSError, imaplib.IMAP4.error) as e:
+                text = "IMAP: %s" % e
+            t.like(text, want, "IMAP (STARTTLS, LOGIN, SEARCH, FETCH) "
+                   "serves it")
+        else:
+            t.skip("master.cf serves no IMAP")

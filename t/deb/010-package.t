@@ -178,11 +178,13 @@ def _user_exists(name):
         return False
 
 
-def packages():
-    """This machine's packages and their states."""
-    return subprocess.run(["dpkg-query", "-W", "-f",
-                           "${Package} ${Version} ${db:Status-Abbrev}\n"],
-                          capture_output=True, text=True).stdout
+def packages(names):
+    """The versions and states of these packages on this machine (other
+    helpers may install packages meanwhile: only these are compared)."""
+    r = subprocess.run(["dpkg-query", "-W", "-f",
+                        "${Package} ${Version} ${db:Status-Abbrev}\n"] +
+                       names, capture_output=True, text=True)
+    return r.stdout + r.stderr
 
 
 def cycle(t, deb):
@@ -194,7 +196,7 @@ def cycle(t, deb):
     t.diag("the cycle on an overlay of this machine's root%s" %
            (" (%s installed here stays)" % ", ".join(others)
             if others else ""))
-    before = packages()
+    before = packages(others + ["postern"])
     r = subprocess.run([os.path.join(here, "overlay.sh"), deb],
                        capture_output=True, text=True)
     if r.returncode == 77:
@@ -208,7 +210,8 @@ def cycle(t, deb):
         r = subprocess.run([os.path.join(here, "cycle.sh"), deb],
                            capture_output=True, text=True)
     tap_lines(t, r, "cycle: ")
-    t.is_(packages(), before, "this machine's packages are as they were")
+    t.is_(packages(others + ["postern"]), before, "this machine's "
+          "mail-transport-agent and postern packages are as they were")
 
 
 def tap_lines(t, r, prefix):

@@ -24,6 +24,7 @@ import os
 import poplib
 import re
 import shutil
+import smtplib
 import ssl
 import subprocess
 
@@ -65,6 +66,15 @@ def bounding_set(caps):
     for v in caps:
         names += [c.lower().replace("cap_", "", 1) for c in v.split()]
     return "-all" + "".join(",+" + n for n in names)
+
+
+def tls_client():
+    """A client context that takes the instance's self-signed
+    certificate."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 class StagedInstance:
@@ -227,15 +237,26 @@ class StagedInstance:
                         "%d message(s) in %s" % (n, rel), self.t,
                         bound=WAIT * 3)
 
+    def send(self, rcpt, subject, starttls=False):
+        """A message from bob@example.org to rcpt on the smtp port
+        (after STARTTLS if asked: then whether it was offered)."""
+        s = smtplib.SMTP("127.0.0.1", self.port("smtp"), timeout=WAIT)
+        s.ehlo("client.example.org")
+        offered = s.has_extn("starttls")
+        if starttls:
+            s.starttls(context=tls_client())
+        s.sendmail("bob@example.org", [rcpt], ("Subject: %s\r\n\r\n"
+                   "hello\r\n" % subject).encode())
+        s.quit()
+        return offered
+
     def read_back(self, address, password, subject):
         """Log in as address over POP3 and IMAP (each after STARTTLS
         with the instance's certificate) where master.cf serves them,
         and find the message with this subject: a test line for each,
         or a skip naming the service that is not served."""
         t = self.t
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+        ctx = tls_client()
         want = r"(?m)^Subject: %s\r?$" % re.escape(subject)
         if self.serves("pop3"):
             text = ""

@@ -14,8 +14,8 @@
 #   message that lands in the Maildir, POP3 and IMAP serve it where
 #   those programs are built, sendmail and mailq work;
 # - the whole install, upgrade and purge cycle (t/deb/cycle.sh: apt-get
-#   install, mail in with swaks and out over POP3 and IMAP, an upgrade,
-#   remove, purge) on a throw-away overlay of this machine's root in
+#   install, mail in with swaks and out over POP3 and IMAP and through
+#   the relay agent to a relayhost, an upgrade, remove, purge) on a throw-away overlay of this machine's root in
 #   its own namespaces (t/deb/overlay.sh), where apt replaces any other
 #   mail-transport-agent (Postfix, for the benchmarks) as it would on a
 #   real machine while the machine itself keeps it.

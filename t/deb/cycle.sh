@@ -2,7 +2,8 @@
 # cycle.sh - the package's whole life on a Debian 12 system: apt-get
 # install (replacing another mail-transport-agent if there is one), mail
 # in on port 25 and into the Maildir, out over POP3 and IMAP where
-# master.cf serves them, an upgrade to a newer version while it runs
+# master.cf serves them and through the relay agent to a relayhost, an
+# upgrade to a newer version while it runs
 # (the admin's main.cf kept), stop, remove, purge. Prints TAP.
 #
 # It changes the system it runs on: t/deb/010-package.t runs it through
@@ -170,6 +171,27 @@ wait_count 2
 ok $? "delivered too"
 mailq > "$log/mailq" 2>&1
 ok $? "mailq"
+# out: the relay agent to a relayhost, an SMTP sink (Python's smtpd) on
+# 127.0.0.1:10025 (no DNS in this namespace: an address literal)
+if /usr/bin/python3 -c 'import smtpd' 2> /dev/null; then
+	/usr/bin/python3 -W ignore -u -m smtpd -n -c DebuggingServer \
+	    127.0.0.1:10025 > "$log/sink" 2>&1 &
+	sink=$!
+	postern conf 'relayhost=[127.0.0.1]:10025' > /dev/null &&
+	    postern reload > /dev/null &&
+	    printf 'Subject: outbound\n\nx\n' | /usr/sbin/sendmail carol@example.net
+	for i in $(seq 1 120); do
+		grep -q "Subject: outbound" "$log/sink" && break
+		sleep 0.5
+	done
+	grep -q "Subject: outbound" "$log/sink"
+	r=$?
+	ok $r "the relay agent delivers mail for example.net to the relayhost"
+	kill "$sink"
+	[ $r = 0 ] || { tail -n 30 "$log/sink"; mailq; } | diag
+else
+	skip "no Python smtpd module for the relayhost"
+fi
 
 # an upgrade: the same package as version +1 (its main.cf the same, so
 # dpkg keeps the admin's edited one without asking)

@@ -3,8 +3,8 @@
 # install (replacing another mail-transport-agent if there is one), mail
 # in on port 25 and into the Maildir, out over POP3 and IMAP where
 # master.cf serves them and through the relay agent to a relayhost, an
-# upgrade to a newer version while it runs
-# (the admin's main.cf kept), stop, remove, purge. Prints TAP.
+# upgrade to a newer version while it runs (the admin's main.cf kept),
+# stop, remove while it runs, purge. Prints TAP.
 #
 # It changes the system it runs on: t/deb/010-package.t runs it through
 # t/deb/overlay.sh, on a throw-away view of this machine. By hand, in a
@@ -224,8 +224,15 @@ ok $? "ExecStop= stops it"
 ! postern status > /dev/null 2>&1
 ok $? "postern status: not running"
 
+unit_cmd Start > /dev/null 2>&1
+pid=$(cat /var/spool/postern/pid/master.pid 2> /dev/null)
+[ -n "$pid" ] && kill -0 "$pid"
+ok $? "ExecStart= starts it again"
 apt-get remove -y postern > "$log/remove" 2>&1
 ok $? "apt-get remove"
+for i in $(seq 1 60); do kill -0 "$pid" 2> /dev/null || break; sleep 0.5; done
+! kill -0 "$pid" 2> /dev/null
+ok $? "its prerm stopped the master (no systemd here to do it)"
 left=
 for u in $users; do
 	getent passwd "$u" > /dev/null && left="$left $u"

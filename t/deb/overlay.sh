@@ -23,8 +23,9 @@ mkdir "$d/up" "$d/work" "$d/root" "$d/up/cycle"
 cp "$deb" "$d/up/cycle/" && cp "$here/cycle.sh" "$d/up/cycle/" || exit 1
 
 # the mounts exist only in the new namespace; they go with its last
-# process, the shell below
-unshare --mount --net --pid --fork --propagation private sh -c '
+# process. The shell below is its PID 1: when it ends, or unshare is
+# killed (--kill-child), every process of the cycle ends with it.
+unshare --mount --net --pid --fork --kill-child --propagation private sh -c '
 	d=$1 deb=$2
 	mount -t overlay overlay \
 	    -o "lowerdir=/,upperdir=$d/up,workdir=$d/work" "$d/root" ||

@@ -66,11 +66,14 @@ ALL_OBJS := $(LIB_OBJS) $(ALL_PROG_OBJS) $(UNIT_SRCS:.c=.o) $(TBIN_SRCS:.c=.o) $
 MAN_PAGES := $(sort $(wildcard man/*.[1-8])) man/postern.conf.5
 MAN_PAGES := $(sort $(MAN_PAGES))
 
+# The files of a system install with this build's paths (system/NAME.in).
+SYSTEM_FILES = system/postern.service system/postern.logrotate
+
 .PHONY: all check check-unit tests deps install clean distclean run bench \
 	bench-pop3 bench-imap bench-outbound fuzz \
-	fuzz-merge
+	fuzz-merge deb check-deb
 
-all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5
+all: $(PROGRAMS) $(DAEMONS) man/postern.conf.5 $(SYSTEM_FILES)
 
 # --- configuration ------------------------------------------------------
 configure: configure.ac
@@ -124,6 +127,11 @@ build-aux/genman: build-aux/genman.o $(LIB)
 
 man/postern.conf.5: man/postern.conf.5.in build-aux/genman
 	build-aux/genman man/postern.conf.5.in > $@.tmp && mv $@.tmp $@
+
+system/%: system/%.in config.mk
+	sed -e 's|@QUEUE_DIR@|$(QUEUE_DIR)|g' -e 's|@DATA_DIR@|$(DATA_DIR)|g' \
+		-e 's|@MAIL_ROOT@|$(MAIL_ROOT)|g' \
+		-e 's|@COMMAND_DIR@|$(COMMAND_DIR)|g' $< > $@.tmp && mv $@.tmp $@
 
 # Each harness with the plain replay driver: a TAP test of its corpus.
 define fuzz_replay_rule
@@ -218,6 +226,19 @@ bench-imap: all
 bench-outbound: all
 	bench/outbound $(BENCH_ARGS)
 
+# --- the Debian package (debian/; never part of check) --------------------
+# `make deb` builds it in a copy of this tree (build-aux/mkdeb) into deb/.
+# `make check-deb` (root) builds it again and runs t/deb/: lintian, an
+# instance run from the extracted package, and its install, upgrade and
+# purge on a throw-away overlay of this machine (t/deb/overlay.sh).
+deb:
+	@build-aux/deps.sh -q deb
+	build-aux/mkdeb
+
+check-deb: tests
+	@build-aux/deps.sh -q deb
+	prove -v t/deb/
+
 # --- running and installing ---------------------------------------------
 # The suite's own instance in ./run (made by `postern init` when missing,
 # on ports PORT_BASE+25, +87 and +65: 2025, 2087, 2065 by default), in the
@@ -246,23 +267,52 @@ run: all
 	echo "  status: ctl/postern -c run/etc status    (in another terminal)"; \
 	wait $$pid
 
+# A system instance (README, Installing on a server): the programs, the
+# sendmail, mailq and newaliases links, the man pages, main.cf and
+# master.cf (postern init --system: an admin's own are kept, the new
+# samples go beside them as .dist), the empty queue and data directories,
+# the systemd unit, logrotate's file (kept when there is one) and the
+# rsyslog sample. Nothing outside DESTDIR; users, owners, the mail root,
+# the certificate and the alias table come from `postern setup`.
 install: all
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(DAEMON_DIR) \
-		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
+		$(DESTDIR)$(DAEMON_DIR) $(DESTDIR)$(CONF_DIR) \
+		$(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(QUEUE_DIR) \
+		$(DESTDIR)$(DATA_DIR) $(DESTDIR)$(sysconfdir)/logrotate.d \
+		$(DESTDIR)$(datarootdir)/doc/postern/examples
 	install -m 755 ctl/postern $(DESTDIR)$(sbindir)/postern
+	ln -sf postern $(DESTDIR)$(sbindir)/sendmail
+	for n in mailq newaliases; do \
+		ln -sf $(sbindir)/postern $(DESTDIR)$(bindir)/$$n; done
 	for p in $(DAEMONS); do install -m 755 $$p $(DESTDIR)$(DAEMON_DIR)/; done
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(mandir)/man$$s/; done
+	for n in mailq newaliases; do \
+		echo '.so man1/sendmail.1' > $(DESTDIR)$(mandir)/man1/$$n.1; done
+	ctl/postern init --system $(DESTDIR)$(CONF_DIR)
+	@if [ -f $(DESTDIR)$(sysconfdir)/logrotate.d/postern ]; then \
+		echo "make install: $(DESTDIR)$(sysconfdir)/logrotate.d/postern is kept"; \
+	else install -m 644 system/postern.logrotate \
+		$(DESTDIR)$(sysconfdir)/logrotate.d/postern; fi
+	if [ "$(SYSTEMD_UNIT_DIR)" != no ]; then \
+		install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) && \
+		install -m 644 system/postern.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/; fi
+	install -m 644 system/postern-rsyslog.conf \
+		$(DESTDIR)$(datarootdir)/doc/postern/examples/
+	@if [ -z "$(DESTDIR)" ]; then echo "make install: done; as root, run" \
+		"$(sbindir)/postern setup (users, directories, certificate)"; fi
 
 clean:
 	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) $(LIB) $(PROGRAMS) $(DAEMONS) \
 		$(UNIT_TESTS) $(TBINS) build-aux/genman man/postern.conf.5 \
+		$(SYSTEM_FILES) \
 		$(FUZZ_TESTS) $(FUZZ_LIB) $(addprefix fuzz/build/,$(FUZZ_NAMES))
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
 distclean: clean
 	rm -f config.h config.mk config.status config.log configure
-	rm -rf autom4te.cache fuzz/build
+	rm -rf autom4te.cache fuzz/build deb
 
 -include $(ALL_OBJS:.o=.d) $(wildcard fuzz/build/*/*.d fuzz/build/*/*/*.d \
 	fuzz/build/*/*/*/*.d)

@@ -3,10 +3,11 @@
 # are installed. As root, installs what is missing (apt-get update first);
 # otherwise prints the exact apt-get line and fails.
 #
-# Usage: build-aux/deps.sh [-q] [fuzz]
+# Usage: build-aux/deps.sh [-q] [fuzz | deb]
 #	-q	say nothing when all is present
 #	fuzz	also what `make fuzz` needs (clang's libFuzzer); plain
 #		builds and `make check` never ask for it
+#	deb	also what `make deb` and `make check-deb` need
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
 libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace
@@ -14,10 +15,12 @@ libnet-ssleay-perl libio-socket-ssl-perl fetchmail isync
 libmail-imapclient-perl libunbound-dev libidn2-dev dnsmasq-base postfix"
 
 FUZZ_PKGS="clang-14 libclang-rt-14-dev libfuzzer-14-dev"
+DEB_PKGS="dpkg-dev debhelper fakeroot lintian iproute2"
 
 quiet=0
 [ "$1" = "-q" ] && { quiet=1; shift; }
 [ "$1" = "fuzz" ] && PKGS="$PKGS $FUZZ_PKGS"
+[ "$1" = "deb" ] && PKGS="$PKGS $DEB_PKGS"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	[ $quiet = 1 ] || echo "deps: not a Debian system; install by hand:" $PKGS >&2

@@ -22,6 +22,11 @@ int	ctl_args_permute(int argc, char **argv);
 
 /* ctl_conf.c */
 int	ctl_conf(int, char **);
+/*
+ * Set "name=value" assignments in main.cf as `postern conf name=value`
+ * does: 0, or 1 after saying why on stderr (main.cf unchanged).
+ */
+int	ctl_conf_edit(int, char **);
 
 /* ctl_master.c: start, stop, reload, status */
 int	ctl_master(int, char **);
@@ -39,20 +44,28 @@ int	ctl_setup(int, char **);
 
 /*
  * What `postern setup` can do about a problem that `postern check`
- * finds (ctl_setup.c carries it out). New kinds (a certificate, a
- * table to compile) are added here and in ctl_setup_apply.
+ * finds (ctl_setup.c carries it out). New kinds are added here and in
+ * ctl_setup_apply.
  */
 enum ctl_act_kind {
 	CTL_ACT_USER,		/* create the system user name, home */
 	CTL_ACT_PATH,		/* a directory or file: owner and mode */
 	CTL_ACT_MAP,		/* compile the hash: table spec */
+	CTL_ACT_ALIASES,	/* build the alias table spec as newaliases
+				   does, from an empty source if none */
+	CTL_ACT_CERT,		/* a self-signed certificate name, key */
+	CTL_ACT_USERDB,		/* postern user's tables, empty if none */
 };
 
 struct ctl_action {
 	enum ctl_act_kind kind;
 	const char	*name;		/* USER: the user; PATH: the path;
-					   MAP: type:path */
+					   MAP, ALIASES: type:path;
+					   CERT: the certificate file */
 	const char	*home;		/* USER */
+	const char	*key;		/* CERT: the key file */
+	int		 configure;	/* CERT: then name both in main.cf */
+	const char	*done;		/* what setup says it did (else fix) */
 	int		 dir;		/* PATH: a directory */
 	unsigned	 create;	/* PATH: mkdir with this mode if missing */
 	long		 uid, gid;	/* PATH: -1 keeps them */
@@ -86,6 +99,23 @@ int	ctl_init_jails(const char *program);
 
 /* ctl_init.c */
 int	ctl_init(int, char **);
+/* The build tree this postern runs from (ctl/postern), or NULL; freed. */
+char	*ctl_init_tree(void);
+/*
+ * The master.cf that init writes: inet services on base + their port's
+ * last two digits, or with base CTL_INIT_SYSTEM on the standard ports by
+ * their /etc/services names. A service whose program is not built (in
+ * tree when not NULL, else in daemondir) is commented out. served, when
+ * not NULL, gets "SMTP 2025, ..." for the banner. NULL with *err_r when
+ * a built service has an -o option this build does not know.
+ */
+#define CTL_INIT_SYSTEM	(-1)
+struct vbuf;
+char	*ctl_init_master_cf(int base, const char *daemondir,
+	    const char *tree, struct vbuf *served, char **err_r);
+
+/* ctl_init_system.c: postern init --system [DIR] */
+int	ctl_init_system(const char *dir);
 
 /* ctl_sendmail.c: the sendmail and mailq personality (argv[0]) */
 int	ctl_sendmail(int, char **);
@@ -110,5 +140,10 @@ int	ctl_map(int, char **);
 int	ctl_user(int, char **);
 /* For postern init: the postmaster@domain mailbox, password shown once. */
 int	ctl_user_init(const char *confdir, const char *domain);
+/*
+ * For postern setup: write the users and mailboxes tables as they are
+ * (empty when there are none) and compile them: 0, or -1 with *err_r.
+ */
+int	ctl_user_tables(const char *confdir, char **err_r);
 
 #endif

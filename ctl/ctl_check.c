@@ -102,7 +102,8 @@ ctl_problem_act(const struct ctl_action *a, const char *fix,
 
 	if (ctl_check_applying) {
 		if (ctl_setup_apply(a, &err) == 0) {
-			printf("postern setup: %s\n", fix);
+			printf("postern setup: %s\n", a->done != NULL ? a->done :
+			    fix);
 			ctl_fixed++;
 			return;
 		}
@@ -346,7 +347,36 @@ ctl_check_master(struct mastercf **mcf_r)
 	}
 }
 
-/* Every table named by a map-typed parameter must open. */
+/* Is spec one of the tables of alias_database? */
+static int
+ctl_check_is_alias_db(const char *spec)
+{
+	char **list = params_list(var_alias_database);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; list[i] != NULL && !found; i++)
+		found = strcmp(list[i], spec) == 0;
+	params_list_free(list);
+	return found;
+}
+
+/*
+ * Is param one of postern user's tables, left at its default in main.cf
+ * (so that its file is the one postern user writes)?
+ */
+static int
+ctl_check_userdb_default(const char *param)
+{
+	return (strcmp(param, "auth_users_maps") == 0 ||
+	    strcmp(param, "virtual_mailbox_maps") == 0) &&
+	    params_get_set(param) == NULL;
+}
+
+/*
+ * Every table named by a map-typed parameter must open; an alias table
+ * of alias_database (ctl_check_aliases) is checked there instead.
+ */
 static void
 ctl_check_maps(void)
 {
@@ -365,6 +395,8 @@ ctl_check_maps(void)
 			continue;
 		list = params_list(val);
 		for (j = 0; list[j] != NULL; j++) {
+			if (ctl_check_is_alias_db(list[j]))
+				continue;
 			if ((t = maps_open(list[j], 0, &err)) != NULL) {
 				maps_close(&t);
 				continue;
@@ -377,6 +409,16 @@ ctl_check_maps(void)
 				fix = xasprintf("postern map %s", list[j]);
 				ctl_problem_act(&a, fix, "%s: %s", tab[i].name,
 				    err);
+			} else if (ctl_check_userdb_default(tab[i].name)) {
+				memset(&a, 0, sizeof(a));
+				a.kind = CTL_ACT_USERDB;
+				a.done = "made postern user's tables, empty "
+				    "(postern user add ADDRESS adds a user)";
+				fix = xstrdup("postern user add ADDRESS makes "
+				    "it with its first user (postern setup "
+				    "makes it empty)");
+				ctl_problem_act(&a, fix, "%s: %s", tab[i].name,
+				    err);
 			} else {
 				fix = xstrdup("create the table or correct "
 				    "its name (maps(5))");
@@ -387,6 +429,50 @@ ctl_check_maps(void)
 		}
 		params_list_free(list);
 	}
+}
+
+/*
+ * The alias tables newaliases builds (alias_database): each must open.
+ * A hash: table that does not, setup builds as newaliases would, from
+ * an empty source when it has none (a new system's /etc/aliases).
+ */
+static void
+ctl_check_aliases(void)
+{
+	struct ctl_action a;
+	struct maps_table *t;
+	char **list, *err = NULL, *fix, *done = NULL;
+	size_t i;
+
+	list = params_list(var_alias_database);
+	for (i = 0; list[i] != NULL; i++) {
+		if ((t = maps_open(list[i], 0, &err)) != NULL) {
+			maps_close(&t);
+			continue;
+		}
+		if (strncmp(list[i], "hash:", 5) == 0) {
+			memset(&a, 0, sizeof(a));
+			a.kind = CTL_ACT_ALIASES;
+			a.name = list[i];
+			if (access(list[i] + 5, F_OK) == 0)
+				fix = xstrdup("newaliases");
+			else {
+				fix = xasprintf("create %s (aliases(5)), then "
+				    "run newaliases; postern setup makes it "
+				    "empty", list[i] + 5);
+				a.done = done = xasprintf("made %s, empty, and "
+				    "built it (newaliases)", list[i] + 5);
+			}
+			ctl_problem_act(&a, fix, "alias_database: %s", err);
+			free(fix);
+			free(done);
+			done = NULL;
+		} else
+			ctl_problem("create the table or correct its name "
+			    "(maps(5))", "alias_database: %s", err);
+		err_free(&err);
+	}
+	params_list_free(list);
 }
 
 /* While a TLS context is made: its warnings are checked separately. */
@@ -431,6 +517,73 @@ ctl_check_tls_files(const char *cparam, const char *cert, const char *kparam,
 	}
 }
 
+/*
+ * TLS asked for, but no certificate configured: setup makes a
+ * self-signed one in config_directory/tls and names it in main.cf.
+ */
+static void
+ctl_check_tls_none(enum tls_level lev)
+{
+	struct ctl_action a;
+	char *fix, *done;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = CTL_ACT_CERT;
+	a.name = xasprintf("%s/tls/cert.pem", ctl_config_dir());
+	a.key = xasprintf("%s/tls/key.pem", ctl_config_dir());
+	a.configure = 1;
+	a.done = done = xasprintf("made a self-signed certificate for %s "
+	    "(README: TLS, says how to use a real one) and named it in "
+	    "main.cf: smtpd_tls_cert_file = %s, smtpd_tls_key_file = %s",
+	    var_myhostname, a.name, a.key);
+	fix = xasprintf("set smtpd_tls_cert_file and smtpd_tls_key_file "
+	    "(README: TLS), or let postern setup make a self-signed "
+	    "certificate in %s and name it there", a.name);
+	ctl_problem_act(&a, fix, "smtpd_tls_security_level = %s, but no "
+	    "certificate is configured%s", var_smtpd_tls_security_level,
+	    lev == TLS_LEV_MAY ? ": STARTTLS is not offered" : "");
+	free(fix);
+	free(done);
+	free((char *)(uintptr_t)a.name);
+	free((char *)(uintptr_t)a.key);
+}
+
+/*
+ * The configured certificate and key files both missing (a new system
+ * install): setup makes a self-signed pair there. 1 when so, else 0
+ * (what is there is checked as smtpd would load it).
+ */
+static int
+ctl_check_tls_missing(const struct tls_server_conf *sc)
+{
+	struct ctl_action a;
+	const char *key;
+	char *done;
+
+	if (sc->chain_files != NULL && *sc->chain_files != '\0')
+		return 0;
+	if (sc->cert_file == NULL || *sc->cert_file == '\0')
+		return 0;
+	key = sc->key_file != NULL && *sc->key_file != '\0' ? sc->key_file :
+	    sc->cert_file;
+	if (strcmp(key, sc->cert_file) == 0 || access(sc->cert_file, F_OK) ==
+	    0 || errno != ENOENT || access(key, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.kind = CTL_ACT_CERT;
+	a.name = sc->cert_file;
+	a.key = key;
+	a.done = done = xasprintf("made a self-signed certificate for %s "
+	    "(README: TLS, says how to use a real one): %s, its key %s",
+	    var_myhostname, sc->cert_file, key);
+	ctl_problem_act(&a, "install a certificate and its key there "
+	    "(README: TLS), or let postern setup make a self-signed one",
+	    "smtpd_tls_cert_file %s and smtpd_tls_key_file %s: no such "
+	    "files", sc->cert_file, key);
+	free(done);
+	return 1;
+}
+
 /* The TLS settings: load what smtpd and the SMTP client would load. */
 static void
 ctl_check_tls(void)
@@ -454,12 +607,9 @@ ctl_check_tls(void)
 	}
 	if (!tls_server_conf_has_cert(&sconf)) {
 		if (tls_level_parse(var_smtpd_tls_security_level, &lev) == 0 &&
-		    lev >= TLS_LEV_ENCRYPT)
-			ctl_problem("set smtpd_tls_cert_file and "
-			    "smtpd_tls_key_file (README: TLS)",
-			    "smtpd_tls_security_level = encrypt, but no "
-			    "certificate is configured");
-	} else {
+		    (lev == TLS_LEV_MAY || lev == TLS_LEV_ENCRYPT))
+			ctl_check_tls_none(lev);
+	} else if (ctl_check_tls_missing(&sconf) == 0) {
 		/* read-only: no ticket key file is made or rotated */
 		sconf.ticket_key_file = NULL;
 		sconf.session_timeout = 0;
@@ -600,6 +750,7 @@ ctl_check_all(void)
 	ctl_check_master(&mcf);
 	ctl_check_fs(mcf);
 	ctl_check_maps();
+	ctl_check_aliases();
 	ctl_check_users_maps();
 	ctl_check_tls();
 	ctl_check_log(mcf);

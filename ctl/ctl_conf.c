@@ -399,7 +399,7 @@ ctl_conf_split(const char *arg, char **name_r, char **value_r)
 	*value_r = xstrndup(v, n);
 }
 
-static int
+int
 ctl_conf_edit(int argc, char **argv)
 {
 	struct conf_file cf;

@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	postern init DIR [--domain D] [--port-base B]
+ *	postern init --system [DIR]
  *
  * DESCRIPTION
  *	Creates DIR/etc/main.cf and DIR/etc/master.cf, the queue directory
@@ -29,6 +30,9 @@
  *	does not know, on a service that is built, is an error: nothing is
  *	written (a misnamed TLS option must never bring a port up in plain
  *	text). A main.cf parameter this build does not know is left out.
+ *
+ *	With --system it writes the configuration of a system instance
+ *	instead (ctl_init_system.c), from the same master.cf template.
  *
  * SECURITY
  *	Refuses to write over an existing main.cf or master.cf. Files are
@@ -138,6 +142,30 @@ static const struct {
 	{ 0, NULL },	/* none now: submission has STARTTLS and AUTH */
 };
 
+/*
+ * A system instance (postern init --system) listens on the standard
+ * ports, named as in /etc/services: the port column above is the last
+ * two digits of each.
+ */
+static const struct {
+	int		 port;		/* as in ctl_init_svcs */
+	const char	*service;
+} ctl_init_std[] = {
+	{ 25, "smtp" }, { 87, "submission" }, { 65, "submissions" },
+	{ 10, "pop3" }, { 95, "pop3s" }, { 43, "imap" }, { 93, "imaps" },
+};
+
+static const char *
+ctl_init_std_service(int port)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_init_std) / sizeof(ctl_init_std[0]); i++)
+		if (ctl_init_std[i].port == port)
+			return ctl_init_std[i].service;
+	return NULL;
+}
+
 int
 ctl_init_jails(const char *program)
 {
@@ -197,7 +225,7 @@ static int
 ctl_init_usage(void)
 {
 	fprintf(stderr, "usage: postern init DIR [--domain D] "
-	    "[--port-base B]\n");
+	    "[--port-base B]\n       postern init --system [DIR]\n");
 	return EX_USAGE_CTL;
 }
 
@@ -277,8 +305,7 @@ ctl_init_tls(const char *dir)
 	return r;
 }
 
-/* The build tree this program runs from, or NULL. Caller frees. */
-static char *
+char *
 ctl_init_tree(void)
 {
 	char exe[PATH_MAX], *slash, *probe;
@@ -384,11 +411,6 @@ ctl_init_columns(struct vbuf *b, const char *cols)
 	}
 }
 
-/*
- * The master.cf text; NULL when a service that is built has an -o option
- * this build does not know (a misnamed TLS option must never bring a
- * port up without it), with *err_r.
- */
 /* "SMTP" of "SMTP (port 25 on a real server)", for the banner. */
 static void
 ctl_init_served(struct vbuf *served, const struct ctl_init_svc *s, int port)
@@ -397,32 +419,62 @@ ctl_init_served(struct vbuf *served, const struct ctl_init_svc *s, int port)
 	    (int)strcspn(s->comment, " (,"), s->comment, port);
 }
 
-static char *
-ctl_init_master_cf(int base, const char *daemondir, struct vbuf *served,
-    char **err_r)
+/*
+ * Is program built? In the build tree when there is one, else in
+ * daemondir.
+ */
+static int
+ctl_init_built(const char *daemondir, const char *tree, const char *program)
+{
+	char *path = NULL;
+	size_t i;
+	int r;
+
+	if (tree == NULL)
+		path = xasprintf("%s/%s", daemondir, program);
+	for (i = 0; path == NULL &&
+	    i < sizeof(ctl_init_progs) / sizeof(ctl_init_progs[0]); i++)
+		if (strcmp(ctl_init_progs[i].name, program) == 0)
+			path = xasprintf("%s/%s", tree,
+			    ctl_init_progs[i].tree_path);
+	r = path != NULL && access(path, X_OK) == 0;
+	free(path);
+	return r;
+}
+
+char *
+ctl_init_master_cf(int base, const char *daemondir, const char *tree,
+    struct vbuf *served, char **err_r)
 {
 	struct vbuf *b = vbuf_new(4096, VBUF_NOLIMIT);
 	const struct ctl_init_svc *s;
-	const char *later;
-	char name[32], *prog;
+	const char *later, *std;
+	char name[32], *pname;
 	size_t i, j;
 	int built;
 
-	vbuf_appends(b, "# master.cf of a Postern instance made by `postern "
-	    "init`; see master.cf(5).\n# A service whose program is not "
-	    "built yet is commented out.\n#\n"
+	if (base == CTL_INIT_SYSTEM)
+		vbuf_appends(b, "# master.cf of the Postern system instance "
+		    "(make install, or the package);\n# see master.cf(5). "
+		    "After a change: postern check, then postern reload.\n");
+	else
+		vbuf_appends(b, "# master.cf of a Postern instance made by "
+		    "`postern init`; see master.cf(5).\n");
+	vbuf_appends(b, "# A service whose program is not built yet is "
+	    "commented out.\n#\n"
 	    "# service   type  private unpriv  chroot  wakeup  maxproc "
 	    "command + args\n");
 	for (i = 0; i < sizeof(ctl_init_svcs) / sizeof(ctl_init_svcs[0]);
 	    i++) {
 		s = &ctl_init_svcs[i];
-		if (s->port > 0)
+		if (s->port > 0 && base == CTL_INIT_SYSTEM &&
+		    (std = ctl_init_std_service(s->port)) != NULL)
+			strlcpy(name, std, sizeof(name));
+		else if (s->port > 0)
 			snprintf(name, sizeof(name), "%d", base + s->port);
 		else
 			strlcpy(name, s->name, sizeof(name));
-		prog = xasprintf("%s/%s", daemondir, s->program);
-		built = access(prog, X_OK) == 0;
-		free(prog);
+		built = ctl_init_built(daemondir, tree, s->program);
 		if (built && (later = ctl_init_later_why(s->port)) != NULL) {
 			vbuf_appendf(b, "# %s -- not yet: %s", s->comment,
 			    later);
@@ -435,9 +487,7 @@ ctl_init_master_cf(int base, const char *daemondir, struct vbuf *served,
 		ctl_init_columns(b, s->cols);
 		vbuf_appends(b, s->program);
 		for (j = 0; s->opts[j] != NULL; j++) {
-			char *pname = xstrndup(s->opts[j],
-			    strcspn(s->opts[j], "="));
-
+			pname = xstrndup(s->opts[j], strcspn(s->opts[j], "="));
 			if (built && params_find(pname) == NULL) {
 				*err_r = xasprintf("service %s (%s): -o %s: "
 				    "unknown parameter \"%s\" in this build",
@@ -450,13 +500,13 @@ ctl_init_master_cf(int base, const char *daemondir, struct vbuf *served,
 			    s->opts[j]);
 			free(pname);
 		}
-		if (built && s->port > 0)	/* inet */
+		if (built && s->port > 0 && served != NULL)	/* inet */
 			ctl_init_served(served, s, base + s->port);
 		vbuf_appends(b, "\n");
 	}
-	prog = vbuf_steal(b);
+	pname = vbuf_steal(b);
 	vbuf_free(&b);
-	return prog;
+	return pname;
 }
 
 static int
@@ -572,6 +622,8 @@ ctl_init(int argc, char **argv)
 	struct passwd *pw;
 	int i, base = CTL_INIT_PORT_BASE, r = 1;
 
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "--system") == 0)
+		return ctl_init_system(argc == 3 ? argv[2] : ctl_config_dir());
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--domain") == 0 && i + 1 < argc)
 			domain = argv[++i];
@@ -633,7 +685,7 @@ ctl_init(int argc, char **argv)
 	maincf = ctl_init_main_cf(dir, domain, user, daemondir);
 	served = vbuf_new(128, VBUF_NOLIMIT);
 	if ((mastercf = ctl_init_master_cf(base, daemondir != NULL ?
-	    daemondir : DEF_DAEMON_DIR, served, &err)) == NULL) {
+	    daemondir : DEF_DAEMON_DIR, NULL, served, &err)) == NULL) {
 		fprintf(stderr, "postern: master.cf: %s\n", err);
 		free(err);
 		free(maincf);

@@ -4,8 +4,9 @@
  *
  * SYNOPSIS
  *	sendmail [-tiv] [-f sender] [-F name] [-oX ...] [--] [rcpt ...]
- *	sendmail -bs | -bp | -q
+ *	sendmail -bs | -bp | -bi | -q
  *	mailq
+ *	newaliases
  *
  * DESCRIPTION
  *	What scripts and cron expect from /usr/sbin/sendmail: read a
@@ -20,7 +21,8 @@
  *	This file parses the options and picks the mode; the message is
  *	read by ctl_sendmail_msg.c, addresses are parsed by
  *	ctl_sendmail_addr.c, the SMTP client is ctl_sendmail_smtp.c, -bs is
- *	ctl_sendmail_bs.c, and -bp/-q are ctl_sendmail_bp.c.
+ *	ctl_sendmail_bs.c, -bp/-q are ctl_sendmail_bp.c, and -bi (newaliases)
+ *	is ctl_sendmail_bi.c.
  *
  * SECURITY
  *	Not setuid or setgid, and never to be made so: it runs with the
@@ -92,7 +94,7 @@ sendmail_usage(const char *why)
 	    "usage: %s [-tiv] [-f sender] [-F full-name] [-N dsn] [-R ret] "
 	    "[-V envid] [-C config]\n"
 	    "                [-oi] [--] [recipient ...]\n"
-	    "       %s -bs | -bp | -q\n", sendmail_prog, sendmail_prog);
+	    "       %s -bs | -bp | -bi | -q\n", sendmail_prog, sendmail_prog);
 	return EX_USAGE;
 }
 
@@ -118,6 +120,7 @@ enum sendmail_mode {
 	SENDMAIL_MODE_SMTP,		/* -bs */
 	SENDMAIL_MODE_LIST,		/* -bp, mailq */
 	SENDMAIL_MODE_FLUSH,		/* -q */
+	SENDMAIL_MODE_ALIASES,		/* -bi, newaliases */
 };
 
 /* The -b argument; -1 for one we do not do, after saying so. */
@@ -130,12 +133,11 @@ sendmail_bmode(const char *arg)
 		return SENDMAIL_MODE_SMTP;
 	if (strcmp(arg, "p") == 0)
 		return SENDMAIL_MODE_LIST;
+	if (strcmp(arg, "i") == 0)
+		return SENDMAIL_MODE_ALIASES;
 	if (strcmp(arg, "d") == 0 || strcmp(arg, "D") == 0)
 		sendmail_warn("-b%s is not supported: start the mail system "
 		    "with `postern start`", arg);
-	else if (strcmp(arg, "i") == 0)
-		sendmail_warn("-bi is not supported: alias tables are built "
-		    "with `postern map`");
 	else
 		sendmail_warn("-b%s is not supported", arg);
 	return -1;
@@ -253,6 +255,9 @@ ctl_sendmail(int argc, char **argv)
 	if (strcmp(base, "mailq") == 0) {
 		sendmail_prog = "mailq";
 		mode = SENDMAIL_MODE_LIST;
+	} else if (strcmp(base, "newaliases") == 0) {
+		sendmail_prog = "newaliases";
+		mode = SENDMAIL_MODE_ALIASES;
 	}
 	o.prog = sendmail_prog;
 	log_init(sendmail_prog, LOG_TO_STDERR);
@@ -331,6 +336,8 @@ ctl_sendmail(int argc, char **argv)
 		return sendmail_bp(&o);
 	case SENDMAIL_MODE_FLUSH:
 		return sendmail_flush(&o);
+	case SENDMAIL_MODE_ALIASES:
+		return sendmail_newaliases();
 	default:
 		return sendmail_deliver(&o);
 	}

@@ -19,7 +19,7 @@
 
 /* The options that matter once parsing is done. */
 struct sendmail_opts {
-	const char	*prog;		/* "sendmail" or "mailq" */
+	const char	*prog;		/* "sendmail", "mailq", "newaliases" */
 	int		 extract;	/* -t */
 	int		 ignore_dots;	/* -i, -oi */
 	int		 verbose;	/* -v */
@@ -96,6 +96,9 @@ int	sendmail_connect(const char *rel, const char *what);
 
 /* ctl_sendmail_bs.c: -bs, an SMTP session on stdin/stdout. */
 int	sendmail_bs(const struct sendmail_opts *opts);
+
+/* ctl_sendmail_bi.c: -bi and newaliases: build alias_database. */
+int	sendmail_newaliases(void);
 
 /* ctl_sendmail_bp.c: -bp (mailq) and -q. */
 int	sendmail_bp(const struct sendmail_opts *opts);

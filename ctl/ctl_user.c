@@ -24,7 +24,9 @@
  *	command line, where any user could read it (ps, /proc).
  *
  *	ctl_user_init is the part of `postern init` that creates the
- *	instance's postmaster mailbox with a random password, printed once.
+ *	instance's postmaster mailbox with a random password, printed once;
+ *	ctl_user_tables the part of `postern setup` that makes the two
+ *	tables, empty, on a new system instance.
  *
  *	Exit status: 0 done; 1 no such user, user exists, passwords differ;
  *	2 an error (unreadable or malformed users file, write error);
@@ -49,6 +51,7 @@
 #include "ctl.h"
 #include "ctl_user.h"
 #include "domain_class.h"
+#include "err.h"
 #include "maildir.h"
 #include "params.h"
 #include "printable.h"
@@ -446,6 +449,21 @@ ctl_user_init(const char *confdir, const char *domain)
 	r = 0;
 out:
 	explicit_bzero(pw, sizeof(pw));
+	ctl_userdb_close(&db);
+	return r;
+}
+
+int
+ctl_user_tables(const char *confdir, char **err_r)
+{
+	struct ctl_userdb db;
+	int r = -1;
+
+	if (ctl_userdb_open(&db, confdir, 1) == 0 && ctl_userdb_save(&db) == 0)
+		r = 0;
+	else
+		err_set(err_r, "the users and mailboxes tables in %s (see "
+		    "above)", confdir);
 	ctl_userdb_close(&db);
 	return r;
 }

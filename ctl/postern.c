@@ -41,7 +41,8 @@ static const struct ctl_command {
 	{ "check", ctl_check, "check" },
 	{ "logrotate", ctl_logrotate, "logrotate" },
 	{ "setup", ctl_setup, "setup" },
-	{ "init", ctl_init, "init DIR [--domain D] [--port-base B]" },
+	{ "init", ctl_init, "init DIR [--domain D] [--port-base B] | "
+	    "init --system [DIR]" },
 	{ "map", ctl_map, "map [-q KEY] type:path ..." },
 	{ "queue", ctl_queue, "queue [--json]" },
 	{ "flush", ctl_queue, "flush" },
@@ -70,10 +71,11 @@ main(int argc, char **argv)
 	const char *confdir = NULL, *base;
 	size_t i;
 
-	/* the sendmail personality: invoked as sendmail or mailq */
+	/* the sendmail personality: sendmail, mailq, newaliases */
 	base = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
 	    argv[0];
-	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0)
+	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0 ||
+	    strcmp(base, "newaliases") == 0)
 		return ctl_sendmail(argc, argv);
 
 	log_init("postern", LOG_TO_STDERR);

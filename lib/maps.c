@@ -266,16 +266,30 @@ maps_close(struct maps_table **tp)
 	*tp = NULL;
 }
 
-int
-maps_compile(const char *spec, char **err_r)
+static int
+maps_compile_as(const char *spec, int flags, char **err_r)
 {
 	const struct maps_ops *ops;
 	const char *name;
 
 	if ((ops = maps_find_type(spec, &name, err_r)) == NULL ||
-	    ops->compile(name, err_r) < 0)
+	    ops->compile(name, flags, err_r) < 0)
 		return -1;
 	return 0;
+}
+
+int
+maps_compile(const char *spec, char **err_r)
+{
+	return maps_compile_as(spec, 0, err_r);
+}
+
+int
+maps_compile_aliases(const char *spec, char **err_r)
+{
+	/* only a hash: source is ours to read in another format */
+	return maps_compile_as(spec, strncmp(spec, "hash:", 5) == 0 ?
+	    MAPS_COMPILE_ALIASES : 0, err_r);
 }
 
 /*

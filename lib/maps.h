@@ -143,4 +143,19 @@ int	maps_changed(void);
  */
 int	maps_compile(const char *spec, char **err_r);
 
+/*
+ * What newaliases (and sendmail -bi) do for each table of
+ * alias_database: maps_compile with the source in aliases(5) format,
+ * as Postfix's postalias reads it: "name: value", the name ending at
+ * the first colon (white space before the colon allowed, none inside
+ * the name), the value the rest of the logical line (continuation
+ * lines and comments as above). A line without a colon, or with an
+ * empty name or value, is a syntax error naming file:line. The .db is
+ * the same Berkeley DB file as maps_compile writes, so alias_maps reads
+ * it as any hash: table (and so does Postfix). A texthash: or inline:
+ * alias table is read in the table format at run time, as Postfix
+ * reads them; newaliases checks texthash: sources in that format too.
+ */
+int	maps_compile_aliases(const char *spec, char **err_r);
+
 #endif

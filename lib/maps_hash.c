@@ -400,7 +400,7 @@ maps_hash_write(const char *tmp, const struct maps_text *tab, char **err_r)
 }
 
 static int
-maps_hash_compile(const char *path, char **err_r)
+maps_hash_compile(const char *path, int flags, char **err_r)
 {
 	struct maps_text *tab = NULL;
 	struct stat src;
@@ -419,7 +419,7 @@ maps_hash_compile(const char *path, char **err_r)
 		fclose(fp);
 		return -1;
 	}
-	r = maps_text_read(fp, path, &tab, err_r);
+	r = maps_text_read(fp, path, flags, &tab, err_r);
 	fclose(fp);
 	if (r < 0)
 		return -1;

@@ -158,10 +158,11 @@ maps_inline_open(struct maps_table *t, char **err_r)
 }
 
 static int
-maps_inline_compile(const char *name, char **err_r)
+maps_inline_compile(const char *name, int flags, char **err_r)
 {
 	struct maps_text *tab;
 
+	(void)flags;	/* written in place: one format */
 	if (maps_inline_parse(name, &tab, err_r) < 0)
 		return err_wrap(err_r, "inline:%.300s", name);
 	maps_text_free(&tab);

@@ -24,6 +24,9 @@
 #define MAPS_OPEN_TEMP	(-1)	/* the table may become usable later */
 #define MAPS_OPEN_BAD	(-2)	/* the name itself is wrong: never usable */
 
+/* Compile flags: the source is in aliases(5) format (maps.h). */
+#define MAPS_COMPILE_ALIASES	0x01
+
 struct maps_ops {
 	const char *type;
 	/*
@@ -37,8 +40,12 @@ struct maps_ops {
 		    const char **value_r, char **err_r);
 	/* Release whatever open left in t->priv (also after a failure). */
 	void	(*close)(struct maps_table *t);
-	/* `postern map`: build or check the table; 0 or -1 with *err_r. */
-	int	(*compile)(const char *name, char **err_r);
+	/*
+	 * `postern map` and newaliases: build or check the table, its
+	 * source in the format flags say (MAPS_COMPILE_*); 0 or -1 with
+	 * *err_r.
+	 */
+	int	(*compile)(const char *name, int flags, char **err_r);
 	/*
 	 * The file that holds the table is name + watch_suffix (NULL: no
 	 * file). reopens: the type notices a replaced file by its path and
@@ -103,14 +110,15 @@ int	maps_text_lookup(struct maps_table *, const char *key,
 	    const char **value_r, char **err_r);
 void	maps_text_close(struct maps_table *);
 /*
- * Read a text table (format in maps.h) from fp, named name in messages,
- * folding keys. Duplicates are logged as warnings. 0 with *tab_r set,
- * or -1 with *err_r naming name:line.
+ * Read a text table (format in maps.h; with MAPS_COMPILE_ALIASES in
+ * flags, aliases(5) format) from fp, named name in messages, folding
+ * keys. Duplicates are logged as warnings. 0 with *tab_r set, or -1
+ * with *err_r naming name:line.
  */
-int	maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
-	    char **err_r);
+int	maps_text_read(FILE *fp, const char *name, int flags,
+	    struct maps_text **tab_r, char **err_r);
 /* maps_text_read of the file at path; an open failure names the path. */
-int	maps_text_load(const char *path, struct maps_text **tab_r,
+int	maps_text_load(const char *path, int flags, struct maps_text **tab_r,
 	    char **err_r);
 /* Parse the name of an inline: table ("{ k=v, ... }"); as above. */
 int	maps_inline_parse(const char *name, struct maps_text **tab_r,

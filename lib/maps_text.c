@@ -104,27 +104,61 @@ maps_text_free(struct maps_text **tabp)
 	*tabp = NULL;
 }
 
+/*
+ * Split a logical line into key and value: "key value", or with
+ * MAPS_COMPILE_ALIASES "name: value". 0, or -1 with *err_r naming
+ * name:line.
+ */
+static int
+maps_text_split(const char *line, int flags, const struct cfline *cf,
+    size_t *keylen_r, const char **value_r, char **err_r)
+{
+	const char *colon, *what = "no value";
+	size_t keylen;
+
+	if ((flags & MAPS_COMPILE_ALIASES) == 0) {
+		keylen = strcspn(line, " \t");
+		*value_r = line + keylen + strspn(line + keylen, " \t");
+		*keylen_r = keylen;
+		if (**value_r != '\0')
+			return 0;
+		return err_set(err_r, "%s:%d: syntax error: key \"%.100s\" "
+		    "has no value (expected \"key value\")", cf->path,
+		    cf->lineno, line);
+	}
+	keylen = strcspn(line, " \t:");
+	colon = line + keylen + strspn(line + keylen, " \t");
+	if (strchr(line, ':') == NULL)
+		what = "no colon";
+	else if (keylen == 0)
+		what = "no name before the colon";
+	else if (*colon != ':')
+		what = "more than one word before the colon";
+	else if (*(*value_r = colon + 1 + strspn(colon + 1, " \t")) != '\0') {
+		*keylen_r = keylen;
+		return 0;
+	}
+	return err_set(err_r, "%s:%d: syntax error: \"%.100s\" has %s "
+	    "(expected \"name: value\", aliases(5))", cf->path, cf->lineno,
+	    line, what);
+}
+
 int
-maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
-    char **err_r)
+maps_text_read(FILE *fp, const char *name, int flags,
+    struct maps_text **tab_r, char **err_r)
 {
 	struct maps_text *tab = maps_text_new();
 	struct cfline cf;
-	const char *line, *value;
+	const char *line, *value = NULL;
 	char *cferr = NULL;
 	char *key;
-	size_t keylen;
+	size_t keylen = 0;
 	int r, first;
 
 	cfline_fdopen(&cf, fp, name, 0);
 	while ((r = cfline_next(&cf, &line, &cferr)) > 0) {
-		keylen = strcspn(line, " \t");
-		value = line + keylen;
-		value += strspn(value, " \t");
-		if (*value == '\0') {
-			err_set(err_r, "%s:%d: syntax error: key \"%.100s\" "
-			    "has no value (expected \"key value\")", name,
-			    cf.lineno, line);
+		if (maps_text_split(line, flags, &cf, &keylen, &value,
+		    err_r) < 0) {
 			r = -2;		/* *err_r is set */
 			break;
 		}
@@ -149,14 +183,15 @@ maps_text_read(FILE *fp, const char *name, struct maps_text **tab_r,
 }
 
 int
-maps_text_load(const char *path, struct maps_text **tab_r, char **err_r)
+maps_text_load(const char *path, int flags, struct maps_text **tab_r,
+    char **err_r)
 {
 	FILE *fp;
 	int r;
 
 	if ((fp = fopen(path, "re")) == NULL)
 		return err_set(err_r, "cannot open %s: %m", path);
-	r = maps_text_read(fp, path, tab_r, err_r);
+	r = maps_text_read(fp, path, flags, tab_r, err_r);
 	fclose(fp);
 	return r;
 }
@@ -168,7 +203,7 @@ maps_texthash_open(struct maps_table *t, char **err_r)
 {
 	struct maps_text *tab;
 
-	if (maps_text_load(t->name, &tab, err_r) < 0)
+	if (maps_text_load(t->name, 0, &tab, err_r) < 0)
 		return MAPS_OPEN_TEMP;
 	t->priv = tab;
 	return 0;
@@ -198,11 +233,11 @@ maps_text_close(struct maps_table *t)
 }
 
 static int
-maps_texthash_compile(const char *name, char **err_r)
+maps_texthash_compile(const char *name, int flags, char **err_r)
 {
 	struct maps_text *tab;
 
-	if (maps_text_load(name, &tab, err_r) < 0)
+	if (maps_text_load(name, flags, &tab, err_r) < 0)
 		return -1;
 	maps_text_free(&tab);
 	return 0;

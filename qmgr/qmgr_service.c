@@ -52,6 +52,19 @@ static void
 qmgr_deferred_fire(void *arg)
 {
 	(void)arg;
+	/*
+	 * A table that changed cannot be reopened in the jail (newaliases,
+	 * postern map): its lookups defer. Hand over to a new qmgr, which
+	 * the master starts at the next wakeup or message and which opens
+	 * the new table before its jail, as the other services do between
+	 * clients.
+	 */
+	if (maps_changed()) {
+		log_info("a lookup table changed: exiting, for a new qmgr "
+		    "to read it");
+		qmgr_on_exit();
+		exit(0);
+	}
 	qmgr_deferred_timer = event_add_timer(server_loop(),
 	    var_queue_run_delay * 1000, qmgr_deferred_fire, NULL);
 	qmgr_scan_tmp_cleanup();

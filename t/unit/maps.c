@@ -708,6 +708,74 @@ test_syntax(void)
 	like(err, "cannot open", "... with the reason");
 }
 
+/* aliases(5) format, as newaliases reads it (maps_compile_aliases). */
+static const char aliases5[] =
+    "# /etc/aliases\n"
+    "postmaster: root\n"
+    "Root :admin@example.org,\n"
+    "  other@example.org\n"
+    "abuse:\tsecurity\n"
+    "url: a:b\n";
+
+static const struct lookup_case aliases5_cases[] = {
+	{ "postmaster", 1, "root" },
+	{ "root", 1, "admin@example.org, other@example.org" },
+	{ "abuse", 1, "security" },
+	{ "url", 1, "a:b" },
+	{ "postmaster:", 0, NULL },
+	{ "admin", 0, NULL },
+};
+
+static const struct syntax_case aliases5_bad[] = {
+	{ "al1", "a: b\nno colon here\n", 0,
+	    "al1:2: syntax error: \"no colon here\" has no colon" },
+	{ "al2", "two words: x\n", 0,
+	    "more than one word before the colon" },
+	{ "al3", "a: b\n\nempty:   \n", 0,
+	    "al3:3: syntax error: \"empty:\" has no value" },
+	{ "al4", ": x\n", 0, "al4:1: syntax error: \": x\" has no name" },
+};
+
+static void
+test_aliases_format(void)
+{
+	struct maps_table *t;
+	const char *value;
+	size_t i;
+
+	write_str(P("aliases5"), aliases5);
+	is_int(maps_compile_aliases(S("hash", "aliases5"), E), 0,
+	    "newaliases: hash:aliases5");
+	t = maps_open(S("hash", "aliases5"), 0, E);
+	ok(t != NULL, "open what newaliases built");
+	if (t == NULL)
+		bail_out("%s", err);
+	run_cases(t, aliases5_cases,
+	    sizeof(aliases5_cases) / sizeof(aliases5_cases[0]));
+	maps_close(&t);
+	/* postern map reads it as a table: the keys keep their colons */
+	is_int(maps_compile(S("hash", "aliases5"), E), 0,
+	    "postern map reads the file in the table format");
+	t = maps_open(S("hash", "aliases5"), 0, E);
+	is_int(t != NULL ? maps_lookup(t, "postmaster", &value, E) : -2, 0,
+	    "... where the name with its colon is the key");
+	maps_close(&t);
+	for (i = 0; i < sizeof(aliases5_bad) / sizeof(aliases5_bad[0]); i++) {
+		write_str(P(aliases5_bad[i].name), aliases5_bad[i].text);
+		is_int(maps_compile_aliases(S("hash", aliases5_bad[i].name), E),
+		    -1, "%s: newaliases fails", aliases5_bad[i].name);
+		like(err, aliases5_bad[i].err, "%s: error names file:line",
+		    aliases5_bad[i].name);
+	}
+	/* a texthash: alias table is in the table format, as in Postfix */
+	write_str(P("aliases5t"), "postmaster root\n");
+	is_int(maps_compile_aliases(S("texthash", "aliases5t"), E), 0,
+	    "newaliases checks a texthash: table in the table format");
+	is_int(maps_compile_aliases("inline:{ a=b }", E), 0,
+	    "... and an inline: one as written");
+	tap_check_log("aliases format");
+}
+
 static const struct {
 	const char *spec;
 	const char *key;
@@ -887,6 +955,7 @@ main(void)
 	test_stale();
 	test_duplicates();
 	test_syntax();
+	test_aliases_format();
 	test_inline();
 	test_list();
 	test_long_key();

@@ -234,13 +234,37 @@ mailbox_new_msg(struct mailbox *mb, const struct mailbox_ent *e,
 		v->vsize = MAILBOX_VSIZE_UNKNOWN;
 }
 
+/*
+ * The microseconds of a name that delivery made ("SECONDS.MUSECP..."),
+ * or -1: not zero-padded, so within a second "M99999" would sort after
+ * "M100000" as text.
+ */
+static long
+mailbox_name_usec(const char *name)
+{
+	const char *p = strchr(name, '.');
+	long v = 0;
+	int n = 0;
+
+	if (p == NULL || p[1] != 'M')
+		return -1;
+	for (p += 2; *p >= '0' && *p <= '9' && n < 7; p++, n++)
+		v = v * 10 + (*p - '0');
+	return n > 0 && n < 7 ? v : -1;
+}
+
 static int
 mailbox_new_cmp(const void *a, const void *b)
 {
 	const struct mailbox_msg *x = a, *y = b;
+	long ux, uy;
 
 	if (x->idate != y->idate)
 		return x->idate < y->idate ? -1 : 1;
+	ux = mailbox_name_usec(x->name);
+	uy = mailbox_name_usec(y->name);
+	if (ux >= 0 && uy >= 0 && ux != uy)
+		return ux < uy ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 

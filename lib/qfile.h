@@ -105,6 +105,12 @@ uint64_t qfile_content_size(const struct qfile_writer *);
  * with errno (ENOSPC, EIO ...); after an error call qfile_abort.
  */
 int	qfile_commit(struct qfile_writer *, int dir_sync, char qid_r[QID_SIZE]);
+/*
+ * Share the directory syncs of qfile_commit with the other writers of
+ * queue_dir that called this (GROUP COMMIT above): 0, or -1 with
+ * *err_r, and each sync stays this process's own.
+ */
+int	qfile_share_syncs(const char *queue_dir, char **err_r);
 /* Remove the temporary file and free; safe after a failed commit. */
 void	qfile_abort(struct qfile_writer *);
 /* The arrival time recorded in the header. */

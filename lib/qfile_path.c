@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "dirsync.h"
 #include "qfile_path.h"
 #include "qid.h"
 #include "xmalloc.h"
@@ -52,6 +52,43 @@ qfile_rename(const char *from, const char *to, int flags)
 	return 0;
 }
 
+/* The shared syncs of one state (qfile_state_share_syncs). */
+static char *qfile_sync_state;
+static struct dirsync *qfile_sync_table;
+
+int
+qfile_state_share_syncs(const char *state, char **err_r)
+{
+	char *table = xasprintf("%s/%s", state, DIRSYNC_NAME);
+
+	dirsync_close(&qfile_sync_table);
+	free(qfile_sync_state);
+	qfile_sync_state = NULL;
+	qfile_sync_table = dirsync_open(AT_FDCWD, table, err_r);
+	free(table);
+	if (qfile_sync_table == NULL)
+		return -1;
+	qfile_sync_state = xstrdup(state);
+	return 0;
+}
+
+/* fsync the subdirectory sub of state, shared when that state's are. */
+static int
+qfile_sync_dir(const char *state, const char *sub)
+{
+	int fd, r, saved;
+
+	if ((fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = dirsync_fsync(qfile_sync_state != NULL &&
+	    strcmp(state, qfile_sync_state) == 0 ? qfile_sync_table : NULL,
+	    fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
 int
 qfile_move_path(const char *src, const char *state, const char *qid,
     int flags)
@@ -65,7 +102,7 @@ qfile_move_path(const char *src, const char *state, const char *qid,
 		r = qfile_rename(src, dst, flags);
 	if (r == 0 && (flags & QFILE_MOVE_SYNC) != 0) {
 		sub = xasprintf("%s/%c", state, qid_hash(qid));
-		r = fsutil_fsync_dir(sub);
+		r = qfile_sync_dir(state, sub);
 		free(sub);
 	}
 	saved = errno;

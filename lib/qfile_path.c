@@ -124,6 +124,42 @@ qfile_move(const char *from, const char *to, const char *qid)
 	return r;
 }
 
+long
+qfile_rehash(const char *state)
+{
+	char sub[PATH_MAX], src[PATH_MAX];
+	struct dirent *de;
+	long n = 0;
+	int i, k, bad = 0;
+	DIR *d;
+
+	for (i = 0; i < QFILE_NSUBDIRS; i++) {
+		snprintf(sub, sizeof(sub), "%s/%c", state, QFILE_SUBDIRS[i]);
+		if ((d = opendir(sub)) == NULL) {
+			if (errno != ENOENT)
+				bad = errno;
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || !qid_valid(de->d_name) ||
+			    qid_hash(de->d_name) == QFILE_SUBDIRS[i])
+				continue;
+			k = snprintf(src, sizeof(src), "%s/%s", sub,
+			    de->d_name);
+			if (k > 0 && (size_t)k < sizeof(src) &&
+			    qfile_move_path(src, state, de->d_name,
+			    QFILE_MOVE_NOREPLACE) == 0)
+				n++;
+		}
+		closedir(d);
+	}
+	if (bad != 0) {
+		errno = bad;
+		return -1;
+	}
+	return n;
+}
+
 void
 qfile_walk_start(struct qfile_walk *w, const char *state)
 {

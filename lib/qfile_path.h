@@ -87,4 +87,12 @@ int	qfile_walk_next(struct qfile_walk *, char qid_r[QID_SIZE],
 /* Close what the walk holds open (any time; again is fine). */
 void	qfile_walk_end(struct qfile_walk *);
 
+/*
+ * Move every queue file of state that is in another subdirectory than
+ * its hash names (a queue written by an older version, whose hash was
+ * another arrival digit) into its own. The number moved, or -1 with
+ * errno when a subdirectory that exists cannot be read.
+ */
+long	qfile_rehash(const char *state);
+
 #endif

@@ -49,7 +49,8 @@ static void
 test_paths(void)
 {
 	struct timeval tv = { 1700000000, 123456 };
-	char qid[QID_SIZE], qid2[QID_SIZE], got[QID_SIZE], want[64];
+	char qid[QID_SIZE], qid2[QID_SIZE], qid3[QID_SIZE], got[QID_SIZE],
+	    want[64], stray[64];
 	struct qfile_walk w;
 	struct stat st;
 	char *p;
@@ -117,6 +118,25 @@ test_paths(void)
 	    "subdirectory");
 	ok(strstr(odd_seen, ".hidden") == NULL, "  dot files are passed "
 	    "over silently");
+
+	/* an older layout: a queue ID in another subdirectory moves */
+	tv.tv_sec += 3;
+	qid_make(qid3, &tv, 99);
+	snprintf(stray, sizeof(stray), "active/%c/%s",
+	    qid_hash(qid3) == 'F' ? 'E' : 'F', qid3);
+	touch(stray);
+	is_int(qfile_rehash("active"), 1, "rehash moves the one file that "
+	    "can move (the other's name is taken in its subdirectory)");
+	p = qfile_path("active", qid3);
+	ok(access(p, F_OK) == 0 && access(stray, F_OK) < 0,
+	    "  it is in the subdirectory of its hash now");
+	free(p);
+	ok(access(want, F_OK) == 0, "  the one whose name is taken stays");
+	snprintf(want, sizeof(want), "active/%c/not-a-qid", qid_hash(qid));
+	ok(access(want, F_OK) == 0, "  so does a stray name");
+	is_int(qfile_rehash("active"), 0, "again: nothing to move");
+	is_int(qfile_rehash("nosuchstate"), 0, "a state not made yet: 0");
+
 	qfile_walk_start(&w, "nosuchstate");
 	is_int(qfile_walk_next(&w, got, odd), 0, "a state not made yet is "
 	    "empty");

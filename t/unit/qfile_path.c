@@ -24,16 +24,6 @@
 #include "sock.h"
 #include "tap.h"
 
-static void
-touch(const char *path)
-{
-	int fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
-		bail_out("create %s: %s", path, strerror(errno));
-	close(fd);
-}
-
 static char odd_seen[256];
 
 static void
@@ -68,7 +58,7 @@ test_paths(void)
 		bail_out("chdir: %s", strerror(errno));
 	mkdir("incoming", 0700);
 	mkdir("active", 0700);
-	touch("incoming/tmp.1");
+	tap_touch("incoming/tmp.1");
 	is_int(qfile_move_path("incoming/tmp.1", "incoming", qid,
 	    QFILE_MOVE_NOREPLACE | QFILE_MOVE_SYNC), 0,
 	    "a move makes the missing hashed subdirectory");
@@ -78,7 +68,7 @@ test_paths(void)
 	snprintf(want, sizeof(want), "incoming/%c", qid_hash(qid));
 	ok(stat(want, &st) == 0 && (st.st_mode & 0777) == 0700,
 	    "  the subdirectory is 0700");
-	touch("incoming/tmp.2");
+	tap_touch("incoming/tmp.2");
 	r = qfile_move_path("incoming/tmp.2", "incoming", qid,
 	    QFILE_MOVE_NOREPLACE);
 	ok(r == -1 && errno == EEXIST, "NOREPLACE never moves over a file");
@@ -94,18 +84,18 @@ test_paths(void)
 	free(p);
 
 	/* a walk: the queue files, none of the strays */
-	touch("incoming/tmp.3");
+	tap_touch("incoming/tmp.3");
 	is_int(qfile_move_path("incoming/tmp.3", "active", qid2, 0), 0,
 	    "a second message");
 	snprintf(want, sizeof(want), "active/%c/not-a-qid", qid_hash(qid));
-	touch(want);
+	tap_touch(want);
 	snprintf(want, sizeof(want), "active/%c/.hidden", qid_hash(qid));
-	touch(want);
+	tap_touch(want);
 	snprintf(want, sizeof(want), "active/%c/%s",
 	    qid_hash(qid) == 'F' ? 'E' : 'F', qid);
 	mkdir("active/E", 0700);
 	mkdir("active/F", 0700);
-	touch(want);
+	tap_touch(want);
 	qfile_walk_start(&w, "active");
 	n = 0;
 	while ((r = qfile_walk_next(&w, got, odd)) > 0)
@@ -124,7 +114,7 @@ test_paths(void)
 	qid_make(qid3, &tv, 99);
 	snprintf(stray, sizeof(stray), "active/%c/%s",
 	    qid_hash(qid3) == 'F' ? 'E' : 'F', qid3);
-	touch(stray);
+	tap_touch(stray);
 	is_int(qfile_rehash("active"), 1, "rehash moves the one file that "
 	    "can move (the other's name is taken in its subdirectory)");
 	p = qfile_path("active", qid3);

@@ -28,16 +28,6 @@
 #include "server.h"
 #include "tap.h"
 
-static void
-touch(const char *path)
-{
-	int fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
-		bail_out("create %s: %s", path, strerror(errno));
-	close(fd);
-}
-
 /* A queue ID whose inode part is ino, at second sec. */
 static void
 qid_of(char qid[QID_SIZE], long sec, ino_t ino)
@@ -97,7 +87,7 @@ main(void)
 	for (i = 0; i < 5; i++) {
 		qid_of(name[i], 1700000000 + i, 1000 + i);
 		snprintf(path, sizeof(path), "spare/%s", name[i]);
-		touch(path);
+		tap_touch(path);
 	}
 	qmgr_spare_recount();
 	is_int(spares(), 4, "over the limit: one file removed at once, not "

@@ -10,7 +10,7 @@
 #	deb	also what `make deb` and `make check-deb` need
 
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
-libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace
+libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace e2fsprogs
 libnet-ssleay-perl libio-socket-ssl-perl fetchmail isync
 libmail-imapclient-perl libunbound-dev libidn2-dev dnsmasq-base postfix"
 

@@ -159,6 +159,13 @@ void	maildir_msg_abort(struct maildir_msg *m);
  * fsynced (Postfix's durability; maildir_dir_fsync = no).
  */
 void	maildir_set_dir_sync(int on);
+/*
+ * Share those fsyncs of new/ with the other processes that use the
+ * same table (group commit, lib/dirsync); NULL: each is this process's
+ * own (the default).
+ */
+struct dirsync;
+void	maildir_share_dir_syncs(struct dirsync *);
 
 /*
  * Remove regular files in md's tmp/ last modified more than

@@ -1,7 +1,8 @@
 /*
  * NAME
  *	maildir_msg - write one message into a Maildir: tmp/, fsync,
- *	rename into new/, fsync new/; see maildir.h.
+ *	rename into new/, fsync new/ (shared with other deliveries into
+ *	it, lib/dirsync); see maildir.h.
  *
  * DESCRIPTION
  *	The message is buffered in MAILDIR_MSG_BUF bytes and written in
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dirsync.h"
 #include "err.h"
 #include "maildir.h"
 #include "xmalloc.h"
@@ -289,11 +291,18 @@ maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
 }
 
 static int maildir_dir_sync = 1;
+static struct dirsync *maildir_dirsync;
 
 void
 maildir_set_dir_sync(int on)
 {
 	maildir_dir_sync = on;
+}
+
+void
+maildir_share_dir_syncs(struct dirsync *ds)
+{
+	maildir_dirsync = ds;
 }
 
 int
@@ -326,7 +335,8 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 	m->fd = -1;
 	if (maildir_msg_link(m, newname, sizeof(newname), err_r) < 0)
 		goto fail;
-	if (maildir_dir_sync && fsync(m->md->newfd) < 0) {
+	if (maildir_dir_sync && dirsync_fsync(maildir_dirsync,
+	    m->md->newfd) < 0) {
 		/* not durable: take it back; the queue still has it */
 		maildir_msg_err(err_r, m->md, "fsync", "new", "");
 		saved = errno;

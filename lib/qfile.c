@@ -303,6 +303,17 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 	return r;
 }
 
+int
+qfile_share_syncs(const char *queue_dir, char **err_r)
+{
+	char *dir = xasprintf("%s/%s", queue_dir, QDIR_INCOMING);
+	int r;
+
+	r = qfile_state_share_syncs(dir, err_r);
+	free(dir);
+	return r;
+}
+
 void
 qfile_abort(struct qfile_writer *w)
 {

@@ -22,7 +22,8 @@
  *	              "content length" bytes
  *	trailer     one 'E' record (length 0): a file without it is corrupt
  *
- * STATES AND TRANSITIONS (queue_directory; H is qid_hash(QID))
+ * STATES AND TRANSITIONS (queue_directory; H is qid_hash(QID), the last
+ * digit of the arrival second)
  *	S0 incoming/tmp.PID.N    being written; invisible to qmgr. A crash
  *	                         leaves garbage that qmgr removes.
  *	   spare/OLDQID          the same in a reused file, locked while it
@@ -30,7 +31,7 @@
  *	                         it is a spare file again.
  *	S1 incoming/H/QID        complete: written, fdatasynced, renamed
  *	                         (never over an existing name), directory
- *	                         fsynced;
+ *	                         fsynced (SYNC POINTS);
  *	                         only then does smtpd answer 250.
  *	S2 active/H/QID          qmgr owns it (rename). After a crash qmgr
  *	                         moves active/ back to incoming/ on start.
@@ -44,6 +45,54 @@
  *	next attempt can start: a crash between a successful delivery and
  *	the mark delivers that recipient again (the documented duplicate
  *	window), never loses it.
+ *
+ * SYNC POINTS (what is on the disk when smtpd answers 250)
+ *	qfile_commit, in this order:
+ *	1. write the file (the header goes last when the file is larger
+ *	   than the write buffer); cut off the rest of a reused file;
+ *	2. fdatasync it: content and size are on the disk before any name
+ *	   points at them (its time stamps are not: nobody reads them);
+ *	3. rename it to incoming/H/QID (RENAME_NOREPLACE);
+ *	4. with dir_sync (queue_dir_fsync, the default): fsync incoming/H,
+ *	   shared with the other writers (GROUP COMMIT), so that the name
+ *	   is on the disk too.
+ *	smtpd answers 250 after 4, so a power loss after the 250 finds
+ *	the whole file under its name. A crash before 4 has returned may
+ *	still leave the file complete under its name (2 came first): a
+ *	message that was never acknowledged is then delivered, and the
+ *	client that tries again sends it twice, as for any crash between
+ *	queueing and the 250. It never leaves a name on partial content.
+ *	Without dir_sync (Postfix's durability) the name may be lost to a
+ *	power loss in the next seconds, on a file system that does not
+ *	write a rename in order with the data (ext4 without a journal);
+ *	fsck then finds the file in lost+found.
+ *	Later moves (incoming -> active -> deferred or spare) are renames
+ *	that are not synced: a journaling file system (ext4 with its
+ *	journal, XFS) keeps the file under one name or the other through a
+ *	power loss; one without a journal may lose the name of a file moved
+ *	in the last seconds, as above. A delivered copy is fsynced, and
+ *	its new/ directory too (maildir_dir_fsync, shared the same way:
+ *	maildir.h), before the queue file goes; each 'D' mark is fsynced.
+ *
+ * GROUP COMMIT
+ *	Sessions that commit at the same moment share step 4: an fsync
+ *	makes durable every change to the directory that was complete when
+ *	it began, whoever made it (POSIX). Their queue IDs have the same
+ *	arrival second, so they share the directory too. lib/dirsync
+ *	numbers the syncs of each directory in a table that the writers
+ *	map (incoming/.postern-dirsync, made by the first smtpd:
+ *	qfile_share_syncs). After its rename a writer takes a ticket (the
+ *	number of syncs begun, plus one) and waits for the directory's
+ *	lock; it then returns at once when a sync numbered at least its
+ *	ticket has succeeded meanwhile (that sync began after its rename),
+ *	and otherwise syncs itself, for itself and for every writer that
+ *	renamed while it waited. A writer killed while it syncs (kill -9,
+ *	a crash) drops the lock with its last descriptor and records
+ *	nothing: the next writer in line syncs for itself. A sync that
+ *	fails fails every writer it would have covered. So every 250
+ *	still follows an fsync of the directory that began after that
+ *	message's rename and returned 0, as without group commit; and
+ *	without dir_sync nothing is shared or waited for.
  *
  * SECURITY
  *	qmgr and delivery agents read files that smtpd, a network-facing
@@ -105,6 +154,12 @@ uint64_t qfile_content_size(const struct qfile_writer *);
  * with errno (ENOSPC, EIO ...); after an error call qfile_abort.
  */
 int	qfile_commit(struct qfile_writer *, int dir_sync, char qid_r[QID_SIZE]);
+/*
+ * Share the directory syncs of qfile_commit with the other writers of
+ * queue_dir that called this (GROUP COMMIT above): 0, or -1 with
+ * *err_r, and each sync stays this process's own.
+ */
+int	qfile_share_syncs(const char *queue_dir, char **err_r);
 /* Remove the temporary file and free; safe after a failed commit. */
 void	qfile_abort(struct qfile_writer *);
 /* The arrival time recorded in the header. */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "dirsync.h"
 #include "qfile_path.h"
 #include "qid.h"
 #include "xmalloc.h"
@@ -52,6 +52,43 @@ qfile_rename(const char *from, const char *to, int flags)
 	return 0;
 }
 
+/* The shared syncs of one state (qfile_state_share_syncs). */
+static char *qfile_sync_state;
+static struct dirsync *qfile_sync_table;
+
+int
+qfile_state_share_syncs(const char *state, char **err_r)
+{
+	char *table = xasprintf("%s/%s", state, DIRSYNC_NAME);
+
+	dirsync_close(&qfile_sync_table);
+	free(qfile_sync_state);
+	qfile_sync_state = NULL;
+	qfile_sync_table = dirsync_open(AT_FDCWD, table, err_r);
+	free(table);
+	if (qfile_sync_table == NULL)
+		return -1;
+	qfile_sync_state = xstrdup(state);
+	return 0;
+}
+
+/* fsync the subdirectory sub of state, shared when that state's are. */
+static int
+qfile_sync_dir(const char *state, const char *sub)
+{
+	int fd, r, saved;
+
+	if ((fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = dirsync_fsync(qfile_sync_state != NULL &&
+	    strcmp(state, qfile_sync_state) == 0 ? qfile_sync_table : NULL,
+	    fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
 int
 qfile_move_path(const char *src, const char *state, const char *qid,
     int flags)
@@ -65,7 +102,7 @@ qfile_move_path(const char *src, const char *state, const char *qid,
 		r = qfile_rename(src, dst, flags);
 	if (r == 0 && (flags & QFILE_MOVE_SYNC) != 0) {
 		sub = xasprintf("%s/%c", state, qid_hash(qid));
-		r = fsutil_fsync_dir(sub);
+		r = qfile_sync_dir(state, sub);
 		free(sub);
 	}
 	saved = errno;
@@ -85,6 +122,42 @@ qfile_move(const char *from, const char *to, const char *qid)
 	free(src);
 	errno = saved;
 	return r;
+}
+
+long
+qfile_rehash(const char *state)
+{
+	char sub[PATH_MAX], src[PATH_MAX];
+	struct dirent *de;
+	long n = 0;
+	int i, k, bad = 0;
+	DIR *d;
+
+	for (i = 0; i < QFILE_NSUBDIRS; i++) {
+		snprintf(sub, sizeof(sub), "%s/%c", state, QFILE_SUBDIRS[i]);
+		if ((d = opendir(sub)) == NULL) {
+			if (errno != ENOENT)
+				bad = errno;
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || !qid_valid(de->d_name) ||
+			    qid_hash(de->d_name) == QFILE_SUBDIRS[i])
+				continue;
+			k = snprintf(src, sizeof(src), "%s/%s", sub,
+			    de->d_name);
+			if (k > 0 && (size_t)k < sizeof(src) &&
+			    qfile_move_path(src, state, de->d_name,
+			    QFILE_MOVE_NOREPLACE) == 0)
+				n++;
+		}
+		closedir(d);
+	}
+	if (bad != 0) {
+		errno = bad;
+		return -1;
+	}
+	return n;
 }
 
 void

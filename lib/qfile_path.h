@@ -50,6 +50,15 @@ int	qfile_move_path(const char *src, const char *state, const char *qid,
 	    int flags);
 /* Move qid from one state to another: qfile_move_path of its path. */
 int	qfile_move(const char *from, const char *to, const char *qid);
+/*
+ * From now on, share the directory syncs of QFILE_MOVE_SYNC into state
+ * with the other processes that do the same (group commit, lib/dirsync;
+ * the table is STATE/.postern-dirsync, made by the first of them). For the
+ * queue's own processes, once they run as mail_owner; elsewhere (root,
+ * the postern command) each sync is a process's own. 0, or -1 with
+ * *err_r: the syncs are then this process's own, as before.
+ */
+int	qfile_state_share_syncs(const char *state, char **err_r);
 
 /*
  * A walk over the messages of one state, a subdirectory at a time; it
@@ -77,5 +86,13 @@ int	qfile_walk_next(struct qfile_walk *, char qid_r[QID_SIZE],
 	    qfile_walk_odd_fn odd);
 /* Close what the walk holds open (any time; again is fine). */
 void	qfile_walk_end(struct qfile_walk *);
+
+/*
+ * Move every queue file of state that is in another subdirectory than
+ * its hash names (a queue written by an older version, whose hash was
+ * another arrival digit) into its own. The number moved, or -1 with
+ * errno when a subdirectory that exists cannot be read.
+ */
+long	qfile_rehash(const char *state);
 
 #endif

@@ -100,7 +100,7 @@ qfile_spare_park(const char *queue_dir, const char *path, const char *name)
 
 /* Remove an extra spare file, unless an smtpd is writing it (locked). */
 static int
-qfile_spare_drop(int dfd, const char *name)
+qfile_spare_dropat(int dfd, const char *name)
 {
 	int fd, r = -1;
 
@@ -110,6 +110,22 @@ qfile_spare_drop(int dfd, const char *name)
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		r = unlinkat(dfd, name, 0);
 	close(fd);
+	return r;
+}
+
+int
+qfile_spare_drop(const char *queue_dir, const char *name)
+{
+	char path[4200];
+	int dfd, r, saved;
+
+	snprintf(path, sizeof(path), "%s/%s", queue_dir, QDIR_SPARE);
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = qfile_spare_dropat(dfd, name);
+	saved = errno;
+	close(dfd);
+	errno = saved;
 	return r;
 }
 
@@ -129,7 +145,7 @@ qfile_spare_scan(const char *queue_dir, long keep,
 		if (de->d_name[0] == '.')
 			continue;
 		if ((n >= keep || !qid_valid(de->d_name)) &&
-		    qfile_spare_drop(dirfd(d), de->d_name) == 0)
+		    qfile_spare_dropat(dirfd(d), de->d_name) == 0)
 			continue;
 		n++;
 		if (fn != NULL)

@@ -14,7 +14,7 @@
  *	qfile_spare_offer, and its next qfile_create takes that file: it
  *	opens it where it is and takes an exclusive flock(2), so no
  *	directory is read and no two processes write the same file (qmgr
- *	may give a name twice after it counted spare/ again). Once locked,
+ *	gives a name out again when it has not been used for a minute). Once locked,
  *	the file must still be spare/NAME: a second taker may have opened
  *	it just before the first one renamed it into incoming/ and let go
  *	of the lock, and would otherwise write over a queued message. It
@@ -22,7 +22,7 @@
  *	left of the old content and renames it from spare/ into incoming/:
  *	one rename per message, as for a new file. The file's blocks are
  *	reused as well as its inode. queue_file_spare_limit bounds how
- *	many are kept; 0 turns reuse off.
+ *	many are kept (qmgr/qmgr_spare.c); 0 turns reuse off.
  *
  *	A spare file is never a message: nothing reads spare/ but these
  *	functions and qmgr's count, and a file being written stays in
@@ -76,6 +76,12 @@ int	qfile_spare_claim(int fd, const char *path, struct stat *st_r);
  */
 int	qfile_spare_park(const char *queue_dir, const char *path,
 	    const char *name);
+
+/*
+ * Remove queue_dir/spare/name unless a writer holds it (locked): 0, or
+ * -1 with errno (EWOULDBLOCK: held).
+ */
+int	qfile_spare_drop(const char *queue_dir, const char *name);
 
 /*
  * The names in queue_dir/spare, after removing any beyond keep: fn is

@@ -23,7 +23,10 @@
 void	qid_make(char buf[QID_SIZE], const struct timeval *tv, ino_t ino);
 /* 1 when s is a well-formed queue ID (so a file name can be trusted). */
 int	qid_valid(const char *s);
-/* The hashed subdirectory (one hex character) a queue ID lives in. */
+/*
+ * The hashed subdirectory (one hex character) a queue ID lives in: the
+ * last digit of its arrival second.
+ */
 char	qid_hash(const char *qid);
 /* The arrival time encoded in a valid ID. */
 void	qid_time(const char *qid, struct timeval *tv);

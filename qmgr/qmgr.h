@@ -217,6 +217,8 @@ void	qmgr_message_free(struct qmgr_msg *);
 /* qmgr_spare.c: delivered files kept for reuse */
 int	qmgr_spare_remove(struct qmgr_msg *);
 void	qmgr_spare_recount(void);
+/* qid is new in incoming/: the spare name it was written over is used. */
+void	qmgr_spare_used(const char *qid);
 /* Is the peer of fd this process's own user (mail_owner)? */
 int	qmgr_peer_owner(int fd);
 /* Answer on fd with a spare file's name; the caller checked the peer. */

@@ -20,7 +20,9 @@
  *
  *	At start, whatever is in active/ goes back to incoming/ (a crash
  *	or a kill left it there; recipients already marked done are not
- *	delivered again).
+ *	delivered again), after files that an older version put in another
+ *	hashed subdirectory are moved into theirs (qid_hash changed from a
+ *	microsecond digit to the arrival second's).
  *
  * SECURITY
  *	Only names that are valid queue IDs are moved or opened (qid_valid:
@@ -59,6 +61,28 @@ struct qmgr_scanner {
 static struct qmgr_scanner qmgr_in = { .dir = QDIR_INCOMING };
 static struct qmgr_scanner qmgr_def = { .dir = QDIR_DEFERRED };
 
+/*
+ * Files in another subdirectory than their hash names (a queue of an
+ * older version) into their own, so that the walks and paths find them.
+ */
+static void
+qmgr_scan_rehash(void)
+{
+	static const char *const states[] = { QDIR_INCOMING, QDIR_ACTIVE,
+	    QDIR_DEFERRED, QDIR_HOLD, QMGR_DEFER_DIR };
+	long n;
+	size_t i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		if ((n = qfile_rehash(states[i])) < 0)
+			log_error("rehash %s: %m", states[i]);
+		else if (n > 0)
+			log_info("moved %ld file(s) of %s/ into the "
+			    "subdirectories of this version's hash", n,
+			    states[i]);
+	}
+}
+
 /* Move every file of active/ back to incoming/. */
 void
 qmgr_scan_recover(void)
@@ -68,6 +92,7 @@ qmgr_scan_recover(void)
 	size_t n = 0;
 	int r;
 
+	qmgr_scan_rehash();
 	qfile_walk_start(&w, QDIR_ACTIVE);
 	while ((r = qfile_walk_next(&w, qid, NULL)) != 0) {
 		if (r < 0)

@@ -197,6 +197,7 @@ qmgr_trigger_qid(const char *buf, size_t len, int reply_fd)
 		qmgr_scan_incoming();
 		return;
 	}
+	qmgr_spare_used(qid);
 	qmgr_scan_one(qid);
 	qmgr_spare_give(reply_fd);
 }

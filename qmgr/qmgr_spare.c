@@ -4,32 +4,56 @@
  *
  * DESCRIPTION
  *	A message with nothing left to deliver leaves active/ for spare/
- *	(lib/qfile_spare) instead of being unlinked, while spare/ holds
- *	fewer than queue_file_spare_limit files. qmgr keeps the names it
- *	parked and answers each "Q" wakeup from smtpd with one of them
- *	("S" and the name): that smtpd writes its next message over that
- *	file. A name given to an smtpd that never uses it stays in spare/;
- *	the directory is counted again (and the list rebuilt from it) at
- *	start, at every deferred-queue run, and when the tally reaches the
- *	limit (at most every QMGR_SPARE_RECOUNT_MS), which also removes
- *	files beyond the limit (after a reload lowered it).
+ *	(lib/qfile_spare) instead of being unlinked. qmgr knows every name
+ *	in spare/ and answers each "Q" wakeup from smtpd with one that it
+ *	has not given out ("S" and the name): that smtpd writes its next
+ *	message over that file.
+ *
+ *	The pool must neither grow nor churn as the system runs: a file
+ *	that smtpd creates because it had no name is one more inode kept
+ *	for good, and an unlinked one makes every file creation slower on
+ *	some file systems for minutes (qfile_spare.h). So qmgr keeps its
+ *	account exact instead of counting spare/ again:
+ *	- free: parked names not given out, the last parked given first;
+ *	- given: names given out, until the "Q" of the message written over
+ *	  one arrives (its queue ID holds the file's inode, as the spare
+ *	  name does). A name not used within QMGR_SPARE_LOST_MS (its smtpd
+ *	  exited, or the answer was lost) is free again if the file is
+ *	  still there: no name is given to two processes in the meantime.
+ *	spare/ is read only at start and at each deferred-queue run (names
+ *	given out stay given). A name that two smtpd processes hold anyway
+ *	is written by one: qfile_spare_claim locks.
+ *
+ *	queue_file_spare_limit bounds the pool, gently: a delivered file
+ *	is parked as long as smtpd needs files (the pool then holds what
+ *	the busiest moment needed), and while the pool is over the limit
+ *	one free file is removed at most every QMGR_SPARE_TRIM_MS, never a
+ *	burst of removals. 0 turns reuse off: delivered files are unlinked.
  *
  * SECURITY
  *	Only this process's own active/ file is moved; names are queue IDs.
  *	Anybody may connect to public/qmgr: a name is given only to a
  *	client that runs as mail_owner (SO_PEERCRED), so other users can
  *	neither learn the queue IDs of delivered mail nor use up the list.
+ *	The tables are bounded by the files in spare/, which only
+ *	mail_owner can make.
  */
 #include "config.h"
 
+#include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "event.h"
+#include "htable.h"
 #include "log.h"
 #include "monotime.h"
 #include "params.h"
@@ -39,50 +63,138 @@
 #include "server.h"
 #include "xmalloc.h"
 
-#define QMGR_SPARE_RECOUNT_MS	100
+#define QMGR_SPARE_LOST_MS	60000	/* a name given out and not used */
+#define QMGR_SPARE_TRIM_MS	1000	/* one removal at most this often */
+#define QMGR_SPARE_INODE	13	/* where a queue ID's inode starts */
 
-static long qmgr_spares = -1;		/* counted, plus parked since */
-static long long qmgr_spares_counted;	/* when, monotime_ms */
-static char (*qmgr_spare_names)[QID_SIZE];	/* not given out yet */
-static size_t qmgr_spare_n, qmgr_spare_cap;
+struct qmgr_given {
+	struct htable_node	 node;		/* by inode (the name's tail) */
+	TAILQ_ENTRY(qmgr_given)	 order;		/* oldest first */
+	long long		 when;		/* given out, monotime_ms */
+	char			 name[QID_SIZE];
+};
+
+static char (*qmgr_free)[QID_SIZE];	/* free names, the last on top */
+static size_t qmgr_free_n, qmgr_free_cap;
+static struct htable qmgr_given;
+static TAILQ_HEAD(, qmgr_given) qmgr_given_order =
+    TAILQ_HEAD_INITIALIZER(qmgr_given_order);
+static long long qmgr_trimmed;		/* last removal, monotime_ms */
+static struct event_timer *qmgr_trim_timer;	/* the next one, if due */
+
+static struct htable *
+qmgr_given_table(void)
+{
+	if (qmgr_given.nbucket == 0)
+		htable_init(&qmgr_given);
+	return &qmgr_given;
+}
+
+static struct qmgr_given *
+qmgr_given_find(const char *inode)
+{
+	uint64_t h = htable_hash_str(qmgr_given_table(), inode);
+	struct htable_node *n;
+	struct qmgr_given *g;
+
+	for (n = htable_first(&qmgr_given, h); n != NULL;
+	    n = htable_next(n, h)) {
+		g = HTABLE_ENTRY(n, struct qmgr_given, node);
+		if (strcmp(g->name + QMGR_SPARE_INODE, inode) == 0)
+			return g;
+	}
+	return NULL;
+}
 
 static void
-qmgr_spare_push(const char *name, void *arg)
+qmgr_given_drop(struct qmgr_given *g)
+{
+	htable_del(&qmgr_given, &g->node);
+	TAILQ_REMOVE(&qmgr_given_order, g, order);
+	free(g);
+}
+
+static void
+qmgr_free_push(const char *name)
+{
+	if (qmgr_free_n == qmgr_free_cap) {
+		qmgr_free_cap = qmgr_free_cap == 0 ? 64 : 2 * qmgr_free_cap;
+		qmgr_free = xreallocarray(qmgr_free, qmgr_free_cap,
+		    sizeof(*qmgr_free));
+	}
+	strlcpy(qmgr_free[qmgr_free_n++], name, QID_SIZE);
+}
+
+static size_t
+qmgr_spare_count(void)
+{
+	return qmgr_free_n + qmgr_given.n;
+}
+
+static void qmgr_spare_tidy(long long);
+
+/* A name found in spare/: free, unless it is given out. */
+static void
+qmgr_spare_found(const char *name, void *arg)
 {
 	(void)arg;
-	if (qmgr_spare_n == qmgr_spare_cap) {
-		if (qmgr_spare_cap >= (size_t)var_queue_file_spare_limit)
-			return;
-		qmgr_spare_cap = qmgr_spare_cap == 0 ? 64 : 2 * qmgr_spare_cap;
-		qmgr_spare_names = xreallocarray(qmgr_spare_names,
-		    qmgr_spare_cap, sizeof(*qmgr_spare_names));
-	}
-	strlcpy(qmgr_spare_names[qmgr_spare_n++], name, QID_SIZE);
+	if (qmgr_given_find(name + QMGR_SPARE_INODE) == NULL)
+		qmgr_free_push(name);
 }
 
 void
 qmgr_spare_recount(void)
 {
-	qmgr_spares_counted = monotime_ms();
-	qmgr_spare_n = 0;
-	qmgr_spares = qfile_spare_scan(".", var_queue_file_spare_limit,
-	    qmgr_spare_push, NULL);
-	if (qmgr_spares < 0 && errno != ENOENT)
+	qmgr_free_n = 0;
+	if (qfile_spare_scan(".", LONG_MAX, qmgr_spare_found, NULL) < 0 &&
+	    errno != ENOENT)
 		log_warn("count %s: %m", QDIR_SPARE);
+	qmgr_spare_tidy(monotime_ms());
 }
 
-static int
-qmgr_spare_room(void)
+static void
+qmgr_spare_trim_fire(void *arg)
 {
-	if (var_queue_file_spare_limit <= 0)
-		return 0;
-	if (qmgr_spares >= 0 && qmgr_spares < var_queue_file_spare_limit)
-		return 1;
-	if (qmgr_spares >= 0 &&
-	    monotime_ms() - qmgr_spares_counted < QMGR_SPARE_RECOUNT_MS)
-		return 0;
-	qmgr_spare_recount();
-	return qmgr_spares >= 0 && qmgr_spares < var_queue_file_spare_limit;
+	(void)arg;
+	qmgr_trim_timer = NULL;
+	qmgr_spare_tidy(monotime_ms());
+}
+
+/*
+ * Names given out longer than QMGR_SPARE_LOST_MS ago and still in
+ * spare/ are free again; one free file goes when the pool is over the
+ * limit and the last removal is QMGR_SPARE_TRIM_MS old, and a timer
+ * comes back for the next one while it stays over.
+ */
+static void
+qmgr_spare_tidy(long long now)
+{
+	struct qmgr_given *g;
+	struct stat st;
+	char path[sizeof(QDIR_SPARE) + QID_SIZE + 1];
+
+	while ((g = TAILQ_FIRST(&qmgr_given_order)) != NULL &&
+	    now - g->when >= QMGR_SPARE_LOST_MS) {
+		snprintf(path, sizeof(path), "%s/%s", QDIR_SPARE, g->name);
+		if (lstat(path, &st) == 0)
+			qmgr_free_push(g->name);
+		qmgr_given_drop(g);
+	}
+	if (qmgr_spare_count() <= (size_t)var_queue_file_spare_limit ||
+	    qmgr_free_n == 0)
+		return;
+	if (now - qmgr_trimmed >= QMGR_SPARE_TRIM_MS) {
+		qmgr_trimmed = now;
+		/* the oldest free name: the least likely to be cached */
+		(void)qfile_spare_drop(".", qmgr_free[0]);
+		memmove(qmgr_free[0], qmgr_free[1], --qmgr_free_n *
+		    sizeof(*qmgr_free));
+	}
+	if (qmgr_trim_timer == NULL && qmgr_free_n > 0 &&
+	    qmgr_spare_count() > (size_t)var_queue_file_spare_limit)
+		qmgr_trim_timer = event_add_timer(server_loop(),
+		    qmgr_trimmed + QMGR_SPARE_TRIM_MS - now,
+		    qmgr_spare_trim_fire, NULL);
 }
 
 /* The delivered file of m out of active/: 0, or -1 with errno. */
@@ -93,15 +205,25 @@ qmgr_spare_remove(struct qmgr_msg *m)
 	int r;
 
 	/* what the admin deletes is gone, not kept */
-	if (!(m->flags & QMGR_MSG_DELETE) && qmgr_spare_room() &&
+	if (!(m->flags & QMGR_MSG_DELETE) && var_queue_file_spare_limit > 0 &&
 	    qfile_spare_park(".", path, m->qid) == 0) {
-		qmgr_spares++;
-		qmgr_spare_push(m->qid, NULL);
+		qmgr_free_push(m->qid);
 		r = 0;
 	} else
 		r = unlink(path);
 	free(path);
+	qmgr_spare_tidy(monotime_ms());
 	return r;
+}
+
+void
+qmgr_spare_used(const char *qid)
+{
+	struct qmgr_given *g;
+
+	if (strlen(qid) > QMGR_SPARE_INODE &&
+	    (g = qmgr_given_find(qid + QMGR_SPARE_INODE)) != NULL)
+		qmgr_given_drop(g);
 }
 
 int
@@ -121,18 +243,25 @@ qmgr_peer_owner(int fd)
 void
 qmgr_spare_give(int fd)
 {
+	struct qmgr_given *g;
 	char buf[QID_SIZE + 2];
 	int len;
 
-	if (fd < 0 || qmgr_spare_n == 0)
+	if (fd < 0 || qmgr_free_n == 0)
 		return;
 	len = snprintf(buf, sizeof(buf), "%c%s\n", QMGR_TRIGGER_SPARE,
-	    qmgr_spare_names[--qmgr_spare_n]);
+	    qmgr_free[qmgr_free_n - 1]);
 	/*
-	 * The answer fits in the connection's buffer, or is lost (smtpd
-	 * reads its answers when it makes its next queue file). The tally
-	 * stays: the file is in spare/ until smtpd takes it, and the next
-	 * count finds out whether it did.
+	 * The answer fits in the connection's buffer, or the name stays
+	 * free (smtpd reads its answers when it makes its next queue
+	 * file).
 	 */
-	(void)send(fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (send(fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) != len)
+		return;
+	g = xmalloc(sizeof(*g));
+	strlcpy(g->name, qmgr_free[--qmgr_free_n], sizeof(g->name));
+	g->when = monotime_ms();
+	htable_add(qmgr_given_table(), &g->node, htable_hash_str(&qmgr_given,
+	    g->name + QMGR_SPARE_INODE));
+	TAILQ_INSERT_TAIL(&qmgr_given_order, g, order);
 }

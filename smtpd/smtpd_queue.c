@@ -161,12 +161,33 @@ smtpd_queue_write(void *arg, const void *p, size_t n)
 	return qfile_write_content(sess->xact.qf, p, n);
 }
 
+/*
+ * The directory syncs of commits are shared with the other smtpd
+ * processes (group commit, lib/qfile.h): set up at the first commit,
+ * when the process runs as mail_owner in the queue directory.
+ */
+static void
+smtpd_queue_share_syncs(void)
+{
+	static int done;
+	char *err = NULL;
+
+	if (done || !var_queue_dir_fsync)
+		return;
+	done = 1;
+	if (qfile_share_syncs(".", &err) < 0) {
+		log_warn("%s; directory syncs not shared", err);
+		err_free(&err);
+	}
+}
+
 int
 smtpd_queue_commit(struct smtpd_session *sess)
 {
 	struct smtpd_xact *x = &sess->xact;
 	char qid[QID_SIZE];
 
+	smtpd_queue_share_syncs();
 	if (qfile_commit(x->qf, var_queue_dir_fsync, qid) < 0) {
 		log_error("%s: queue file commit: %m", x->qid);
 		qfile_abort(x->qf);

@@ -322,3 +322,13 @@ tap_dir_entries(const char *dir)
 	closedir(d);
 	return n;
 }
+
+void
+tap_touch(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		bail_out("create %s: %s", path, strerror(errno));
+	close(fd);
+}

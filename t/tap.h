@@ -51,4 +51,7 @@ const char *tap_tmpdir(void);
 /* Names in dir that do not start with a dot; -1 when it cannot be read. */
 int	tap_dir_entries(const char *dir);
 
+/* Create path empty (or empty it); bail out when that fails. */
+void	tap_touch(const char *path);
+
 #endif

@@ -84,16 +84,15 @@ int
 local_loop_scan(int fd, uint64_t offset, uint64_t size,
     struct local_dt **dt_r)
 {
+	static char buf[LOCAL_READ];	/* as local_copy's, for life */
 	struct hdr_scan hs;
 	struct local_dt *dt;
-	char *buf;
 	uint64_t done = 0;
 	size_t want;
 	ssize_t n;
 	int saved;
 
 	dt = xcalloc(1, sizeof(*dt));
-	buf = xmalloc(LOCAL_READ);
 	hdr_scan_init(&hs, local_loop_field, dt);
 	while (done < size && !hs.done) {
 		want = size - done > LOCAL_READ ? LOCAL_READ :
@@ -111,13 +110,11 @@ local_loop_scan(int fd, uint64_t offset, uint64_t size,
 	}
 	(void)hdr_scan_finish(&hs);
 	hdr_scan_free(&hs);
-	free(buf);
 	*dt_r = dt;
 	return 0;
 fail:
 	saved = errno;
 	hdr_scan_free(&hs);
-	free(buf);
 	local_loop_free(&dt);
 	errno = saved;
 	return -1;

@@ -16,6 +16,9 @@
  *	alike; the mailbox tables are opened (MAPS_OPEN_DEFER: a missing
  *	table defers mail rather than killing the process).
  *
+ *	post_jail: the table through which deliveries share the fsyncs of
+ *	new/ (lib/dirsync), in the mail root, made as the mailbox owner.
+ *
  * SECURITY
  *	Runs before the privilege drop (as root when the master is). Only
  *	admin-controlled names are opened here.
@@ -28,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dirsync.h"
+#include "err.h"
 #include "local.h"
 #include "log.h"
 #include "maildir.h"
@@ -74,7 +79,25 @@ local_pre_jail(void)
 	local_table_open();
 }
 
+/*
+ * Deliveries into one Maildir at once share the fsync of its new/
+ * (group commit, lib/dirsync): the table is in the mail root, made by
+ * the first local process as the mailbox owner.
+ */
 void
 local_post_jail(void)
 {
+	struct dirsync *ds;
+	char *err = NULL;
+
+	/* root (a test, never the master's agent) makes no file there */
+	if (!var_maildir_dir_fsync || geteuid() == 0)
+		return;
+	if ((ds = dirsync_open(local_rootfd, DIRSYNC_NAME, &err)) == NULL) {
+		log_warn("%s: %s; deliveries do not share directory syncs",
+		    var_virtual_mailbox_base, err);
+		err_free(&err);
+		return;
+	}
+	maildir_share_dir_syncs(ds);
 }

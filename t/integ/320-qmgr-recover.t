@@ -38,7 +38,7 @@ def main(t, mode):
     # what a crash can leave, and what an intruder might
     qid = q.qput(inst, "a@example.test", [q.USER], subject="crashed",
                  wake=False)
-    h = qid[12]
+    h = qid[7]
     os.makedirs(os.path.join(inst.spool, "active", h), exist_ok=True)
     os.rename(os.path.join(inst.spool, "incoming", h, qid),
               os.path.join(inst.spool, "active", h, qid))
@@ -47,8 +47,21 @@ def main(t, mode):
         pw = pwd.getpwnam(q.TEST_USER)
         os.chown(os.path.join(inst.spool, "active", h), pw.pw_uid,
                  pw.pw_gid)
+    else:
+        pw = None
+    # a message where an older version's hash (a microsecond digit) put
+    # it: moved into its subdirectory at start, then delivered
+    old = q.qput(inst, "a@example.test", [q.USER], subject="old layout",
+                 wake=False)
+    oh = old[12] if old[12] != old[7] else ("0" if old[7] != "0" else "1")
+    os.makedirs(os.path.join(inst.spool, "incoming", oh), exist_ok=True)
+    os.rename(os.path.join(inst.spool, "incoming", old[7], old),
+              os.path.join(inst.spool, "incoming", oh, old))
+    if mode == "root":
+        os.chown(os.path.join(inst.spool, "incoming", oh), pw.pw_uid,
+                 pw.pw_gid)
     bad = "6B07F94E59C83A7AC2F"
-    put_file(inst, "incoming/%s/%s" % (bad[12], bad),
+    put_file(inst, "incoming/%s/%s" % (bad[7], bad),
              b"PSTRNQ1\n" + b"\0" * 100)
     tmp_old = put_file(inst, "incoming/tmp.1.2", b"half", age=3 * 86400)
     tmp_new = put_file(inst, "incoming/tmp.1.3", b"half")
@@ -57,9 +70,15 @@ def main(t, mode):
     q.start(inst)
     t.ok(inst.wait_log(r"recovered 1 message\(s\) from active/"),
          "active/ is recovered at start")
-    t.ok(q.wait_maildir(inst, 2), "the recovered message is delivered")
+    t.ok(inst.wait_log(r"moved 1 file\(s\) of incoming/ into the "
+                       r"subdirectories of this version's hash"),
+         "a file of an older layout is moved into its subdirectory")
+    t.ok(q.wait_maildir(inst, 3), "the recovered message and the moved "
+         "one are delivered")
     t.ok(any("Subject: crashed" in q.read(p) for p in q.maildir(inst)),
-         "it is the crashed one")
+         "one is the crashed one")
+    t.ok(any("Subject: old layout" in q.read(p) for p in q.maildir(inst)),
+         "one is the one in an older layout")
     t.ok(inst.wait_log(r"warning: %s: corrupt queue file \(.*\): moved to "
                        r"corrupt/" % bad), "a bad file is reported")
     t.ok(os.path.exists(os.path.join(inst.spool, "corrupt", bad)),

@@ -224,7 +224,10 @@ def main(t, mode):
         for q in ("incoming", "active", "deferred"):
             for dirpath, _, files in os.walk(os.path.join(li.inst.spool,
                                                           q)):
-                n += len([f for f in files if not f.startswith("tmp.")])
+                # not tmp.* (a crash's leftovers), nor the group
+                # commit's table, incoming/.postern-dirsync
+                n += len([f for f in files
+                          if not f.startswith(("tmp.", "."))])
         return n
     t.ok(wait_for(lambda: queue_files() == 0, "an empty queue", t,
                   bound=60), "nothing is left in the queue")

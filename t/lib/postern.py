@@ -281,14 +281,17 @@ class Client:
 
 
 class Instance:
-    def __init__(self, t, services, main=None, mode="user", domain=None):
+    def __init__(self, t, services, main=None, mode="user", domain=None,
+                 base=None):
+        """base: the directory to make the instance in (a file system
+        of the test's own); the system's temporary directory when None."""
         self.t = t
         self.mode = mode
         self.proc = None
         self.master_pid = None
         self.wrapped = False
         self.log_pos = 0
-        self.dir = tempfile.mkdtemp(prefix="postern-t.")
+        self.dir = tempfile.mkdtemp(prefix="postern-t.", dir=base)
         os.chmod(self.dir, 0o755)
         r = subprocess.run([POSTERN, "init", self.dir, "--port-base",
                             str(port_base())] +

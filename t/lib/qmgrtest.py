@@ -36,12 +36,12 @@ def have_programs(t):
     return True
 
 
-def instance(t, mode, main=None, services=None, domain=None):
+def instance(t, mode, main=None, services=None, domain=None, base=None):
     conf = {"queue_run_delay": "1s", "minimal_backoff_time": "1s",
             "maximal_backoff_time": "2s", "transport_retry_time": "1s"}
     conf.update(main or {})
     inst = Instance(t, mode=mode, services=services or SERVICES, main=conf,
-                    domain=domain)
+                    domain=domain, base=base)
     if mode == "root":
         pw = pwd.getpwnam(TEST_USER)
         for d, _, files in os.walk(os.path.join(inst.dir, "mail")):

@@ -24,16 +24,6 @@
 #include "sock.h"
 #include "tap.h"
 
-static void
-touch(const char *path)
-{
-	int fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
-		bail_out("create %s: %s", path, strerror(errno));
-	close(fd);
-}
-
 static char odd_seen[256];
 
 static void
@@ -49,7 +39,8 @@ static void
 test_paths(void)
 {
 	struct timeval tv = { 1700000000, 123456 };
-	char qid[QID_SIZE], qid2[QID_SIZE], got[QID_SIZE], want[64];
+	char qid[QID_SIZE], qid2[QID_SIZE], qid3[QID_SIZE], got[QID_SIZE],
+	    want[64], stray[64];
 	struct qfile_walk w;
 	struct stat st;
 	char *p;
@@ -67,7 +58,7 @@ test_paths(void)
 		bail_out("chdir: %s", strerror(errno));
 	mkdir("incoming", 0700);
 	mkdir("active", 0700);
-	touch("incoming/tmp.1");
+	tap_touch("incoming/tmp.1");
 	is_int(qfile_move_path("incoming/tmp.1", "incoming", qid,
 	    QFILE_MOVE_NOREPLACE | QFILE_MOVE_SYNC), 0,
 	    "a move makes the missing hashed subdirectory");
@@ -77,7 +68,7 @@ test_paths(void)
 	snprintf(want, sizeof(want), "incoming/%c", qid_hash(qid));
 	ok(stat(want, &st) == 0 && (st.st_mode & 0777) == 0700,
 	    "  the subdirectory is 0700");
-	touch("incoming/tmp.2");
+	tap_touch("incoming/tmp.2");
 	r = qfile_move_path("incoming/tmp.2", "incoming", qid,
 	    QFILE_MOVE_NOREPLACE);
 	ok(r == -1 && errno == EEXIST, "NOREPLACE never moves over a file");
@@ -93,18 +84,18 @@ test_paths(void)
 	free(p);
 
 	/* a walk: the queue files, none of the strays */
-	touch("incoming/tmp.3");
+	tap_touch("incoming/tmp.3");
 	is_int(qfile_move_path("incoming/tmp.3", "active", qid2, 0), 0,
 	    "a second message");
 	snprintf(want, sizeof(want), "active/%c/not-a-qid", qid_hash(qid));
-	touch(want);
+	tap_touch(want);
 	snprintf(want, sizeof(want), "active/%c/.hidden", qid_hash(qid));
-	touch(want);
+	tap_touch(want);
 	snprintf(want, sizeof(want), "active/%c/%s",
 	    qid_hash(qid) == 'F' ? 'E' : 'F', qid);
 	mkdir("active/E", 0700);
 	mkdir("active/F", 0700);
-	touch(want);
+	tap_touch(want);
 	qfile_walk_start(&w, "active");
 	n = 0;
 	while ((r = qfile_walk_next(&w, got, odd)) > 0)
@@ -117,6 +108,25 @@ test_paths(void)
 	    "subdirectory");
 	ok(strstr(odd_seen, ".hidden") == NULL, "  dot files are passed "
 	    "over silently");
+
+	/* an older layout: a queue ID in another subdirectory moves */
+	tv.tv_sec += 3;
+	qid_make(qid3, &tv, 99);
+	snprintf(stray, sizeof(stray), "active/%c/%s",
+	    qid_hash(qid3) == 'F' ? 'E' : 'F', qid3);
+	tap_touch(stray);
+	is_int(qfile_rehash("active"), 1, "rehash moves the one file that "
+	    "can move (the other's name is taken in its subdirectory)");
+	p = qfile_path("active", qid3);
+	ok(access(p, F_OK) == 0 && access(stray, F_OK) < 0,
+	    "  it is in the subdirectory of its hash now");
+	free(p);
+	ok(access(want, F_OK) == 0, "  the one whose name is taken stays");
+	snprintf(want, sizeof(want), "active/%c/not-a-qid", qid_hash(qid));
+	ok(access(want, F_OK) == 0, "  so does a stray name");
+	is_int(qfile_rehash("active"), 0, "again: nothing to move");
+	is_int(qfile_rehash("nosuchstate"), 0, "a state not made yet: 0");
+
 	qfile_walk_start(&w, "nosuchstate");
 	is_int(qfile_walk_next(&w, got, odd), 0, "a state not made yet is "
 	    "empty");

@@ -504,6 +504,24 @@ test_torn(void)
 	maildir_close(&md);
 }
 
+/* Close mb, spoil its index's magic, and open the folder again. */
+static struct mailbox *
+reopen_bad_header(struct maildir *md, struct mailbox **mbp, const char *what)
+{
+	struct mailbox *mb;
+	int fd;
+
+	mailbox_close(mbp);
+	fd = open(path_of("fred/" MAILBOX_INDEX_FILE), O_RDWR);
+	if (fd < 0 || pwrite(fd, "XXXX", 4, 0) != 4)
+		bail_out("pwrite: %s", strerror(errno));
+	close(fd);
+	tap_expect_log("bad header");
+	mb = mb_open(md);
+	tap_check_log(what);
+	return mb;
+}
+
 /* Damage inside the file, and a bad header: rebuilt, new UIDVALIDITY. */
 static void
 test_damaged(void)
@@ -531,14 +549,7 @@ test_damaged(void)
 	    "rebuilt from the Maildir with a new UIDVALIDITY (%u -> %u)", uv,
 	    mailbox_uidvalidity(mb));
 	uv = mailbox_uidvalidity(mb);
-	mailbox_close(&mb);
-	fd = open(path_of("fred/" MAILBOX_INDEX_FILE), O_RDWR);
-	if (pwrite(fd, "XXXX", 4, 0) != 4)
-		bail_out("pwrite: %s", strerror(errno));
-	close(fd);
-	tap_expect_log("bad header");
-	mb = mb_open(md);
-	tap_check_log("a bad header");
+	mb = reopen_bad_header(md, &mb, "a bad header");
 	ok(mailbox_count(mb) == 3 && mailbox_uidvalidity(mb) > uv,
 	    "a bad header: rebuilt too, with a later UIDVALIDITY");
 	/*
@@ -548,14 +559,7 @@ test_damaged(void)
 	 */
 	for (i = 0, bad = 0; i < 5; i++) {
 		uv = mailbox_uidvalidity(mb);
-		mailbox_close(&mb);
-		fd = open(path_of("fred/" MAILBOX_INDEX_FILE), O_RDWR);
-		if (pwrite(fd, "XXXX", 4, 0) != 4)
-			bail_out("pwrite: %s", strerror(errno));
-		close(fd);
-		tap_expect_log("bad header");
-		mb = mb_open(md);
-		tap_check_log("a bad header again");
+		mb = reopen_bad_header(md, &mb, "a bad header again");
 		if (mailbox_uidvalidity(mb) <= uv)
 			bad++;
 	}

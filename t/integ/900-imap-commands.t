@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from postern import run  # noqa: E402
-from imap_t import (ImapRaw, built, crlf_size, files, imap,  # noqa: E402
+from imap_t import (ImapRaw, built, crlf_size, imap,  # noqa: E402
                     imap_instance, log_lines, put_msg, wire)
 
 if not built():
@@ -225,6 +225,8 @@ def check_select_fetch(t, c):
          [b"4"], "UIDVALIDITY and UIDNEXT")
     t.is_(untagged(c, "RECENT"), [b"3"], "\\Recent for the first session "
           "(rev1)")
+    t.is_(os.listdir(os.path.join(MD[0], "new")), [],
+          "new/ was claimed by the first read-write SELECT (\\Recent)")
     typ, data = c.fetch("1:3", "(UID FLAGS RFC822.SIZE)")
     t.is_(len(data), 3, "FETCH 1:3")
     t.ok(all(re.search(rb"RFC822.SIZE %d" % crlf_size(m), d) for m, d in
@@ -436,8 +438,11 @@ def check_bad(t, port):
            r"selected", "FETCH without a mailbox: BAD")
     t.like(r.cmd("LOGIN a b")[-1].decode(), r" BAD .*Already logged in",
            "LOGIN after login: BAD")
-    for i in range(25):
-        r.send(b"x%d NOSUCH\r\n" % i)
+    try:
+        for i in range(25):
+            r.send(b"x%d NOSUCH\r\n" % i)
+    except OSError:
+        pass        # it may hang up before the last ones are sent
     t.ok(r.closed(), "too many bad commands in a row: BYE and hang up")
     r.close()
 
@@ -452,7 +457,6 @@ def main(t, mode):
     MD[0] = maildir(inst, ALICE)
     for m in (M1, M2, M3):
         put_msg(inst, ALICE, m)
-    first = set(files(inst, ALICE))
     port = ports["imap"]
     try:
         check_prelogin(t, port)
@@ -467,10 +471,6 @@ def main(t, mode):
         typ, data = c.logout()
         t.is_(typ, "BYE", "LOGOUT")
         check_bad(t, port)
-        # (what other sessions added later may wait in new/ for the
-        # next session: only the first three are sure to be claimed)
-        t.ok(first and not first & set(files(inst, ALICE)),
-             "new/ was claimed by the first read-write SELECT (\\Recent)")
         logins = [ln for ln in log_lines(inst, "imapd") if "Login: " in ln]
         t.like(logins[0] if logins else "", r"Login: user=<alice@example"
                r"\.test>, method=PLAIN, rip=127\.0\.0\.1, lip=127\.0\.0\.1,"

@@ -12,7 +12,8 @@
 PKGS="gcc make autoconf pkg-config libc6-dev libssl-dev libbsd-dev libdb-dev
 libcrypt-dev perl db-util python3 openssl swaks pflogsumm strace e2fsprogs
 libnet-ssleay-perl libio-socket-ssl-perl fetchmail isync
-libmail-imapclient-perl libunbound-dev libidn2-dev dnsmasq-base postfix"
+libmail-imapclient-perl libunbound-dev libidn2-dev dnsmasq-base postfix
+systemd"
 
 FUZZ_PKGS="clang-14 libclang-rt-14-dev libfuzzer-14-dev"
 DEB_PKGS="dpkg-dev debhelper fakeroot lintian iproute2"

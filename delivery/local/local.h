@@ -4,7 +4,8 @@
  * The agent serves qmgr over the deliver protocol (lib/deliver_proto.h,
  * spoken by lib/deliver_agent): local_conn.c hands each recipient of a
  * request to local_deliver.c, which handles one recipient,
- * local_table.c looks users up in virtual_mailbox_maps, local_loop.c
+ * local_table.c looks users up in virtual_mailbox_maps, local_mdcache.c
+ * keeps the Maildirs of the last deliveries open, local_loop.c
  * finds Delivered-To loops, local_quota.c applies the Maildir++ quota,
  * local_setup.c holds the skeleton's hooks. See man/local.8.
  */
@@ -55,6 +56,17 @@ void	local_conn(int, const struct server_info *);
 /* local_deliver.c */
 void	local_deliver(struct local_req *req, size_t i,
 	    struct deliver_status *st);
+
+/* local_mdcache.c */
+/*
+ * The Maildir at path below local_rootfd, created when missing, kept
+ * open for the next deliveries: 0 and *md_r (the cache's: not to be
+ * closed), or -1 with *err_r as maildir_open.
+ */
+int	local_mdcache_open(const char *path, struct maildir **md_r,
+	    char **err_r);
+/* Forget md (a delivery into it failed): the next one opens it anew. */
+void	local_mdcache_drop(struct maildir *md);
 
 /* local_table.c */
 /* Open virtual_mailbox_maps (before the jail). */

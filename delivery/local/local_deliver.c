@@ -224,8 +224,7 @@ local_deliver(struct local_req *req, size_t i, struct deliver_status *st)
 		    rc->addr);
 		return;
 	}
-	if (maildir_open(local_rootfd, e.maildir, MAILDIR_CREATE, &root,
-	    &err) < 0) {
+	if (local_mdcache_open(e.maildir, &root, &err) < 0) {
 		log_error("%s: %s: %s", req->d.queue_id, e.key, err);
 		local_io_status(st, err);
 		free(err);
@@ -248,5 +247,7 @@ local_deliver(struct local_req *req, size_t i, struct deliver_status *st)
 		    st);
 out:
 	maildir_close(&folder);
-	maildir_close(&root);
+	/* a failure may come from the directories: open them anew next */
+	if (st->dsn[0] != '2')
+		local_mdcache_drop(root);
 }

@@ -257,6 +257,33 @@ main(void)
 		req_done(&req);
 	}
 
+	/*
+	 * A Maildir kept open (local_mdcache) and removed meanwhile, as by
+	 * `postern user del`: the next delivery makes it anew, nothing goes
+	 * into the removed directories.
+	 */
+	st = one("anyone@catch.org", msg);
+	is_str(st.dsn, "2.0.0", "a delivery keeps its Maildir open");
+	snprintf(path, sizeof(path), "rm -rf '%s/catch.org/all'", mail);
+	if (system(path) != 0)
+		bail_out("%s", path);
+	st = one("anyone@catch.org", msg);
+	ok(strcmp(st.dsn, "2.0.0") == 0 && count("catch.org/all/new") == 1,
+	    "the Maildir removed since: made again and delivered into (%s)",
+	    st.text);
+	/* a Maildir whose new/ went away: 4.3.0, then the retry delivers */
+	snprintf(path, sizeof(path), "rm -rf '%s/catch.org/all/new'", mail);
+	if (system(path) != 0)
+		bail_out("%s", path);
+	tap_expect_log("catch.org/all");
+	st = one("anyone@catch.org", msg);
+	tap_check_log("a failed rename is logged");
+	is_str(st.dsn, "4.3.0", "new/ removed under a kept Maildir: 4.3.0, "
+	    "not lost");
+	st = one("anyone@catch.org", msg);
+	ok(strcmp(st.dsn, "2.0.0") == 0 && count("catch.org/all/new") == 1,
+	    "  the retry opens it anew and delivers (%s)", st.text);
+
 	/* a texthash table is read once: when it changes, unknown is 4xx */
 	is_int(maps_changed(), 0, "the table has not changed");
 	spew(table, "alice@example.org example.org/alice/\n"

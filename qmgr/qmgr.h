@@ -217,7 +217,6 @@ void	qmgr_message_free(struct qmgr_msg *);
 /* qmgr_spare.c: delivered files kept for reuse */
 int	qmgr_spare_remove(struct qmgr_msg *);
 void	qmgr_spare_recount(void);
-long long qmgr_spare_trim_interval(size_t excess);
 /* qid is new in incoming/: the spare name it was written over is used. */
 void	qmgr_spare_used(const char *qid);
 /* Is the peer of fd this process's own user (mail_owner)? */

@@ -27,12 +27,8 @@
  *	queue_file_spare_limit bounds the pool, gently: a delivered file
  *	is parked as long as smtpd needs files (the pool then holds what
  *	the busiest moment needed), and while the pool is over the limit
- *	free files are removed one at a time, spread out: an eighth of
- *	the excess a second, at least one a second and at most one every
- *	QMGR_SPARE_TRIM_MIN_MS (qmgr_spare_trim_interval), so a pool of
- *	thousands after a backlog is back at the limit within a minute or
- *	two, and never in a burst of removals. 0 turns reuse off:
- *	delivered files are unlinked.
+ *	one free file is removed at most every QMGR_SPARE_TRIM_MS, never a
+ *	burst of removals. 0 turns reuse off: delivered files are unlinked.
  *
  * SECURITY
  *	Only this process's own active/ file is moved; names are queue IDs.
@@ -68,9 +64,7 @@
 #include "xmalloc.h"
 
 #define QMGR_SPARE_LOST_MS	60000	/* a name given out and not used */
-#define QMGR_SPARE_TRIM_MS	1000	/* the slowest removal rate */
-#define QMGR_SPARE_TRIM_MIN_MS	10	/* the fastest: 100 a second */
-#define QMGR_SPARE_TRIM_SHARE	8	/* an eighth of the excess a second */
+#define QMGR_SPARE_TRIM_MS	1000	/* one removal at most this often */
 #define QMGR_SPARE_INODE	13	/* where a queue ID's inode starts */
 
 struct qmgr_given {
@@ -166,26 +160,11 @@ qmgr_spare_trim_fire(void *arg)
 	qmgr_spare_tidy(monotime_ms());
 }
 
-/* Milliseconds between two removals while excess files are kept. */
-long long
-qmgr_spare_trim_interval(size_t excess)
-{
-	const long long share = QMGR_SPARE_TRIM_MS * QMGR_SPARE_TRIM_SHARE;
-	long long ms;
-
-	if (excess <= QMGR_SPARE_TRIM_SHARE)
-		return QMGR_SPARE_TRIM_MS;
-	if (excess >= (size_t)(share / QMGR_SPARE_TRIM_MIN_MS))
-		return QMGR_SPARE_TRIM_MIN_MS;
-	ms = share / (long long)excess;
-	return ms < QMGR_SPARE_TRIM_MIN_MS ? QMGR_SPARE_TRIM_MIN_MS : ms;
-}
-
 /*
  * Names given out longer than QMGR_SPARE_LOST_MS ago and still in
  * spare/ are free again; one free file goes when the pool is over the
- * limit and the last removal is qmgr_spare_trim_interval() old, and a
- * timer comes back for the next one while it stays over.
+ * limit and the last removal is QMGR_SPARE_TRIM_MS old, and a timer
+ * comes back for the next one while it stays over.
  */
 static void
 qmgr_spare_tidy(long long now)
@@ -193,8 +172,6 @@ qmgr_spare_tidy(long long now)
 	struct qmgr_given *g;
 	struct stat st;
 	char path[sizeof(QDIR_SPARE) + QID_SIZE + 1];
-	size_t limit = (size_t)var_queue_file_spare_limit;
-	long long gap;
 
 	while ((g = TAILQ_FIRST(&qmgr_given_order)) != NULL &&
 	    now - g->when >= QMGR_SPARE_LOST_MS) {
@@ -203,10 +180,10 @@ qmgr_spare_tidy(long long now)
 			qmgr_free_push(g->name);
 		qmgr_given_drop(g);
 	}
-	if (qmgr_spare_count() <= limit || qmgr_free_n == 0)
+	if (qmgr_spare_count() <= (size_t)var_queue_file_spare_limit ||
+	    qmgr_free_n == 0)
 		return;
-	if (now - qmgr_trimmed >= qmgr_spare_trim_interval(
-	    qmgr_spare_count() - limit)) {
+	if (now - qmgr_trimmed >= QMGR_SPARE_TRIM_MS) {
 		qmgr_trimmed = now;
 		/* the oldest free name: the least likely to be cached */
 		(void)qfile_spare_drop(".", qmgr_free[0]);
@@ -214,12 +191,10 @@ qmgr_spare_tidy(long long now)
 		    sizeof(*qmgr_free));
 	}
 	if (qmgr_trim_timer == NULL && qmgr_free_n > 0 &&
-	    qmgr_spare_count() > limit) {
-		gap = qmgr_trimmed + qmgr_spare_trim_interval(
-		    qmgr_spare_count() - limit) - now;
+	    qmgr_spare_count() > (size_t)var_queue_file_spare_limit)
 		qmgr_trim_timer = event_add_timer(server_loop(),
-		    gap > 0 ? gap : 0, qmgr_spare_trim_fire, NULL);
-	}
+		    qmgr_trimmed + QMGR_SPARE_TRIM_MS - now,
+		    qmgr_spare_trim_fire, NULL);
 }
 
 /* The delivered file of m out of active/: 0, or -1 with errno. */

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "event.h"
-#include "monotime.h"
 #include "params.h"
 #include "qfile_path.h"
 #include "qfile_spare.h"
@@ -64,47 +63,6 @@ spares(void)
 	return tap_dir_entries("spare");
 }
 
-/*
- * 300 files over a limit of 3: removed one at a time, never two in one
- * step of the event loop, about 35 a second at first (an eighth of the
- * excess) where one a second would have taken 50 s for the first 50.
- */
-static int
-drain_test(void)
-{
-	char qid[QID_SIZE], path[512];
-	int i, before, now, burst = 0, steps;
-	long long t0;
-
-	if (mkdir("drain", 0700) < 0 || chdir("drain") < 0 ||
-	    mkdir("spare", 0700) < 0)
-		return -1;
-	for (i = 0; i < 300; i++) {
-		qid_of(qid, 1750000000 + i, 5000 + i);
-		snprintf(path, sizeof(path), "spare/%s", qid);
-		tap_touch(path);
-	}
-	t0 = monotime_ms();
-	qmgr_spare_recount();
-	before = spares();
-	for (steps = 0; steps < 5000 && (now = spares()) > 250; steps++) {
-		if (before - now > 1)
-			burst++;
-		before = now;
-		(void)event_run_once(server_loop(), 100);
-	}
-	ok(spares() <= 250, "300 files over a limit of 3: 50 removed (%d "
-	    "left)", spares());
-	is_int(burst, 0, "  one removal at a time");
-	diag("  in %lld ms", monotime_ms() - t0);
-	/* stop here: no limit, the armed timer finds nothing to do */
-	var_queue_file_spare_limit = 1000000;
-	(void)event_run_once(server_loop(), 1500);
-	usleep(1100000);	/* the next removal is due at once */
-	var_queue_file_spare_limit = 3;
-	return chdir("..");
-}
-
 int
 main(void)
 {
@@ -125,9 +83,6 @@ main(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		bail_out("socketpair: %s", strerror(errno));
 
-	if (drain_test() < 0)
-		bail_out("drain test: %s", strerror(errno));
-
 	/* five files, a limit of three: back to it one removal at a time */
 	for (i = 0; i < 5; i++) {
 		qid_of(name[i], 1700000000 + i, 1000 + i);
@@ -142,16 +97,6 @@ main(void)
 	is_int(spares(), 3, "the next a second later: at the limit");
 	(void)event_run_once(server_loop(), 1500);
 	is_int(spares(), 3, "  and no further");
-
-	/* the pace: one a second near the limit, faster far above it */
-	is_int((int)qmgr_spare_trim_interval(1), 1000, "1 over the limit: one "
-	    "removal a second");
-	is_int((int)qmgr_spare_trim_interval(8), 1000, "8 over: one a second");
-	is_int((int)qmgr_spare_trim_interval(80), 100, "80 over: ten a second "
-	    "(an eighth of the excess)");
-	is_int((int)qmgr_spare_trim_interval(800), 10, "800 over: a hundred a "
-	    "second");
-	is_int((int)qmgr_spare_trim_interval((size_t)-1), 10, "  and no faster");
 
 	/* every name given out once */
 	for (i = 0; i < 4; i++)

@@ -239,10 +239,7 @@ def main(t, mode):
 
         def whole(image, i, qid):
             data = fs.cat(image, "%s/incoming/%s/%s" % (rel, qid[7], qid))
-            # the trailer, then the zeros of the slack (lib/qfile.h)
-            body = data.rstrip(b"\0")
-            return body.endswith(b"\r\nE") and \
-                len(data) - len(body) >= 4 and \
+            return data.endswith(b"E\0\0\0\0") and \
                 b"X-Marker: group-commit-%d\r\n" % i in data
         for ((image, fsck_ok), known), which in zip(
                 copies, ("first 250", "last 250")):

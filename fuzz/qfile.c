@@ -166,9 +166,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(fstat(fd, &st) == 0);
-	FUZZ_CHECK(env.content_offset + env.content_size + 5 <=
-	    (uint64_t)st.st_size && (uint64_t)st.st_size <
-	    env.content_offset + env.content_size + 5 + QFILE_SLACK);
+	FUZZ_CHECK(env.content_offset + env.content_size + 5 ==
+	    (uint64_t)st.st_size);
 	FUZZ_CHECK(env.sender != NULL && text_ok(env.sender));
 	FUZZ_CHECK(env.nrcpts > 0);
 	for (i = 0; i < env.nattrs; i++)

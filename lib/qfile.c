@@ -247,24 +247,6 @@ qfile_id(const struct qfile_writer *w, char qid_r[QID_SIZE])
 	qid_make(qid_r, &w->arrival, w->ino);
 }
 
-/*
- * Zeros after the trailer up to the file's size (SLACK in qfile.h): the
- * reused file's own size when the message fits in its last block, else
- * the next multiple of QFILE_SLACK.
- */
-static int
-qfile_pad(struct qfile_writer *w)
-{
-	static const unsigned char zeros[QFILE_SLACK];
-	uint64_t len = w->offset + vbuf_len(w->wbuf), size;
-
-	size = (len + QFILE_SLACK - 1) / QFILE_SLACK * QFILE_SLACK;
-	if (w->old_size >= 0 && (uint64_t)w->old_size >= len &&
-	    (uint64_t)w->old_size < len + QFILE_SLACK)
-		size = (uint64_t)w->old_size;
-	return size > len ? qfile_put(w, zeros, (size_t)(size - len)) : 0;
-}
-
 int
 qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 {
@@ -278,7 +260,7 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 		return -1;
 	}
 	w->in_content = 0;
-	if (qfile_put(w, end, sizeof(end)) < 0 || qfile_pad(w) < 0)
+	if (qfile_put(w, end, sizeof(end)) < 0)
 		return -1;
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, QFILE_MAGIC, 8);
@@ -297,15 +279,14 @@ qfile_commit(struct qfile_writer *w, int dir_sync, char qid_r[QID_SIZE])
 	} else if (qfile_flush(w) < 0 ||
 	    pwrite(w->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
 		return -1;
-	/* a reused file larger than this one plus its slack: cut it */
+	/* a reused file: the rest of its old content goes */
 	if (w->old_size > (off_t)w->offset &&
 	    ftruncate(w->fd, (off_t)w->offset) < 0)
 		return -1;
 	/*
-	 * Data, and the size when it changed: the time stamps (changed by
-	 * the rename of a reused file) are read by nobody, and writing the
-	 * inode for them would add a disk write to every 250. A reused
-	 * file that keeps its size (SLACK) needs no inode write at all.
+	 * Data and size only: the time stamps (changed by the rename of a
+	 * reused file) are read by nobody, and writing the inode for them
+	 * would add a disk write to every 250.
 	 */
 	if (fdatasync(w->fd) < 0)
 		return -1;
@@ -381,11 +362,11 @@ qfile_pread_all(int fd, void *buf, size_t len, uint64_t off)
 int
 qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 {
-	unsigned char *buf = NULL, *hdr, *rh, end[5 + QFILE_SLACK];
+	unsigned char *buf = NULL, *hdr, *rh, end[5];
 	char *orcpt = NULL, *notify = NULL, *data = NULL;
 	struct stat st;
 	uint64_t off, size;
-	size_t want, tail;
+	size_t want;
 	uint32_t len;
 	int have_sender = 0;
 
@@ -412,10 +393,8 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 	if (env->content_offset < QFILE_HDR_SIZE + 5 ||
 	    env->content_offset > size ||
 	    env->content_size > size - env->content_offset ||
-	    size - env->content_offset - env->content_size < 5 ||
-	    size - env->content_offset - env->content_size >= 5 + QFILE_SLACK)
+	    size - env->content_offset - env->content_size != 5)
 		CORRUPT("bad content offset or size");
-	tail = (size_t)(size - env->content_offset - env->content_size);
 	if (env->content_offset > QFILE_ENV_MAX)
 		CORRUPT("envelope too large");
 	if (env->content_offset > want) {
@@ -425,13 +404,10 @@ qfile_read_env(int fd, struct qfile_env *env, const char **err_r)
 		    (size_t)env->content_offset - want, want) < 0)
 			goto fail;
 	}
-	if (qfile_pread_all(fd, end, tail, size - tail) < 0)
+	if (qfile_pread_all(fd, end, sizeof(end), size - 5) < 0)
 		goto fail;
 	if (end[0] != QREC_END || end[1] || end[2] || end[3] || end[4])
 		CORRUPT("missing end record");
-	for (want = 5; want < tail; want++)
-		if (end[want] != 0)
-			CORRUPT("garbage after the end record");
 
 	for (off = QFILE_HDR_SIZE;;) {
 		if (off + 5 > env->content_offset)

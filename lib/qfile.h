@@ -21,10 +21,6 @@
  *	content     the message, dot-unstuffed, CRLF line ends, exactly
  *	              "content length" bytes
  *	trailer     one 'E' record (length 0): a file without it is corrupt
- *	slack       zeros up to the file's size, fewer than QFILE_SLACK:
- *	              a file ends on a multiple of QFILE_SLACK, or keeps
- *	              the size it had when a reused file's next message
- *	              fits (SLACK)
  *
  * STATES AND TRANSITIONS (queue_directory; H is qid_hash(QID), the last
  * digit of the arrival second)
@@ -98,15 +94,6 @@
  *	message's rename and returned 0, as without group commit; and
  *	without dir_sync nothing is shared or waited for.
  *
- * SLACK
- *	fdatasync writes the inode only when the file's size changed: a
- *	reused file written over with a message of another size costs a
- *	second disk write (and about 35 us more CPU here) before each 250.
- *	So a file's size is rounded up to a block (QFILE_SLACK) with zeros,
- *	and a reused file keeps its size when the new message ends within
- *	its last block: then only the data goes to the disk. The zeros
- *	take no block that the file's last one did not already hold.
- *
  * SECURITY
  *	qmgr and delivery agents read files that smtpd, a network-facing
  *	process, wrote: every length is checked against the file size and
@@ -124,7 +111,6 @@
 #include "vbuf.h"
 
 #define QFILE_HDR_SIZE	64
-#define QFILE_SLACK	4096	/* a file's size is a multiple, or kept */
 #define QFILE_REC_MAX	(64 * 1024)
 #define QFILE_MAGIC	"PSTRNQ1\n"
 

@@ -18,6 +18,12 @@
  *	TLS port, and when anvil is asked about the client (its log lines
  *	name the host).
  *
+ *	A process keeps the names of its last 16 clients for 10 seconds
+ *	(answers of the name service, not its temporary failures): a
+ *	client that connects many times a second is looked up once, not
+ *	twice a connection. A name changed in the DNS or /etc/hosts is
+ *	seen within those seconds, as a resolver's cache would show it.
+ *
  *	Early talkers (Postfix's postscreen "pregreet" test): on TCP, a
  *	client outside mynetworks waits smtpd_greet_pause before the 220.
  *	A client that sends anything in that pause does not wait for the
@@ -44,10 +50,14 @@
 
 #include "addr.h"
 #include "log.h"
+#include "monotime.h"
 #include "netlist.h"
 #include "params.h"
 #include "smtpd.h"
 #include "sock.h"
+
+#define SMTPD_PEER_KEEP		16	/* clients whose names are kept */
+#define SMTPD_PEER_KEEP_MS	10000	/* for this long */
 
 void
 smtpd_peer_prepare(void)
@@ -83,28 +93,44 @@ smtpd_peer_name_ok(const char *name)
 	return 1;
 }
 
-/* Reverse, then forward-confirm; "unknown" unless both agree. */
-static void
+/* Is a lookup's failure an answer (no such name), not a trouble? */
+static int
+smtpd_peer_final(int gai)
+{
+	return gai == 0 || gai == EAI_NONAME;
+}
+
+/*
+ * Reverse, then forward-confirm; "unknown" unless both agree. 1 when
+ * the result is an answer of the name service, 0 after a temporary
+ * failure (not to be kept).
+ */
+static int
 smtpd_peer_name(struct smtpd_session *sess)
 {
 	struct addrinfo hints, *ra = NULL, *fa = NULL, *p;
 	char name[NI_MAXHOST], num[NI_MAXHOST];
-	int found = 0;
+	int found = 0, r, final = 0;
 
 	strlcpy(sess->name, "unknown", sizeof(sess->name));
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(sess->addr, NULL, &hints, &ra) != 0)
-		return;
-	if (getnameinfo(ra->ai_addr, ra->ai_addrlen, name, sizeof(name),
-	    NULL, 0, NI_NAMEREQD) != 0 || !smtpd_peer_name_ok(name))
+		return 0;
+	if ((r = getnameinfo(ra->ai_addr, ra->ai_addrlen, name, sizeof(name),
+	    NULL, 0, NI_NAMEREQD)) != 0 || !smtpd_peer_name_ok(name)) {
+		final = smtpd_peer_final(r);
 		goto out;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = ra->ai_family;
 	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(name, NULL, &hints, &fa) != 0)
+	if ((r = getaddrinfo(name, NULL, &hints, &fa)) != 0) {
+		final = smtpd_peer_final(r);
 		goto out;
+	}
+	final = 1;
 	for (p = fa; p != NULL && !found; p = p->ai_next)
 		if (getnameinfo(p->ai_addr, p->ai_addrlen, num, sizeof(num),
 		    NULL, 0, NI_NUMERICHOST) == 0 &&
@@ -120,6 +146,45 @@ out:
 	if (fa != NULL)
 		freeaddrinfo(fa);
 	freeaddrinfo(ra);
+	return final;
+}
+
+/*
+ * The names of the last clients, kept SMTPD_PEER_KEEP_MS: a client that
+ * connects many times a second (a relay, a submission client, a
+ * benchmark) is looked up once, not twice a connection.
+ */
+static struct {
+	char		 addr[SMTPD_ADDR_MAX];
+	char		 name[SMTPD_NAME_MAX];
+	long long	 when;		/* monotime_ms of the lookup */
+} smtpd_peer_kept[SMTPD_PEER_KEEP];
+
+static void
+smtpd_peer_name_kept(struct smtpd_session *sess)
+{
+	long long now = monotime_ms();
+	size_t i, slot = 0;
+
+	for (i = 0; i < SMTPD_PEER_KEEP; i++) {
+		if (smtpd_peer_kept[i].addr[0] != '\0' &&
+		    now - smtpd_peer_kept[i].when < SMTPD_PEER_KEEP_MS &&
+		    now >= smtpd_peer_kept[i].when &&
+		    strcmp(smtpd_peer_kept[i].addr, sess->addr) == 0) {
+			strlcpy(sess->name, smtpd_peer_kept[i].name,
+			    sizeof(sess->name));
+			return;
+		}
+		if (smtpd_peer_kept[i].when < smtpd_peer_kept[slot].when)
+			slot = i;
+	}
+	if (!smtpd_peer_name(sess))
+		return;
+	strlcpy(smtpd_peer_kept[slot].addr, sess->addr,
+	    sizeof(smtpd_peer_kept[slot].addr));
+	strlcpy(smtpd_peer_kept[slot].name, sess->name,
+	    sizeof(smtpd_peer_kept[slot].name));
+	smtpd_peer_kept[slot].when = now;
 }
 
 void
@@ -145,7 +210,7 @@ smtpd_peer_name_lookup(struct smtpd_session *sess)
 {
 	if (!(sess->flags & SMTPD_F_INET) || !var_smtpd_peername_lookup)
 		return;
-	smtpd_peer_name(sess);
+	smtpd_peer_name_kept(sess);
 	smtpd_session_namaddr(sess);
 }
 

@@ -17,7 +17,7 @@
 #include "qfile_spare.h"
 #include "qid.h"
 
-#define SPARE_OFFERS	4	/* names a process remembers */
+#define SPARE_OFFERS	16	/* names a process remembers */
 
 static char spare_offers[SPARE_OFFERS][QID_SIZE];
 static int spare_n;
@@ -34,6 +34,12 @@ qfile_spare_offer(const char *name)
 		spare_n--;
 	}
 	strlcpy(spare_offers[spare_n++], name, QID_SIZE);
+}
+
+int
+qfile_spare_stock(void)
+{
+	return spare_n;
 }
 
 int

@@ -48,6 +48,13 @@
 
 /* Remember spare/name for this process's next qfile_spare_take. */
 void	qfile_spare_offer(const char *name);
+/*
+ * How many offered names this process holds. It remembers sixteen; when
+ * it has used the last one it asks qmgr for QFILE_SPARE_REFILL more
+ * (qmgr_proto.h, "N"), so that answers that come late still find room.
+ */
+int	qfile_spare_stock(void);
+#define QFILE_SPARE_REFILL	7
 
 /*
  * Open an offered spare file of queue_dir/spare read-write, its old

@@ -19,10 +19,20 @@
  *		takes that file at once instead of reading sixteen
  *		directories for it. The whole request, or lines "QQID\n"
  *		on a connection that mail_owner's smtpd keeps open.
- *	To mail_owner only, qmgr answers each "Q" line with
+ *	  N\n	on that kept connection: smtpd has used its last spare
+ *		name and asks for one more (QMGR_TRIGGER_NEED); it sends
+ *		one line per name it wants.
+ *	To mail_owner only, qmgr answers each "Q" and "N" line, when it
+ *	has a spare file that it has not given out, with
  *	  SNAME\n	the name of a spare queue file (QMGR_TRIGGER_SPARE,
  *		lib/qfile_spare) for smtpd's next message.
  *	Nothing else is ever answered. lib/qmgr_trigger is the client.
+ *	An answer to "Q" comes after qmgr has taken the message, and a
+ *	busy qmgr may answer after smtpd has begun its next message: an
+ *	smtpd that then had no name left would make a new file, one more
+ *	in the pool for good. So smtpd keeps a few names (qfile_spare)
+ *	and asks for QFILE_SPARE_REFILL more with "N" lines whenever it
+ *	has used its last one.
  *
  * CONTROL
  *	Transport: the UNIX stream socket private/qmgr-ctl under
@@ -87,6 +97,7 @@
 #define QMGR_TRIGGER_WAKEUP	'W'
 #define QMGR_TRIGGER_QUEUED	'Q'
 #define QMGR_TRIGGER_SPARE	'S'
+#define QMGR_TRIGGER_NEED	'N'
 
 /* Name, version, socket (private/qmgr-ctl): both ends use it. */
 extern const struct ipc_proto qmgr_ctl_proto;

@@ -108,31 +108,58 @@ qmgr_trigger_spares(struct qmgr_trigger *qt, qmgr_trigger_spare_fn fn)
 	}
 }
 
-int
-qmgr_trigger_queued(struct qmgr_trigger *qt, const char *qid)
+/* Send len bytes of lines on the kept connection, made when needed. */
+static int
+qmgr_trigger_lines(struct qmgr_trigger *qt, const char *lines, size_t len,
+    const char *what)
 {
-	char line[QID_SIZE + 3];
 	ssize_t n;
-	int len, tries;
+	int tries;
 
-	len = snprintf(line, sizeof(line), "%c%s\n", QMGR_TRIGGER_QUEUED, qid);
-	if (len < 0 || (size_t)len >= sizeof(line))
-		return -1;
 	for (tries = 0; tries < 2; tries++) {
 		if (qt->fd < 0 && (qt->fd = sock_connect_unix(qt->path,
 		    QMGR_TRIGGER_TIMEOUT)) < 0) {
-			log_debug("trigger %s: connect %s: %m", qid, qt->path);
+			log_debug("trigger %s: connect %s: %m", what, qt->path);
 			return -1;
 		}
 		do
-			n = send(qt->fd, line, (size_t)len,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			n = send(qt->fd, lines, len, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
 		while (n < 0 && errno == EINTR);
-		if (n == len)
+		if (n == (ssize_t)len)
 			return 0;
 		if (n < 0 && errno == EAGAIN)
 			return -1;	/* qmgr is behind: its scan finds it */
 		qmgr_trigger_hangup(qt);	/* qmgr went since: a new one */
 	}
 	return -1;
+}
+
+int
+qmgr_trigger_queued(struct qmgr_trigger *qt, const char *qid)
+{
+	char line[QID_SIZE + 3];
+	int len;
+
+	len = snprintf(line, sizeof(line), "%c%s\n", QMGR_TRIGGER_QUEUED, qid);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return -1;
+	return qmgr_trigger_lines(qt, line, (size_t)len, qid);
+}
+
+int
+qmgr_trigger_need(struct qmgr_trigger *qt, int n)
+{
+	char lines[2 * 16];
+	int i;
+
+	if (n <= 0)
+		return 0;
+	if (n > (int)sizeof(lines) / 2)
+		n = (int)sizeof(lines) / 2;
+	for (i = 0; i < n; i++) {
+		lines[2 * i] = QMGR_TRIGGER_NEED;
+		lines[2 * i + 1] = '\n';
+	}
+	return qmgr_trigger_lines(qt, lines, (size_t)(2 * n), "spare names");
 }

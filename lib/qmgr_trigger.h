@@ -11,6 +11,8 @@
  *	if (qt == NULL)
  *		qt = qmgr_trigger_new(QMGR_TRIGGER_SOCKET);
  *	qmgr_trigger_spares(qt, qfile_spare_offer);	before a new file
+ *	if (qfile_spare_stock() == 0)			the last name used
+ *		qmgr_trigger_need(qt, QFILE_SPARE_REFILL);
  *	qmgr_trigger_queued(qt, qid);			after the 250
  *
  * DESCRIPTION
@@ -20,9 +22,10 @@
  *	does not slow the SMTP session down.
  *
  *	The kept connection (struct qmgr_trigger) sends one "QQID\n" line
- *	per new message and is made again when qmgr has gone (the master
- *	restarts it); qmgr answers a line, when it likes, with "SNAME\n",
- *	which qmgr_trigger_spares hands over without waiting.
+ *	per new message, and "N\n" lines when smtpd wants spare names, and
+ *	is made again when qmgr has gone (the master restarts it); qmgr
+ *	answers a line, when it has a name, with "SNAME\n", which
+ *	qmgr_trigger_spares hands over without waiting.
  *
  * SECURITY
  *	Anything at the socket could answer: answers are lines of at most
@@ -54,6 +57,11 @@ void	qmgr_trigger_free(struct qmgr_trigger **);
  * or is behind; logged at debug level).
  */
 int	qmgr_trigger_queued(struct qmgr_trigger *, const char *qid);
+/*
+ * "N\n" n times: this process wants n more spare names (it has used
+ * its last). 0, or -1 as qmgr_trigger_queued.
+ */
+int	qmgr_trigger_need(struct qmgr_trigger *, int n);
 /* Hand each spare file name that qmgr has sent to fn, without waiting. */
 void	qmgr_trigger_spares(struct qmgr_trigger *, qmgr_trigger_spare_fn fn);
 

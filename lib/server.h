@@ -155,6 +155,7 @@ typedef void (*server_dgram_fn)(const char *buf, size_t len,
 typedef void (*server_trigger_fn)(const char *buf, size_t len,
 	    const struct server_info *);
 typedef void (*server_hook_fn)(void);
+typedef void (*server_fd_fn)(int fd);
 typedef void (*server_opt_fn)(int ch, const char *optarg);
 
 #define SERVER_FLAG_NO_FORK	0x1	/* priv_no_fork after the jail */
@@ -173,6 +174,9 @@ struct server_spec {
 	enum server_kind kind;
 	server_conn_fn	 conn;		/* SINGLE and MULTI */
 	server_trigger_fn trigger;	/* TRIGGER */
+	server_fd_fn	 trigger_gone;	/* TRIGGER: a connection that
+					   trigger() may have answered on
+					   ends (fd, before its close) */
 	server_dgram_fn	 dgram;		/* DGRAM */
 	server_hook_fn	 check;		/* after params load: validate */
 	server_hook_fn	 pre_jail;

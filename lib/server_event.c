@@ -145,13 +145,22 @@ server_status_event(int fd, int events, void *arg)
 		server_exit(0);
 }
 
+/* A trigger connection ends: the service hears of it first. */
+static void
+server_trigger_close(int fd)
+{
+	if (server_st.spec->trigger_gone != NULL)
+		server_st.spec->trigger_gone(fd);
+	close(fd);
+}
+
 static void
 server_trigger_done(struct server_trigger *t)
 {
 	if (t->timer != NULL)
 		event_del_timer(server_ev, t->timer);
 	event_del_fd(server_ev, t->fd);
-	close(t->fd);
+	server_trigger_close(t->fd);
 	free(t);
 	server_clients--;
 	server_report(SERVER_STATE_AVAIL);
@@ -245,7 +254,7 @@ server_trigger_kept_read(int fd, int events, void *arg)
 		return;
 	}
 	event_del_fd(server_ev, fd);
-	close(fd);
+	server_trigger_close(fd);
 	free(t);
 	server_kept--;
 }
@@ -307,7 +316,7 @@ server_trigger_read(int fd, int events, void *arg)
 		server_clients--;
 		server_report(SERVER_STATE_AVAIL);
 		if (!server_trigger_kept(fd, lfd, buf + n - cut, cut))
-			close(fd);
+			server_trigger_close(fd);
 		server_after_client();
 		return;
 	}
@@ -341,7 +350,7 @@ server_trigger_now(int fd, int lfd)
 	if (n > 0)
 		cut = server_trigger_first(buf, (size_t)n, fd, lfd);
 	if (n <= 0 || !server_trigger_kept(fd, lfd, buf + n - cut, cut))
-		close(fd);
+		server_trigger_close(fd);
 	/* the idle time counts from now */
 	if (server_idle_timer != NULL) {
 		event_del_timer(server_ev, server_idle_timer);

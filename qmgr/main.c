@@ -25,6 +25,7 @@ main(int argc, char **argv)
 		.name = "qmgr",
 		.kind = SERVER_TRIGGER,
 		.trigger = qmgr_trigger,
+		.trigger_gone = qmgr_spare_gone,
 		.pre_jail = qmgr_pre_jail,
 		.post_jail = qmgr_post_jail,
 		.on_exit = qmgr_on_exit,

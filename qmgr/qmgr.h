@@ -221,6 +221,8 @@ void	qmgr_spare_recount(void);
 void	qmgr_spare_used(const char *qid);
 /* Is the peer of fd this process's own user (mail_owner)? */
 int	qmgr_peer_owner(int fd);
+/* The wakeup connection fd ended (server_spec.trigger_gone). */
+void	qmgr_spare_gone(int fd);
 /* Answer on fd with a spare file's name; the caller checked the peer. */
 void	qmgr_spare_give(int fd);
 

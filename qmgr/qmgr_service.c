@@ -198,8 +198,9 @@ qmgr_trigger_qid(const char *buf, size_t len, int reply_fd)
 		return;
 	}
 	qmgr_spare_used(qid);
-	qmgr_scan_one(qid);
+	/* the answer first: smtpd may be making its next file already */
 	qmgr_spare_give(reply_fd);
+	qmgr_scan_one(qid);
 }
 
 void
@@ -209,18 +210,23 @@ qmgr_trigger(const char *buf, size_t len, const struct server_info *info)
 	int owner;
 	size_t i;
 
-	if (len > 1 && buf[0] == QMGR_TRIGGER_QUEUED) {
+	if (len > 1 && (buf[0] == QMGR_TRIGGER_QUEUED ||
+	    buf[0] == QMGR_TRIGGER_NEED)) {
 		/*
-		 * "QQID", or lines "QQID\n" from an smtpd that stays
-		 * connected. Spare names and kept connections only for our
-		 * own smtpd: public/qmgr is open to every local user.
+		 * "QQID", or lines "QQID\n" and "N\n" from an smtpd that
+		 * stays connected. Spare names and kept connections only for
+		 * our own smtpd: public/qmgr is open to every local user.
 		 */
 		owner = qmgr_peer_owner(info->reply_fd);
-		while (p < end && *p == QMGR_TRIGGER_QUEUED) {
+		while (p < end && (*p == QMGR_TRIGGER_QUEUED ||
+		    *p == QMGR_TRIGGER_NEED)) {
 			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 				nl = end;
-			qmgr_trigger_qid(p + 1, (size_t)(nl - p - 1),
-			    owner ? info->reply_fd : -1);
+			if (*p == QMGR_TRIGGER_QUEUED)
+				qmgr_trigger_qid(p + 1, (size_t)(nl - p - 1),
+				    owner ? info->reply_fd : -1);
+			else if (owner && nl == p + 1)
+				qmgr_spare_give(info->reply_fd);
 			if (nl == end)
 				break;
 			p = nl + 1;

@@ -20,6 +20,10 @@
  *	  name does). A name not used within QMGR_SPARE_LOST_MS (its smtpd
  *	  exited, or the answer was lost) is free again if the file is
  *	  still there: no name is given to two processes in the meantime.
+ *	  One connection holds at most QMGR_SPARE_HOLD names not used yet:
+ *	  smtpd asks for more than one a message ("N", qmgr_proto.h) so
+ *	  that a late answer finds it with a name left, and names beyond
+ *	  what it can use would wait there while the others make files.
  *	spare/ is read only at start and at each deferred-queue run (names
  *	given out stay given). A name that two smtpd processes hold anyway
  *	is written by one: qfile_spare_claim locks.
@@ -28,7 +32,13 @@
  *	is parked as long as smtpd needs files (the pool then holds what
  *	the busiest moment needed), and while the pool is over the limit
  *	one free file is removed at most every QMGR_SPARE_TRIM_MS, never a
- *	burst of removals. 0 turns reuse off: delivered files are unlinked.
+ *	burst of removals (each removal slows file creation nearby for a
+ *	minute or more: qfile_spare.h). But the pool never holds more than
+ *	QMGR_SPARE_CEILING times the limit: past that a delivered file is
+ *	unlinked at once. A qmgr that falls behind answers late, smtpds
+ *	that have used their names make files, and under a long overload
+ *	the pool would otherwise grow without end. 0 turns reuse off:
+ *	delivered files are unlinked.
  *
  * SECURITY
  *	Only this process's own active/ file is moved; names are queue IDs.
@@ -66,11 +76,14 @@
 #define QMGR_SPARE_LOST_MS	60000	/* a name given out and not used */
 #define QMGR_SPARE_TRIM_MS	1000	/* one removal at most this often */
 #define QMGR_SPARE_INODE	13	/* where a queue ID's inode starts */
+#define QMGR_SPARE_HOLD		8	/* names out per smtpd connection */
+#define QMGR_SPARE_CEILING	2	/* times the limit: never more kept */
 
 struct qmgr_given {
 	struct htable_node	 node;		/* by inode (the name's tail) */
 	TAILQ_ENTRY(qmgr_given)	 order;		/* oldest first */
 	long long		 when;		/* given out, monotime_ms */
+	int			 fd;		/* the connection it went to */
 	char			 name[QID_SIZE];
 };
 
@@ -80,6 +93,8 @@ static struct htable qmgr_given;
 static TAILQ_HEAD(, qmgr_given) qmgr_given_order =
     TAILQ_HEAD_INITIALIZER(qmgr_given_order);
 static long long qmgr_trimmed;		/* last removal, monotime_ms */
+static unsigned char *qmgr_held;	/* names out, by connection fd */
+static size_t qmgr_held_n;
 static struct event_timer *qmgr_trim_timer;	/* the next one, if due */
 
 static struct htable *
@@ -109,6 +124,8 @@ qmgr_given_find(const char *inode)
 static void
 qmgr_given_drop(struct qmgr_given *g)
 {
+	if (g->fd >= 0 && (size_t)g->fd < qmgr_held_n && qmgr_held[g->fd] > 0)
+		qmgr_held[g->fd]--;
 	htable_del(&qmgr_given, &g->node);
 	TAILQ_REMOVE(&qmgr_given_order, g, order);
 	free(g);
@@ -204,8 +221,13 @@ qmgr_spare_remove(struct qmgr_msg *m)
 	char *path = qfile_path(QDIR_ACTIVE, m->qid);
 	int r;
 
-	/* what the admin deletes is gone, not kept */
+	/*
+	 * What the admin deletes is gone, not kept; and past twice the
+	 * limit a delivered file goes at once (QMGR_SPARE_CEILING).
+	 */
 	if (!(m->flags & QMGR_MSG_DELETE) && var_queue_file_spare_limit > 0 &&
+	    qmgr_spare_count() < QMGR_SPARE_CEILING *
+	    (size_t)var_queue_file_spare_limit &&
 	    qfile_spare_park(".", path, m->qid) == 0) {
 		qmgr_free_push(m->qid);
 		r = 0;
@@ -214,6 +236,25 @@ qmgr_spare_remove(struct qmgr_msg *m)
 	free(path);
 	qmgr_spare_tidy(monotime_ms());
 	return r;
+}
+
+/*
+ * The connection fd ended: the names given on it no longer count against
+ * the next connection that gets this descriptor number. They stay given
+ * (the smtpd may hold them still, on a new connection) until used or
+ * QMGR_SPARE_LOST_MS old.
+ */
+void
+qmgr_spare_gone(int fd)
+{
+	struct qmgr_given *g;
+
+	if (fd < 0 || (size_t)fd >= qmgr_held_n || qmgr_held[fd] == 0)
+		return;
+	TAILQ_FOREACH(g, &qmgr_given_order, order)
+		if (g->fd == fd)
+			g->fd = -1;
+	qmgr_held[fd] = 0;
 }
 
 void
@@ -249,6 +290,14 @@ qmgr_spare_give(int fd)
 
 	if (fd < 0 || qmgr_free_n == 0)
 		return;
+	if ((size_t)fd >= qmgr_held_n) {
+		qmgr_held = xreallocarray(qmgr_held, (size_t)fd + 16, 1);
+		memset(qmgr_held + qmgr_held_n, 0, (size_t)fd + 16 - qmgr_held_n);
+		qmgr_held_n = (size_t)fd + 16;
+	}
+	/* an smtpd holds a few: more would only wait there, lost to others */
+	if (qmgr_held[fd] >= QMGR_SPARE_HOLD)
+		return;
 	len = snprintf(buf, sizeof(buf), "%c%s\n", QMGR_TRIGGER_SPARE,
 	    qmgr_free[qmgr_free_n - 1]);
 	/*
@@ -261,6 +310,8 @@ qmgr_spare_give(int fd)
 	g = xmalloc(sizeof(*g));
 	strlcpy(g->name, qmgr_free[--qmgr_free_n], sizeof(g->name));
 	g->when = monotime_ms();
+	g->fd = fd;
+	qmgr_held[fd]++;
 	htable_add(qmgr_given_table(), &g->node, htable_hash_str(&qmgr_given,
 	    g->name + QMGR_SPARE_INODE));
 	TAILQ_INSERT_TAIL(&qmgr_given_order, g, order);

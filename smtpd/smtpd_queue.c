@@ -131,6 +131,9 @@ smtpd_queue_open(struct smtpd_session *sess)
 		    "error");
 		return -1;
 	}
+	/* names for the next messages, before a late answer leaves none */
+	if (qfile_spare_stock() == 0)
+		(void)qmgr_trigger_need(smtpd_queue_qmgr(), QFILE_SPARE_REFILL);
 	qfile_id(x->qf, x->qid);
 	if (smtpd_queue_attrs(sess) < 0) {
 		log_error("%s: queue file write error: %m", x->qid);

@@ -4,8 +4,9 @@
 # smtpd's wakeup with one of them, smtpd's next message is written over
 # it (its queue ID names that inode) and arrives without a byte of the
 # old message, and queue_file_spare_limit bounds how many are kept (0:
-# none).
+# none; never more than twice the limit, even after an overload).
 import os
+import signal
 import smtplib
 import socket
 import sys
@@ -152,6 +153,24 @@ def main(t, mode):
         if kept:
             wakeup(t, inst, mode, spares(inst))
         inst.teardown()
+
+    # an overload: qmgr stopped, so smtpd gets no names and makes a file
+    # for every message; once they are delivered the pool keeps at most
+    # twice the limit, the rest go at once (not one a second)
+    inst, port = setup(t, mode, limit=2)
+    pids = inst.children_running("qmgr")
+    t.is_(len(pids), 1, "overload: one qmgr")
+    os.kill(pids[0], signal.SIGSTOP)
+    try:
+        for i in range(30):
+            send(port, "overload %d" % i, 100)
+    finally:
+        os.kill(pids[0], signal.SIGCONT)
+    t.ok(q.wait_maildir(inst, 30) and q.wait_empty(inst, t),
+         "30 messages queued while qmgr stood still: delivered")
+    t.ok(len(spares(inst)) <= 4, "... and at most twice the limit (2) "
+         "kept in spare/ (%d), not one file per message" % len(spares(inst)))
+    inst.teardown()
 
 if q.have_programs(None):
     run(main)

@@ -68,7 +68,7 @@ main(void)
 {
 	static const char *const over[] = { "queue_file_spare_limit=3",
 	    NULL };
-	char name[8][QID_SIZE], got[8][QID_SIZE], more[8][QID_SIZE],
+	char name[8][QID_SIZE], got[12][QID_SIZE], more[12][QID_SIZE],
 	    path[512], qid[QID_SIZE];
 	struct qmgr_msg m;
 	char *err = NULL, *p;
@@ -135,6 +135,71 @@ main(void)
 	qmgr_spare_give(sv[0]);
 	is_int(answers(sv[1], more, 8), 0, "  and not again after spare/ is "
 	    "read again");
+	/*
+	 * "N" lines of an smtpd that used its last name, on a connection of
+	 * its own: one name each, at most eight out on one connection until
+	 * one is used; nothing for a line of another kind
+	 */
+	{
+		struct server_info info;
+		int sp[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+			bail_out("socketpair: %s", strerror(errno));
+		var_queue_file_spare_limit = 100;
+		memset(&info, 0, sizeof(info));
+		info.reply_fd = sp[0];
+		for (i = 0; i < 10; i++) {
+			qid_of(qid, 1900000000 + i, 3000 + i);
+			snprintf(path, sizeof(path), "spare/%s", qid);
+			tap_touch(path);
+		}
+		qmgr_spare_recount();
+		qmgr_trigger("Nx\n", 3, &info);
+		is_int(answers(sp[1], more, 8), 0, "a line \"Nx\": no name");
+		qmgr_trigger("N\nN\nN\nN\nN\nN\nN\nN\nN\nN\n", 20, &info);
+		n = answers(sp[1], more, 12);
+		dup = 0;
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				dup += strcmp(more[i], more[j]) == 0;
+		ok(n == 8 && dup == 0, "ten \"N\" lines: eight different "
+		    "names, as many as one connection holds (%d)", n);
+		qid_of(qid, 1950000000, (ino_t)strtoul(more[0] + 13, NULL, 16));
+		qmgr_spare_used(qid);
+		qmgr_trigger("N\nN\n", 4, &info);
+		is_int(answers(sp[1], got, 8), 1, "one of them used: one more");
+		qmgr_trigger("N\n", 2, &info);
+		is_int(answers(sp[1], got, 8), 0, "  and no more: eight out");
+		/* the connection ends; the next one on this descriptor starts
+		 * with none out */
+		qmgr_spare_gone(sp[0]);
+		qmgr_trigger("N\nN\n", 4, &info);
+		is_int(answers(sp[1], got, 8), 1, "the connection ended: the "
+		    "next on its descriptor gets the last free name");
+		close(sp[0]);
+		close(sp[1]);
+	}
+
+	/*
+	 * past twice the limit (names out count too) a delivered file is
+	 * unlinked, not parked
+	 */
+	var_queue_file_spare_limit = 2;
+	qid_of(qid, 1960000000, 7777);
+	p = qfile_path(QDIR_ACTIVE, qid);
+	if (qfile_mksubdir(QDIR_ACTIVE, qid) < 0)
+		bail_out("mkdir: %s", strerror(errno));
+	tap_touch(p);
+	n = spares();
+	memset(&m, 0, sizeof(m));
+	strlcpy(m.qid, qid, sizeof(m.qid));
+	is_int(qmgr_spare_remove(&m), 0, "a delivered file past twice the "
+	    "limit is removed");
+	snprintf(path, sizeof(path), "spare/%s", qid);
+	ok(access(p, F_OK) < 0 && access(path, F_OK) < 0, "  unlinked, not "
+	    "parked (%d in spare/, %d before)", spares(), n);
+	free(p);
 	close(sv[0]);
 	close(sv[1]);
 	return done_testing();

@@ -62,6 +62,9 @@
 int ctl_check_applying;
 static int ctl_problems, ctl_warnings, ctl_fixed;
 
+static void ctl_report(const char *, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 ctl_report(const char *kind, const char *fix, const char *fmt, va_list ap)
 {

@@ -15,6 +15,9 @@
 #include "stream.h"
 #include "vbuf.h"
 
+static void reply(struct imapd *, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 reply(struct imapd *d, const char *prefix, const char *fmt, va_list ap)
 {

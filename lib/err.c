@@ -11,6 +11,9 @@
 #include "err.h"
 #include "log.h"
 
+static char *err_vformat(const char *, va_list)
+    __attribute__((format(printf, 1, 0)));
+
 static char *
 err_vformat(const char *fmt, va_list ap)
 {

@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,8 +292,11 @@ tls_start(struct stream *s, SSL_CTX *ctx, int server, const char *servername,
 		SSL_set_connect_state(c->ssl);
 		if (servername != NULL && *servername != '\0') {
 			/* no SNI for an address literal (RFC 6066 3) */
+			/* the macro's cast drops const; OpenSSL copies it */
 			if (!sock_addr_numeric(servername) &&
-			    !SSL_set_tlsext_host_name(c->ssl, servername))
+			    !SSL_ctrl(c->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+			    TLSEXT_NAMETYPE_host_name,
+			    (void *)(uintptr_t)servername))
 				ERR_clear_error();
 		}
 		/* checked at verify; reported at other levels */

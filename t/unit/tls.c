@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,8 +428,10 @@ raw_ctx(int min, int max, const char *ciphers, const char *sigalgs)
 	SSL_CTX_set_max_proto_version(c, max);
 	if (ciphers != NULL)
 		SSL_CTX_set_cipher_list(c, ciphers);
+	/* the macros' casts drop const; OpenSSL copies the strings */
 	if (sigalgs != NULL)
-		SSL_CTX_set1_sigalgs_list(c, sigalgs);
+		SSL_CTX_ctrl(c, SSL_CTRL_SET_SIGALGS_LIST, 0,
+		    (void *)(uintptr_t)sigalgs);
 	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT);
 	return c;
 }
@@ -443,7 +446,8 @@ raw_connect(SSL_CTX *c, int fd, SSL_SESSION *sess, const char *sni)
 	if (sess != NULL)
 		SSL_set_session(ssl, sess);
 	if (sni != NULL)
-		SSL_set_tlsext_host_name(ssl, sni);
+		SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+		    TLSEXT_NAMETYPE_host_name, (void *)(uintptr_t)sni);
 	if (SSL_connect(ssl) != 1) {
 		ERR_clear_error();
 		SSL_free(ssl);

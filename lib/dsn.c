@@ -154,8 +154,11 @@ dsn_utf8_xtext_decode(const char *s, char *out, size_t outlen)
 			for (cp = 0, k = 0; (d = dsn_hexval(*s)) >= 0 && k < 6;
 			    s++, k++)
 				cp = cp * 16 + (unsigned long)d;
-			if (k == 0 || *s != '}' || cp < 32 || cp == 127 ||
-			    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			/* no control character, C1 included (they would
+			 * reach a DSN's header fields) */
+			if (k == 0 || *s != '}' || cp < 32 ||
+			    (cp >= 127 && cp <= 0x9f) || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
 				return -1;
 			if (dsn_put_utf8(out, outlen, &n, cp) < 0)
 				return -1;

@@ -77,6 +77,9 @@ static const struct {
 	{ "utf-8;a\\x{D800}@x", -1, NULL, NULL },	/* surrogate */
 	{ "utf-8;a\\x{110000}@x", -1, NULL, NULL },
 	{ "utf-8;a\\x{0A}@x", -1, NULL, NULL },	/* control */
+	{ "utf-8;a\\x{85}@x", -1, NULL, NULL },	/* C1 control (NEL) */
+	{ "utf-8;a\\x{9F}@x", -1, NULL, NULL },	/* the last C1 */
+	{ "utf-8;a\\x{A0}@x", 0, "utf-8", "a\xc2\xa0@x" },	/* after C1 */
 	{ "utf-8;a\\x{}@x", -1, NULL, NULL },
 	{ "utf-8;a\\x{41@x", -1, NULL, NULL },
 	{ "utf-8;a\\y{41}@x", -1, NULL, NULL },

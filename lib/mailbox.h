@@ -31,7 +31,9 @@
  *	with CR LF line ends (RFC822.SIZE, POP3 LIST); the internal date;
  *	cached data such as an envelope or a body structure; and
 	MAILBOX_UIDV_FILE, the last UIDVALIDITY the folder was given, so
-	that an index rebuilt or made again never repeats one. Opening a
+	that an index rebuilt or made again never repeats one (the
+	Maildir++ root's keeps the last one any of its folders was given,
+	for a folder deleted and made again under its name). Opening a
  *	folder reads the index and at most the listings of new/ and cur/,
  *	never a message: sizes come from the ,S= and ,W= fields that
  *	delivery writes into the names (lib/maildir), dates from the

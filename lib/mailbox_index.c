@@ -611,20 +611,21 @@ mailbox_tmpname(char *buf, size_t len)
 }
 
 /*
- * Write data (len bytes, the whole file) under a temporary name, fsync
- * it, and link it into place as name (replace: rename over what is
- * there); then fsync the folder. 0, 1 when !replace and another process
+ * Write data (len bytes, the whole file) under a temporary name in the
+ * directory dirfd (the folder, or its Maildir++ root), fsync it, and
+ * link it into place as name (replace: rename over what is there);
+ * then fsync that directory. 0, 1 when !replace and another process
  * made the file first, -1 with *err_r.
  */
 static int
-mailbox_file_put(struct mailbox *mb, const char *name, const void *data,
-    size_t len, int replace, char **err_r)
+mailbox_file_put_at(struct mailbox *mb, int dirfd, const char *name,
+    const void *data, size_t len, int replace, char **err_r)
 {
 	char tmp[64];
 	int fd, r = 0;
 
 	mailbox_tmpname(tmp, sizeof(tmp));
-	fd = fsutil_open_beneath(mb->md->fd, tmp, O_RDWR | O_CREAT | O_EXCL,
+	fd = fsutil_open_beneath(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL,
 	    0600);
 	if (fd < 0) {
 		mailbox_err(mb, err_r, "%s: create %s: %s", name, tmp,
@@ -635,26 +636,34 @@ mailbox_file_put(struct mailbox *mb, const char *name, const void *data,
 		mailbox_err(mb, err_r, "%s: write %s: %s", name, tmp,
 		    strerror(errno));
 		close(fd);
-		(void)unlinkat(mb->md->fd, tmp, 0);
+		(void)unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	close(fd);
 	if (replace) {
-		if (renameat(mb->md->fd, tmp, mb->md->fd, name) < 0)
+		if (renameat(dirfd, tmp, dirfd, name) < 0)
 			r = -1;
-	} else if (linkat(mb->md->fd, tmp, mb->md->fd, name, 0) < 0)
+	} else if (linkat(dirfd, tmp, dirfd, name, 0) < 0)
 		r = errno == EEXIST ? 1 : -1;
 	if (r < 0)
 		mailbox_err(mb, err_r, "%s: put %s in place: %s", name, tmp,
 		    strerror(errno));
 	if (r != 0 || !replace)
-		(void)unlinkat(mb->md->fd, tmp, 0);
-	if (r == 0 && fsync(mb->md->fd) < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+	if (r == 0 && fsync(dirfd) < 0) {
 		mailbox_err(mb, err_r, "%s: fsync the folder: %s",
 		    name, strerror(errno));
 		return -1;
 	}
 	return r;
+}
+
+static int
+mailbox_file_put(struct mailbox *mb, const char *name, const void *data,
+    size_t len, int replace, char **err_r)
+{
+	return mailbox_file_put_at(mb, mb->md->fd, name, data, len, replace,
+	    err_r);
 }
 
 /* A new, empty index with this UIDVALIDITY (see mailbox_file_put). */
@@ -679,37 +688,53 @@ mailbox_index_create(struct mailbox *mb, uint32_t uidvalidity, int replace,
 	return r;
 }
 
+/* The UIDVALIDITY recorded in dirfd's MAILBOX_UIDV_FILE, or 0. */
+static unsigned long
+mailbox_uidv_read(int dirfd)
+{
+	char buf[16], *end;
+	unsigned long last;
+	ssize_t n = -1;
+	int fd;
+
+	if ((fd = fsutil_open_beneath(dirfd, MAILBOX_UIDV_FILE, O_RDONLY,
+	    0)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	last = strtoul(buf, &end, 10);
+	if (errno != 0 || end == buf || *end != '\n' || last > UINT32_MAX)
+		return 0;
+	return last;
+}
+
 /*
  * A UIDVALIDITY for a new index of this folder: the clock's seconds,
  * but above floor and above every one the folder had, which
- * MAILBOX_UIDV_FILE keeps (written before the index that uses it). So
+ * MAILBOX_UIDV_FILE keeps (written before the index that uses it), and
+ * above every one a folder of the same Maildir++ root was given, which
+ * the root's MAILBOX_UIDV_FILE keeps: a folder deleted and made again
+ * under its name (IMAP DELETE, CREATE) loses its own file with it. So
  * an index rebuilt when its header cannot be read, or twice within a
  * second, or after the clock went back, never repeats one (RFC 9051
- * 2.3.1.1). Without that file (unwritable, damaged) the clock and
+ * 2.3.1.1). Without those files (unwritable, damaged) the clock and
  * floor are all there is; that is logged.
  */
 static uint32_t
 mailbox_uidvalidity_new(struct mailbox *mb, uint32_t floor)
 {
-	char buf[16], *end, *err = NULL;
+	char buf[16], *err = NULL;
 	uint32_t uv = (uint32_t)time(NULL);
-	unsigned long last = 0;
-	ssize_t n = -1;
-	int fd;
+	unsigned long last, root = 0;
+	int n, sub = mb->root != NULL && mb->root->fd != mb->md->fd;
 
-	fd = fsutil_open_beneath(mb->md->fd, MAILBOX_UIDV_FILE, O_RDONLY, 0);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n > 0) {
-		buf[n] = '\0';
-		errno = 0;
-		last = strtoul(buf, &end, 10);
-		if (errno != 0 || end == buf || *end != '\n' ||
-		    last > UINT32_MAX)
-			last = 0;
-	}
+	last = mailbox_uidv_read(mb->md->fd);
+	if (sub && (root = mailbox_uidv_read(mb->root->fd)) > last)
+		last = root;
 	if (uv <= floor)
 		uv = floor + 1;
 	if (uv <= last)
@@ -717,6 +742,11 @@ mailbox_uidvalidity_new(struct mailbox *mb, uint32_t floor)
 	if (uv == 0)
 		uv = 1;		/* 0 is not a UIDVALIDITY */
 	n = snprintf(buf, sizeof(buf), "%u\n", uv);
+	if (sub && mailbox_file_put_at(mb, mb->root->fd, MAILBOX_UIDV_FILE,
+	    buf, (size_t)n, 1, &err) < 0) {
+		log_warn("%s: %s", mb->md->path, err);
+		err_free(&err);
+	}
 	if (mailbox_file_put(mb, MAILBOX_UIDV_FILE, buf, (size_t)n, 1,
 	    &err) < 0) {
 		log_warn("%s: %s", mb->md->path, err);

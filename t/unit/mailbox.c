@@ -961,6 +961,41 @@ test_claim_new(void)
 	maildir_close(&md);
 }
 
+/*
+ * A folder deleted and made again under its name within the same
+ * second (IMAP DELETE, then CREATE) gets another UIDVALIDITY: its own
+ * record went with it, the root's stays.
+ */
+static void
+test_recreate(void)
+{
+	struct maildir *root = md_open("rec"), *f;
+	struct mailbox *mb;
+	char *err = NULL, cmd[2100];
+	uint32_t uv[4];
+	int i, same = 0;
+
+	for (i = 0; i < 4; i++) {
+		if (mkdir(path_of("rec/.Work"), 0700) < 0 ||
+		    maildir_open_folder(root, "Work", &f, &err) != 1)
+			bail_out("folder: %s", err != NULL ? err : "missing");
+		if (mailbox_open(f, root, 0, &mb, &err) < 0)
+			bail_out("mailbox_open: %s", err);
+		uv[i] = mailbox_uidvalidity(mb);
+		if (i > 0 && uv[i] <= uv[i - 1])
+			same++;
+		mailbox_close(&mb);
+		maildir_close(&f);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path_of("rec/.Work"));
+		if (system(cmd) != 0)
+			bail_out("%s", cmd);
+	}
+	ok(same == 0, "a folder deleted and made again four times in a row: "
+	    "a later UIDVALIDITY each time (%u %u %u %u)", uv[0], uv[1], uv[2],
+	    uv[3]);
+	maildir_close(&root);
+}
+
 int
 main(void)
 {
@@ -981,6 +1016,7 @@ main(void)
 	test_uids_run_out();
 	test_concurrent();
 	test_claim_new();
+	test_recreate();
 	close(rootfd);
 	return done_testing();
 }

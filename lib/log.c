@@ -27,7 +27,9 @@
 #define LOG_LINE_MAX	2048
 
 static char log_name[64] = "postern";
-static char log_ident[80] = "postern";
+static char log_sysname[LOG_SYSNAME_MAX + 1] = "postern";	/* syslog_name */
+static int log_facility = LOG_MAIL;				/* syslog_facility */
+static char log_ident[LOG_SYSNAME_MAX + 66] = "postern";
 static int log_where = LOG_TO_STDERR;
 static enum log_level log_min = LOG_LEVEL_INFO;
 static void (*log_cleanup)(void);
@@ -81,12 +83,69 @@ log_init(const char *progname, int where)
 	if ((slash = strrchr(progname, '/')) != NULL)
 		progname = slash + 1;
 	strlcpy(log_name, progname, sizeof(log_name));
-	snprintf(log_ident, sizeof(log_ident), "postern/%s", log_name);
+	snprintf(log_ident, sizeof(log_ident), "%s/%s", log_sysname, log_name);
 	if ((log_where & LOG_TO_SYSLOG) != 0)
 		closelog();
 	log_where = where;
 	if ((where & LOG_TO_SYSLOG) != 0)
-		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+		openlog(log_ident, LOG_PID | LOG_NDELAY, log_facility);
+}
+
+int
+log_set_identity(const char *name, const char *facility)
+{
+	static const struct {
+		const char	*name;
+		int		 value;
+	} fac[] = {
+		{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON },
+		{ "user", LOG_USER }, { "auth", LOG_AUTH },
+		{ "authpriv", LOG_AUTHPRIV }, { "local0", LOG_LOCAL0 },
+		{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+		{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+		{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+		{ "local7", LOG_LOCAL7 },
+	};
+	size_t i;
+	int r = 0, bad_name = 0;
+
+	if (facility != NULL && *facility != '\0') {
+		for (i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
+			if (strcmp(fac[i].name, facility) == 0)
+				break;
+		if (i < sizeof(fac) / sizeof(fac[0]))
+			log_facility = fac[i].value;
+		else
+			r = -1;
+	}
+	if (name != NULL && *name != '\0' && !log_sysname_ok(name))
+		bad_name = r = -1;
+	else if (name != NULL && *name != '\0')
+		strlcpy(log_sysname, name, sizeof(log_sysname));
+	log_init(log_name, log_where);	/* the new ident, the new facility */
+	if (bad_name)
+		log_warn("syslog_name \"%.64s\": only letters, digits, '.', "
+		    "'_', '-' and '/' inside, at most %d: not used", name,
+		    LOG_SYSNAME_MAX);
+	return r;
+}
+
+int
+log_sysname_ok(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > LOG_SYSNAME_MAX || name[0] == '/' ||
+	    name[n - 1] == '/')
+		return 0;
+	/* what a log line's ident may hold (lib/postlog's grammar) */
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '.' ||
+		    name[i] == '_' || name[i] == '-' || name[i] == '/'))
+			return 0;
+	return 1;
 }
 
 const char *

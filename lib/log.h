@@ -34,6 +34,17 @@ enum log_level {
 /* Set the program name for the prefix and where lines go (LOG_TO_*). */
 void	log_init(const char *progname, int where);
 /*
+ * syslog_name and syslog_facility: each line then begins NAME/PROGRAM
+ * (as Postfix's "-o syslog_name=postfix/submission" gives
+ * postfix/submission/smtpd), and syslog gets that facility. -1 when
+ * either is not acceptable (that one is left as it was).
+ */
+#define LOG_SYSNAME_MAX	40
+int	log_set_identity(const char *name, const char *facility);
+/* Letters, digits, ".", "_", "-" and "/" (not first or last), <= 40:
+ * with the program's name it must fit a log record's ident (64). */
+int	log_sysname_ok(const char *name);
+/*
  * Where LOG_TO_MAILLOG lines go: as records to the log service through
  * sock, the sending end of its datagram socket (-1: none), or straight
  * into the log file file (-1: none) when the service cannot take them

@@ -361,6 +361,7 @@ server_setup(char **overrides)
 	if (params_load(server_st.confdir, (const char *const *)overrides,
 	    &err) < 0)
 		log_fatal("%s", err);
+	(void)log_set_identity(var_syslog_name, var_syslog_facility);
 	if (server_st.log_fd >= 0)
 		server_log_setup(var_myhostname);	/* for file lines */
 	server_st.max_use = var_max_use;

@@ -105,6 +105,7 @@ master_conf_read(struct mastercf **mcf_r, char **err_r)
 		mastercf_free(&mcf);
 		return -1;
 	}
+	(void)log_set_identity(var_syslog_name, var_syslog_facility);
 	*mcf_r = mcf;
 	return 0;
 }

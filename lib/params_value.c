@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "params_int.h"
 #include "xmalloc.h"
 
@@ -284,6 +285,15 @@ params_check_value(const struct param_info *pi, const char *v,
 		return 0;
 	}
 	/* STR and LIST: the few with a fixed vocabulary or a shape */
+	if (strcmp(pi->name, "syslog_name") == 0) {
+		if (!log_sysname_ok(v)) {
+			*why_r = xasprintf("bad value \"%s\": a log name is "
+			    "letters, digits, '.', '_', '-' and '/' inside, at "
+			    "most %d", v, LOG_SYSNAME_MAX);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(pi->name, "myhostname") == 0 ||
 	    strcmp(pi->name, "mydomain") == 0) {
 		if (!params_valid_hostname(v)) {

@@ -226,6 +226,32 @@ params_valid_map(const char *s)
 	return n > 0 && s[n] == ':' && s[n + 1] != '\0';
 }
 
+/*
+ * What params_list cannot split: a "quoted string" or a {...} group
+ * that does not end. NULL, or the reason.
+ */
+static const char *
+params_list_unclosed(const char *v)
+{
+	int depth = 0, quote = 0;
+
+	for (; *v != '\0'; v++) {
+		if (quote) {
+			if (*v == '\\' && v[1] != '\0')
+				v++;
+			else if (*v == '"')
+				quote = 0;
+		} else if (*v == '"')
+			quote = 1;
+		else if (*v == '{')
+			depth++;
+		else if (*v == '}' && depth > 0)
+			depth--;
+	}
+	return quote ? "a quoted string does not end (\")" :
+	    depth > 0 ? "a { group does not end (})" : NULL;
+}
+
 int
 params_check_value(const struct param_info *pi, const char *v,
     long long *num_r, char **why_r)
@@ -237,6 +263,9 @@ params_check_value(const struct param_info *pi, const char *v,
 	int b;
 
 	*num_r = 0;
+	if ((pi->type == PARAM_TYPE_LIST || pi->type == PARAM_TYPE_MAP) &&
+	    (err = params_list_unclosed(v)) != NULL)
+		goto bad;
 	switch (pi->type) {
 	case PARAM_TYPE_STR:
 	case PARAM_TYPE_LIST:

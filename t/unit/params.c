@@ -327,6 +327,12 @@ test_bad_values(void)
 		{ "inet_protocols = ipv4, ipv5\n",
 		    ":1: inet_protocols: bad value \"ipv4, ipv5\": \"ipv5\" "
 		    "is not one of: all ipv4 ipv6" },
+		{ "mydestination = \"a, b\n",
+		    ":1: mydestination: bad value \"\"a, b\": a quoted "
+		    "string does not end (\")" },
+		{ "alias_maps = inline:{a=b, c=d\n",
+		    ":1: alias_maps: bad value \"inline:{a=b, c=d\": a { group "
+		    "does not end (})" },
 		{ "myhostname = bad host!\n",
 		    ":1: myhostname: bad value \"bad host!\": not a valid "
 		    "host name" },

@@ -107,7 +107,7 @@ log_set_identity(const char *name, const char *facility)
 		{ "local7", LOG_LOCAL7 },
 	};
 	size_t i;
-	int r = 0, bad_name = 0;
+	int r = 0;
 
 	if (facility != NULL && *facility != '\0') {
 		for (i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
@@ -118,15 +118,12 @@ log_set_identity(const char *name, const char *facility)
 		else
 			r = -1;
 	}
+	/* main.cf and master.cf checked the name (params): a guard only */
 	if (name != NULL && *name != '\0' && !log_sysname_ok(name))
-		bad_name = r = -1;
+		r = -1;
 	else if (name != NULL && *name != '\0')
 		strlcpy(log_sysname, name, sizeof(log_sysname));
 	log_init(log_name, log_where);	/* the new ident, the new facility */
-	if (bad_name)
-		log_warn("syslog_name \"%.64s\": only letters, digits, '.', "
-		    "'_', '-' and '/' inside, at most %d: not used", name,
-		    LOG_SYSNAME_MAX);
 	return r;
 }
 

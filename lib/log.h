@@ -37,7 +37,8 @@ void	log_init(const char *progname, int where);
  * syslog_name and syslog_facility: each line then begins NAME/PROGRAM
  * (as Postfix's "-o syslog_name=postfix/submission" gives
  * postfix/submission/smtpd), and syslog gets that facility. -1 when
- * either is not acceptable (that one is left as it was).
+ * either is not acceptable (that one is left as it was; params refuses
+ * such values with file and line before they get here).
  */
 #define LOG_SYSNAME_MAX	40
 int	log_set_identity(const char *name, const char *facility);

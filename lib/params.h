@@ -158,6 +158,8 @@ void	params_free(void);
  * string" (\ escapes inside) never split.
  */
 char	**params_list(const char *value);
+/* NULL, or why params_list cannot split value (a quote or { unclosed). */
+const char *params_list_check(const char *value);
 void	params_list_free(char **);
 
 /*

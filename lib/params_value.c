@@ -226,32 +226,6 @@ params_valid_map(const char *s)
 	return n > 0 && s[n] == ':' && s[n + 1] != '\0';
 }
 
-/*
- * What params_list cannot split: a "quoted string" or a {...} group
- * that does not end. NULL, or the reason.
- */
-static const char *
-params_list_unclosed(const char *v)
-{
-	int depth = 0, quote = 0;
-
-	for (; *v != '\0'; v++) {
-		if (quote) {
-			if (*v == '\\' && v[1] != '\0')
-				v++;
-			else if (*v == '"')
-				quote = 0;
-		} else if (*v == '"')
-			quote = 1;
-		else if (*v == '{')
-			depth++;
-		else if (*v == '}' && depth > 0)
-			depth--;
-	}
-	return quote ? "a quoted string does not end (\")" :
-	    depth > 0 ? "a { group does not end (})" : NULL;
-}
-
 int
 params_check_value(const struct param_info *pi, const char *v,
     long long *num_r, char **why_r)
@@ -264,7 +238,7 @@ params_check_value(const struct param_info *pi, const char *v,
 
 	*num_r = 0;
 	if ((pi->type == PARAM_TYPE_LIST || pi->type == PARAM_TYPE_MAP) &&
-	    (err = params_list_unclosed(v)) != NULL)
+	    (err = params_list_check(v)) != NULL)
 		goto bad;
 	switch (pi->type) {
 	case PARAM_TYPE_STR:
@@ -361,42 +335,64 @@ bad:
 
 /* --- lists ------------------------------------------------------------ */
 
+/*
+ * The end of the list element at p: a {...} group is one element,
+ * commas and blanks and all; so is a "quoted string" (an address's
+ * local part in an alias value), with \ quoting the next character.
+ * *open_r: 0, or what the value ended inside of ('"' or '{').
+ */
+static const char *
+params_list_elem(const char *p, int *open_r)
+{
+	int depth = 0, quote = 0;
+
+	for (; *p != '\0'; p++) {
+		if (quote) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				quote = 0;
+			continue;
+		}
+		if (*p == '"')
+			quote = 1;
+		else if (*p == '{')
+			depth++;
+		else if (*p == '}' && depth > 0)
+			depth--;
+		else if (depth == 0 && strchr(", \t\r\n", *p) != NULL)
+			break;
+	}
+	*open_r = quote ? '"' : depth > 0 ? '{' : 0;
+	return p;
+}
+
+const char *
+params_list_check(const char *value)
+{
+	const char *p = value;
+	int open = 0;
+
+	while (*(p += strspn(p, ", \t\r\n")) != '\0' && !open)
+		p = params_list_elem(p, &open);
+	return open == '"' ? "a quoted string does not end (\")" :
+	    open == '{' ? "a { group does not end (})" : NULL;
+}
+
 char **
 params_list(const char *value)
 {
 	const char *p = value, *start;
 	char **v = NULL;
 	size_t n = 0, cap = 0;
-	int depth, quote;
+	int open;
 
 	for (;;) {
 		p += strspn(p, ", \t\r\n");
 		if (*p == '\0')
 			break;
 		start = p;
-		depth = quote = 0;
-		/*
-		 * a {...} group is one element, commas and blanks and all;
-		 * so is a "quoted string" (an address's local part in an
-		 * alias value), with \ quoting the next character
-		 */
-		for (; *p != '\0'; p++) {
-			if (quote) {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				else if (*p == '"')
-					quote = 0;
-				continue;
-			}
-			if (*p == '"')
-				quote = 1;
-			else if (*p == '{')
-				depth++;
-			else if (*p == '}' && depth > 0)
-				depth--;
-			else if (depth == 0 && strchr(", \t\r\n", *p) != NULL)
-				break;
-		}
+		p = params_list_elem(p, &open);
 		if (n + 2 > cap) {
 			cap = cap ? cap * 2 : 8;
 			v = xreallocarray(v, cap, sizeof(*v));

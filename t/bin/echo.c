@@ -104,8 +104,14 @@ static void
 echo_trigger(const char *buf, size_t len, const struct server_info *info)
 {
 	log_info("trigger on %s: %.*s", info->service, (int)len, buf);
-	if (len > 0 && buf[0] == 'K')
-		server_trigger_keep();	/* "K...": keep the connection */
+	/*
+	 * "K...": keep the connection. "N" lines are an smtpd asking for
+	 * spare names: the real qmgr keeps that connection, and the smtpd
+	 * sends its "Q" line on it next (closed here, that line could go
+	 * into a socket nobody reads).
+	 */
+	if (len > 0 && (buf[0] == 'K' || buf[0] == 'N'))
+		server_trigger_keep();
 }
 
 static void

@@ -53,6 +53,7 @@ FUZZ_PROG_auth_token = auth/auth
 FUZZ_PROG_imap_cmd = imapd/imapd
 FUZZ_PROG_resolver_rr = resolver/resolver
 FUZZ_PROG_relay_mime = delivery/relay/relay
+FUZZ_PROG_qmgr_trigger = qmgr/qmgr
 
 FUZZ_SRCS := $(filter-out fuzz/replay.c,$(sort $(wildcard fuzz/*.c)))
 FUZZ_NAMES := $(notdir $(FUZZ_SRCS:.c=))

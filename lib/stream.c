@@ -417,11 +417,11 @@ stream_wait(struct stream *s, int want, int timeout_ms)
 /* --- input ------------------------------------------------------------ */
 
 /*
- * Read more into ibuf: >0 bytes added, 0 would block (non-blocking
- * mode), -1 end of file or failure.
+ * Read at most cap bytes into dst: >0 bytes read, 0 would block
+ * (non-blocking mode), -1 end of file or failure.
  */
 static ssize_t
-stream_fill(struct stream *s)
+stream_fill_to(struct stream *s, char *dst, size_t cap)
 {
 	ssize_t n;
 	int want;
@@ -429,25 +429,14 @@ stream_fill(struct stream *s)
 	if (s->rstate != STREAM_ERR_NONE)
 		return stream_fail(s, s->rstate,
 		    s->rstate == STREAM_ERR_IO ? s->rerrno : 0);
-	if (s->ipos > 0) {
-		/* UNSAFE: move the unread bytes to the front */
-		memmove(s->ibuf, s->ibuf + s->ipos, s->ilen - s->ipos);
-		s->ilen -= s->ipos;
-		s->ipos = 0;
-	}
-	if (s->ilen == s->icap)
-		log_panic("stream: input buffer full (%zu bytes)", s->icap);
 	for (;;) {
 		if (stream_check_deadline(s, monotime_ms()) < 0)
 			return -1;
 		want = STREAM_WANT_READ;
-		/* UNSAFE: read into the free tail, icap - ilen bytes */
-		n = s->ops->read(s->fd, s->ctx, s->ibuf + s->ilen,
-		    s->icap - s->ilen, &want);
+		n = s->ops->read(s->fd, s->ctx, dst, cap, &want);
 		if (n > 0) {
-			if ((size_t)n > s->icap - s->ilen)
+			if ((size_t)n > cap)
 				log_panic("stream: layer read overran");
-			s->ilen += (size_t)n;
 			s->rwait = 0;
 			return n;
 		}
@@ -471,6 +460,28 @@ stream_fill(struct stream *s)
 		if (stream_wait(s, want, s->read_ms) < 0)
 			return -1;
 	}
+}
+
+/* Read more into ibuf: as stream_fill_to, the bytes added. */
+static ssize_t
+stream_fill(struct stream *s)
+{
+	ssize_t n;
+
+	if (s->rstate != STREAM_ERR_NONE)
+		return stream_fill_to(s, NULL, 0);	/* the failure again */
+	if (s->ipos > 0) {
+		/* UNSAFE: move the unread bytes to the front */
+		memmove(s->ibuf, s->ibuf + s->ipos, s->ilen - s->ipos);
+		s->ilen -= s->ipos;
+		s->ipos = 0;
+	}
+	if (s->ilen == s->icap)
+		log_panic("stream: input buffer full (%zu bytes)", s->icap);
+	/* UNSAFE: read into the free tail, icap - ilen bytes */
+	if ((n = stream_fill_to(s, s->ibuf + s->ilen, s->icap - s->ilen)) > 0)
+		s->ilen += (size_t)n;
+	return n;
 }
 
 ssize_t
@@ -545,6 +556,16 @@ stream_read(struct stream *s, void *buf, size_t len)
 		return 0;
 	s->skipping = 0;
 	s->eol = STREAM_EOL_NONE;
+	if (s->ilen == s->ipos && len >= s->icap) {
+		/*
+		 * Nothing buffered and a read larger than the buffer (DATA
+		 * content): straight into the caller's, in one system call
+		 * instead of one per icap bytes, and without a copy.
+		 */
+		s->ipos = s->ilen = 0;
+		s->iscan = 0;
+		return stream_fill_to(s, buf, len);
+	}
 	if (s->ilen == s->ipos && (r = stream_fill(s)) <= 0)
 		return r;
 	avail = s->ilen - s->ipos;

@@ -420,6 +420,49 @@ test_exact_socket(void)
 	free(data);
 }
 
+/*
+ * A read larger than the buffer with nothing buffered goes straight into
+ * the caller's (DATA content): all the socket holds, in one call; what
+ * is buffered comes first, and a line read after it still works.
+ */
+static void
+test_read_direct(void)
+{
+	static char big[65536], want[40000];
+	struct stream *s;
+	struct span sp;
+	size_t i;
+	int sp2[2];
+
+	for (i = 0; i < sizeof(want); i++)
+		want[i] = (char)('a' + i % 26);
+	xsocketpair(sp2);
+	s = stream_new(sp2[0], 0);
+	stream_set_timeouts(s, 10000, 10000);
+	xwrite(sp2[1], "DATA\r\n", 6);
+	stream_read_line(s, &sp);
+	is_mem(sp.ptr, sp.len, "DATA", 4, "a line first");
+	xwrite(sp2[1], want, sizeof(want));
+	is_int(stream_read(s, big, sizeof(big)), sizeof(want),
+	    "a read larger than the buffer: all 40000 bytes at once");
+	ok(memcmp(big, want, sizeof(want)) == 0, "  intact");
+	xwrite(sp2[1], "one\r\n", 5);
+	xwrite(sp2[1], want, 100);
+	stream_read_line(s, &sp);
+	is_mem(sp.ptr, sp.len, "one", 3, "then a line");
+	is_int(stream_read(s, big, sizeof(big)), 100,
+	    "then a large read gets the buffered bytes first");
+	ok(memcmp(big, want, 100) == 0, "  intact");
+	xwrite(sp2[1], "two\r\n", 5);
+	stream_read_line(s, &sp);
+	is_mem(sp.ptr, sp.len, "two", 3, "and a line after it");
+	close(sp2[1]);
+	is_int(stream_read(s, big, sizeof(big)), -1,
+	    "a large read at end of file: -1");
+	is_int(stream_error(s), STREAM_ERR_EOF, "  end of file");
+	stream_free(&s);
+}
+
 /* --- buffered input: pipelining and STARTTLS -------------------------- */
 
 static void
@@ -921,6 +964,7 @@ main(void)
 	test_socket_trickle();
 	test_exact();
 	test_exact_socket();
+	test_read_direct();
 	test_buffered();
 	test_eof();
 	test_timeouts();

@@ -172,10 +172,47 @@ maildir_msg_put(struct maildir_msg *m, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * CR LF pairs of p..end as LF, straight into the buffer, as much as its
+ * room takes (one pass and one copy per line, not a call per line): the
+ * input not used yet, or NULL when the last byte is a CR whose next
+ * byte has not come.
+ */
+static const char *
+maildir_msg_unfold(struct maildir_msg *m, const char *p, const char *end)
+{
+	size_t room = sizeof(m->buf) - m->buflen;
+	char *dst = m->buf + m->buflen, *out = dst;
+	const char *lim, *cr;
+
+	/* UNSAFE: every output byte stands for an input byte before lim */
+	lim = (size_t)(end - p) > room ? p + room : end;
+	while (p < lim) {
+		if ((cr = memchr(p, '\r', (size_t)(lim - p))) == NULL)
+			cr = lim;
+		memcpy(out, p, (size_t)(cr - p));
+		out += cr - p;
+		p = cr;
+		if (cr == lim)
+			break;
+		if (cr + 1 == end) {
+			p = NULL;
+			break;
+		}
+		/* a pair gives one byte for two, a bare CR is kept */
+		*out++ = cr[1] == '\n' ? '\n' : '\r';
+		p = cr[1] == '\n' ? cr + 2 : cr + 1;
+	}
+	m->bare_lf += maildir_bare_lf(dst, (size_t)(out - dst), &m->last_cr);
+	m->buflen += (size_t)(out - dst);
+	m->size += (size_t)(out - dst);
+	return p;
+}
+
 int
 maildir_msg_write(struct maildir_msg *m, const void *buf, size_t len)
 {
-	const char *p = buf, *end = p + len, *cr;
+	const char *p = buf, *end = p + len;
 
 	if (m->err != 0) {
 		errno = m->err;
@@ -196,24 +233,11 @@ maildir_msg_write(struct maildir_msg *m, const void *buf, size_t len)
 			goto fail;
 	}
 	while (p < end) {
-		if ((cr = memchr(p, '\r', (size_t)(end - p))) == NULL)
-			cr = end;
-		if (maildir_msg_put(m, p, (size_t)(cr - p)) < 0)
+		if (m->buflen == sizeof(m->buf) && maildir_msg_flush(m) < 0)
 			goto fail;
-		if (cr == end)
+		if ((p = maildir_msg_unfold(m, p, end)) == NULL) {
+			m->pending_cr = 1;	/* the last byte: a CR */
 			break;
-		if (cr + 1 == end) {
-			m->pending_cr = 1;
-			break;
-		}
-		if (cr[1] == '\n') {
-			if (maildir_msg_put(m, "\n", 1) < 0)
-				goto fail;
-			p = cr + 2;
-		} else {
-			if (maildir_msg_put(m, "\r", 1) < 0)
-				goto fail;
-			p = cr + 1;
 		}
 	}
 	return 0;

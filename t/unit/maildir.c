@@ -249,6 +249,65 @@ write_split(struct maildir_msg *m, const char *s, size_t len, long cut)
 	return 0;
 }
 
+/*
+ * Content larger than the writer's 64 KB buffer, in pieces of several
+ * sizes: CR LF pairs, bare CRs and LFs on both sides of every point
+ * where the buffer fills; the file and ,W= match a plain conversion.
+ */
+static void
+test_crlf_big(void)
+{
+	static char in[300000], want[300000];
+	static const size_t piece[] = { 300000, 65536, 65537, 4093, 1 };
+	struct maildir *md;
+	struct maildir_msg *m;
+	char *err = NULL;
+	const char *got;
+	char name[MAILDIR_NAME_MAX + 1], rel[1200];
+	size_t n = 0, w = 0, bare = 0, i, k, len, bad = 0;
+	uint64_t size;
+
+	for (i = 0; n < sizeof(in) - 2; i++) {
+		if (i % 97 == 5)
+			in[n++] = '\r';		/* a bare CR in the line */
+		else if (i % 89 == 7)
+			in[n++] = '\n';		/* a bare LF */
+		else if (i % 7 == 0)
+			in[n++] = '\r', in[n++] = '\n';
+		else
+			in[n++] = (char)('a' + i % 26);
+	}
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\r' && i + 1 < n && in[i + 1] == '\n')
+			continue;
+		want[w++] = in[i];
+		bare += in[i] == '\n' && (w < 2 || want[w - 2] != '\r');
+	}
+	if (maildir_open(rootfd, "crlfbig/", MAILDIR_CREATE, &md, &err) < 0)
+		bail_out("%s", err);
+	for (k = 0; k < sizeof(piece) / sizeof(piece[0]); k++) {
+		m = maildir_msg_new(md, MAILDIR_MSG_CRLF, &err);
+		for (i = 0; m != NULL && i < n; i += piece[k])
+			if (maildir_msg_write(m, in + i, n - i < piece[k] ?
+			    n - i : piece[k]) < 0)
+				break;
+		if (m == NULL || i < n || maildir_msg_commit(m, name,
+		    sizeof(name), &err) < 0) {
+			bad++;
+			continue;
+		}
+		snprintf(rel, sizeof(rel), "crlfbig/new/%s", name);
+		got = slurp(rel, &len);
+		if (got == NULL || len != w || memcmp(got, want, w) != 0 ||
+		    !maildir_name_field(name, 'W', &size) || size != w + bare)
+			bad++;
+	}
+	is_int((long long)bad, 0, "300 KB through the 64 KB buffer in pieces "
+	    "of 300000, 65536, 65537, 4093 and 1 bytes: CR LF -> LF, bare "
+	    "bytes kept, ,W= right");
+	maildir_close(&md);
+}
+
 static void
 test_crlf(void)
 {
@@ -615,6 +674,7 @@ main(void)
 	test_names();
 	test_open();
 	test_crlf();
+	test_crlf_big();
 	test_deliver();
 	test_unwritable();
 	test_enospc();

@@ -43,8 +43,58 @@ sd_flush(struct smtp_data *sd)
 	return 0;
 }
 
+static int sd_copy(struct smtp_data *, const char *, size_t);
+
+/*
+ * The input bytes that go out as they came end here. A long run goes to
+ * the callback straight from the caller's buffer (after what obuf
+ * holds): no copy of the content that needs no change; a short one is
+ * copied into obuf, so that a message of many stuffed dots does not
+ * become a call per line.
+ */
+static int
+sd_span_end(struct smtp_data *sd)
+{
+	const char *p = sd->span;
+	size_t n = sd->spanlen;
+
+	if (n == 0)
+		return 0;
+	sd->spanlen = 0;
+	if (n < SMTP_DATA_DIRECT_MIN)
+		return sd_copy(sd, p, n);
+	if (sd_flush(sd) < 0)
+		return -1;
+	sd->size += n;
+	return sd->out(sd->arg, p, n);
+}
+
+/* Input bytes p..p+n go out unchanged: they extend the run or start one. */
+static int
+sd_take(struct smtp_data *sd, const char *p, size_t n)
+{
+	if (sd->spanlen > 0 && sd->span + sd->spanlen == p) {
+		sd->spanlen += n;
+		return 0;
+	}
+	if (sd_span_end(sd) < 0)
+		return -1;
+	sd->span = p;
+	sd->spanlen = n;
+	return 0;
+}
+
+/* Bytes that are not the input's as it is: after the run, into obuf. */
 static int
 sd_put(struct smtp_data *sd, const char *p, size_t n)
+{
+	if (sd_span_end(sd) < 0)
+		return -1;
+	return sd_copy(sd, p, n);
+}
+
+static int
+sd_copy(struct smtp_data *sd, const char *p, size_t n)
 {
 	size_t room;
 
@@ -126,7 +176,7 @@ text:
 			} else {
 				/* the rest of the line's text in one piece */
 				run = sd_text_run(buf + i, len - i);
-				if (sd_put(sd, buf + i, run) < 0)
+				if (sd_take(sd, buf + i, run) < 0)
 					return -1;
 				sd->linelen += run;
 				sd->state = SD_TEXT;
@@ -135,7 +185,9 @@ text:
 			break;
 		case SD_CR:
 			if (c == '\n') {
-				if (sd_put(sd, "\r\n", 2) < 0)
+				/* the CR before it: this input's, or the last's */
+				if ((i > 0 ? sd_take(sd, buf + i - 1, 2) :
+				    sd_put(sd, "\r\n", 2)) < 0)
 					return -1;
 				sd_line_end(sd);
 				sd->state = SD_BOL;
@@ -166,7 +218,8 @@ text:
 			goto text;
 		}
 	}
-	if (sd_flush(sd) < 0)
+	/* nothing may point into the caller's buffer after the return */
+	if (sd_span_end(sd) < 0 || sd_flush(sd) < 0)
 		return -1;
 	return (long long)i;
 }

@@ -45,7 +45,12 @@ struct smtp_data {
 	unsigned long long size;	/* content octets written */
 	char	 obuf[4096];
 	size_t	 olen;
+	const char *span;		/* input going out as it is, in */
+	size_t	 spanlen;		/* smtp_data_feed only */
 };
+
+/* A run of unchanged input this long goes out without a copy. */
+#define SMTP_DATA_DIRECT_MIN	1024
 
 void	smtp_data_init(struct smtp_data *, enum smtp_data_mode,
 	    smtp_data_out_fn, void *arg);

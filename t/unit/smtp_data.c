@@ -93,6 +93,81 @@ fail_out(void *arg, const char *p, size_t n)
 	return -1;
 }
 
+/* Where the callback's bytes were: in the caller's buffer, or copied. */
+struct seen {
+	struct vbuf	*out;
+	const char	*in, *in_end;
+	size_t		 direct;	/* bytes passed from the input itself */
+	size_t		 calls;
+};
+
+static int
+collect_seen(void *arg, const char *p, size_t n)
+{
+	struct seen *w = arg;
+
+	w->calls++;
+	if (p >= w->in && p + n <= w->in_end)
+		w->direct += n;
+	return vbuf_append(w->out, p, n);
+}
+
+/*
+ * 100 KB of 78-octet lines, with a stuffed dot every 500 lines, fed as
+ * smtpd feeds it (64 KB reads, the second cut after a CR): the lines go
+ * to the callback from the input itself, not through obuf, and come out
+ * exactly as a plain unstuffing gives them.
+ */
+static void
+test_direct(void)
+{
+	struct smtp_data sd;
+	struct seen w;
+	struct vbuf *want = vbuf_new(0, VBUF_NOLIMIT);
+	char *in = malloc(200000), line[80];
+	size_t n = 0, i, pos = 0, cut = 65536;
+	long long r;
+
+	for (i = 0; n < 100000; i++) {
+		memset(line, 'a' + (int)(i % 26), 76);
+		memcpy(line + 76, "\r\n", 2);
+		if (i % 500 == 0)
+			line[0] = '.';
+		if (i % 500 == 0)
+			in[n++] = '.';		/* stuffed */
+		memcpy(in + n, line, 78);
+		n += 78;
+		vbuf_append(want, line, 78);
+	}
+	memcpy(in + n, ".\r\n", 3);
+	n += 3;
+	while (in[cut - 1] != '\r')
+		cut++;				/* a read that ends in a CR */
+	memset(&w, 0, sizeof(w));
+	w.out = vbuf_new(0, VBUF_NOLIMIT);
+	w.in = in;
+	w.in_end = in + n;
+	smtp_data_init(&sd, SMTP_DATA_NORMALIZE, collect_seen, &w);
+	while (pos < n && !sd.done) {
+		r = smtp_data_feed(&sd, in + pos, pos == 0 ? cut : n - pos);
+		if (r <= 0)
+			break;
+		pos += (size_t)r;
+	}
+	ok(sd.done && pos == n, "100 KB in two reads, one cut after a CR: "
+	    "the end found");
+	ok(vbuf_len(w.out) == vbuf_len(want) && memcmp(vbuf_str(w.out),
+	    vbuf_str(want), vbuf_len(want)) == 0, "  the content, unstuffed");
+	ok(w.direct > vbuf_len(want) * 9 / 10, "  the lines passed from the "
+	    "input itself, not copied (%zu of %zu bytes)", w.direct,
+	    vbuf_len(want));
+	ok(w.calls < 20, "  in a few calls (%zu), not one per line",
+	    w.calls);
+	vbuf_free(&w.out);
+	vbuf_free(&want);
+	free(in);
+}
+
 int
 main(void)
 {
@@ -128,6 +203,8 @@ main(void)
 		vbuf_free(&out);
 	}
 	free(big);
+
+	test_direct();
 
 	smtp_data_init(&sd, SMTP_DATA_REJECT_BARE, fail_out, NULL);
 	is_int(smtp_data_feed(&sd, "abc\r\n.\r\n", 8), -1,

@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 #define QFILE_WBUF	(64 * 1024)
+#define QFILE_DIRECT	(16 * 1024)	/* written as it is from here on */
 #define QFILE_ENV_READ	(64 * 1024)	/* first read: header and envelope */
 #define QFILE_ENV_MAX	(64 * 1024 * 1024)	/* any envelope */
 
@@ -76,9 +77,15 @@ qfile_flush(struct qfile_writer *w)
 static int
 qfile_put(struct qfile_writer *w, const void *p, size_t len)
 {
-	if (vbuf_len(w->wbuf) + len > QFILE_WBUF && qfile_flush(w) < 0)
+	/*
+	 * Content comes in pieces of up to a read's 64 KB: a large one is
+	 * written from where it is (after what the buffer holds) rather
+	 * than copied, a write call more against 16 KB or more not copied.
+	 */
+	if ((vbuf_len(w->wbuf) + len > QFILE_WBUF || len >= QFILE_DIRECT) &&
+	    qfile_flush(w) < 0)
 		return -1;
-	if (len >= QFILE_WBUF) {
+	if (len >= QFILE_DIRECT) {
 		if (fsutil_write_all(w->fd, p, len) < 0)
 			return -1;
 		w->offset += len;

@@ -163,7 +163,8 @@ smtpd_content_release(struct smtpd_content *c)
 int
 smtpd_content_put(struct smtpd_content *c, const char *p, size_t n)
 {
-	size_t limit = (size_t)var_header_size_limit, scan;
+	size_t limit = (size_t)var_header_size_limit, scan, keep;
+	size_t before = c->hs.header_size;
 
 	c->size += n;
 	if (c->info.size_limit > 0 && c->size > c->info.size_limit)
@@ -182,10 +183,19 @@ smtpd_content_put(struct smtpd_content *c, const char *p, size_t n)
 	scan = vbuf_len(c->head) < limit ? limit - vbuf_len(c->head) : 0;
 	if (scan > n)
 		scan = n;
-	vbuf_append(c->head, p, n);
 	(void)hdr_scan_feed(&c->hs, p, scan);
-	if (c->hs.done || vbuf_len(c->head) >= limit)
-		smtpd_content_release(c);
+	if (c->hs.done)
+		keep = c->hs.header_size - before;	/* <= scan */
+	else if (vbuf_len(c->head) + n >= limit)
+		keep = scan;
+	else {
+		vbuf_append(c->head, p, n);
+		return 0;
+	}
+	/* the header section held, the body that came with it not copied */
+	vbuf_append(c->head, p, keep);
+	smtpd_content_release(c);
+	smtpd_content_out(c, p + keep, n - keep);
 	return 0;
 }
 

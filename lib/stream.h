@@ -209,6 +209,8 @@ enum stream_eol stream_line_eol(const struct stream *);
  * Read up to len bytes (buffered bytes first): >0, 0 would block
  * (non-blocking mode; or len 0), -1 end of file or error. A blocking
  * read waits for at least one byte. Cancels skipping an over-long line.
+ * With nothing buffered and len at least the buffer's size, the layer
+ * reads straight into buf (one call for a large read, no copy).
  */
 ssize_t	stream_read(struct stream *, void *buf, size_t len);
 /*

@@ -29,6 +29,7 @@
 #define POSTERN_FUZZ_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,30 @@ fuzz_tmpdir(const char *name)
 	}
 	atexit(fuzz_tmpdir_remove);
 	return fuzz_tmp;
+}
+
+/*
+ * A harness of a program that works in its own directory (a queue): each
+ * input enters the scratch directory and leaves it, since the replay
+ * driver reads the corpus by relative names.
+ */
+static int fuzz_home = -1;
+
+static inline void
+fuzz_enter(const char *name)
+{
+	if (fuzz_home < 0 && (fuzz_home = open(".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		abort();
+	if (chdir(fuzz_tmpdir(name)) < 0)
+		abort();
+}
+
+static inline void
+fuzz_leave(void)
+{
+	if (fchdir(fuzz_home) < 0)
+		abort();
 }
 
 /* 1 when s holds no control character (UTF-8 and other bytes pass). */

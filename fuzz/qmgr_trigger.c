@@ -44,25 +44,7 @@ static const char *const fz_overrides[] = {
 	NULL
 };
 
-static int fz_home = -1;
 static int fz_sv[2] = { -1, -1 };
-
-static void
-enter_queue(void)
-{
-	if (fz_home < 0 && (fz_home = open(".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
-		abort();
-	if (chdir(fuzz_tmpdir("qmgr_trigger")) < 0)
-		abort();
-}
-
-static void
-leave_queue(void)
-{
-	if (fchdir(fz_home) < 0)
-		abort();
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -75,7 +57,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_log();
-	enter_queue();
+	fuzz_enter("qmgr_trigger");
 	if (params_load(NULL, fz_overrides, &err) < 0) {
 		fprintf(stderr, "params: %s\n", err);
 		abort();
@@ -95,7 +77,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fz_sv) < 0)
 		abort();
 	(void)fcntl(fz_sv[1], F_SETFL, O_NONBLOCK);
-	leave_queue();
+	fuzz_leave();
 	return 0;
 }
 
@@ -162,7 +144,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctl = data[0];
 	p = data + 1;
 	end = data + size;
-	enter_queue();
+	fuzz_enter("qmgr_trigger");
 	qmgr_spare_recount();
 	if (ctl & 1)
 		info.reply_fd = fz_sv[0];
@@ -183,6 +165,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(given <= lines(p, end, 'Q') + lines(p, end, 'N'));
 	FUZZ_CHECK(given <= HOLD + lines(p, end, 'Q'));
 	qmgr_spare_gone(fz_sv[0]);
-	leave_queue();
+	fuzz_leave();
 	return 0;
 }

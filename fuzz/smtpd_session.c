@@ -58,29 +58,6 @@ static const char *const fz_overrides[] = {
 	NULL
 };
 
-/*
- * smtpd works in its queue directory; the driver reads the corpus by
- * relative names: each input enters the scratch queue and leaves it.
- */
-static int fz_home = -1;
-
-static void
-enter_queue(void)
-{
-	if (fz_home < 0 && (fz_home = open(".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
-		abort();
-	if (chdir(fuzz_tmpdir("smtpd_session")) < 0)
-		abort();
-}
-
-static void
-leave_queue(void)
-{
-	if (fchdir(fz_home) < 0)
-		abort();
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -89,7 +66,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_log();
-	enter_queue();
+	fuzz_enter("smtpd_session");
 	if (params_load(NULL, fz_overrides, &err) < 0) {
 		fprintf(stderr, "params: %s\n", err);
 		abort();
@@ -100,7 +77,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	smtpd_check_init();
 	smtpd_auth_policy_init();
-	leave_queue();
+	fuzz_leave();
 	return 0;
 }
 
@@ -166,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	enter_queue();
+	fuzz_enter("smtpd_session");
 	memset(&sess, 0, sizeof(sess));
 	s = stream_mem_open(data + 1, size - 1);
 	stream_mem_set_chunk(s, data[0] >> 2);
@@ -194,6 +171,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_output(out, outlen);
 	smtpd_session_free(&sess);
 	clean_queue();
-	leave_queue();
+	fuzz_leave();
 	return 0;
 }

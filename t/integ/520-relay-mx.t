@@ -109,7 +109,19 @@ def main(t, mode):
                       r"example type=MX: Host not found, try again\)" % qid),
          "SERVFAIL: deferred 4.4.3")
     wait_for(lambda: qmgrtest.queue_files(p.a, "deferred"), "deferred/", t)
-    r = p.a.postern("queue")
+    # retried every second or two (qmgrtest's backoff): a listing taken
+    # while it is being tried again shows it active, without a next
+    # attempt, so list until one finds it deferred (a slow `postern
+    # queue`, as under ASan, can miss the deferred moment once)
+    listing = []
+
+    def deferred_listing():
+        r = p.a.postern("queue")
+        listing[:] = [r]
+        return re.search(r"^%s +\d" % qid, r.stdout, re.M)
+
+    wait_for(deferred_listing, "a listing with %s deferred" % qid, t)
+    r = listing[0]
     t.like(r.stdout, r"\(next attempt \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\)",
            "postern queue shows the next attempt")
     t.like(r.stdout, r"\(4\.4\.3 Host or domain name not found",

@@ -54,6 +54,7 @@ def main(t, mode):
     for line in (r.stdout + r.stderr).splitlines():
         if "syslog_name" in line:
             t.diag(line)
+    inst.teardown()
 
 
 run(main)

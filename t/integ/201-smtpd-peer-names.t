@@ -61,6 +61,7 @@ def main(t, mode):
         "localhost")
     if tracer is None:
         t.skip("strace cannot attach here", 1)
+        inst.teardown()
         return
     tracer.terminate()
     tracer.wait()
@@ -69,6 +70,7 @@ def main(t, mode):
     n = hosts_reads(trace)
     t.ok(n <= 2, "the five connections read /etc/hosts %d times, not "
          "twice each: the name is kept" % n)
+    inst.teardown()
 
 
 run(main)

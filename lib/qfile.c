@@ -78,18 +78,19 @@ static int
 qfile_put(struct qfile_writer *w, const void *p, size_t len)
 {
 	/*
-	 * Content comes in pieces of up to a read's 64 KB: a large one is
-	 * written from where it is (after what the buffer holds) rather
-	 * than copied, a write call more against 16 KB or more not copied.
+	 * A file that fits in the buffer is one write (header included, at
+	 * the commit). Past that, a large piece (content comes in up to a
+	 * read's 64 KB) is written from where it is, not copied first.
 	 */
-	if ((vbuf_len(w->wbuf) + len > QFILE_WBUF || len >= QFILE_DIRECT) &&
-	    qfile_flush(w) < 0)
-		return -1;
-	if (len >= QFILE_DIRECT) {
-		if (fsutil_write_all(w->fd, p, len) < 0)
+	if (vbuf_len(w->wbuf) + len > QFILE_WBUF) {
+		if (qfile_flush(w) < 0)
 			return -1;
-		w->offset += len;
-		return 0;
+		if (len >= QFILE_DIRECT) {
+			if (fsutil_write_all(w->fd, p, len) < 0)
+				return -1;
+			w->offset += len;
+			return 0;
+		}
 	}
 	/* cannot fail: the buffer has no limit beyond QFILE_WBUF use */
 	vbuf_append(w->wbuf, p, len);

@@ -3,7 +3,8 @@
 
 What a user sees: the message in new/ with Return-Path and Delivered-To
 on top, smtpd's Received line, then the message exactly as sent with LF
-line ends (dot-stuffing undone); +ext into the folder; and what the
+line ends (dot-stuffing undone), a 300 KB one too (many reads and
+buffers); +ext into the folder; and what the
 sender sees for an unknown user, a mail loop and a full mailbox: a
 refusal at RCPT time or a bounce (multipart/report) with 5.1.1, 5.4.6
 and 5.2.2 in the sender's own Maildir.
@@ -92,6 +93,28 @@ def main(t, mode):
                           r"delay=[0-9.]+, delays=[0-9./]+, dsn=2\.0\.0, "
                           r"status=sent \(delivered to maildir\)"),
          "the delivery is logged the way Postfix tools expect")
+
+    # 300 KB: many reads and write buffers, stuffed dots and CR LF pairs
+    # on every side of their edges (lines of 1 to 997 octets)
+    lines, n = [], 0
+    while n < 300000:
+        k = len(lines)
+        line = (b"." if k % 7 == 0 else b"") + bytes(
+            [0x41 + k % 26]) * (k * 37 % 997) + (b"\xc3\xa9" if k % 5 == 0
+                                                 else b"")
+        lines.append(line)
+        n += len(line) + 2
+    big = (b"From: bob@example.test\r\nSubject: big\r\n\r\n" +
+           b"\r\n".join(lines) + b"\r\n")
+    refused, err = send(port, "bob@example.test", ["alice@example.test"],
+                        big)
+    t.ok(not refused and err is None, "250 for a 300 KB message")
+    t.ok(wait_files(li, "example.test/alice", 2), "it reaches alice")
+    got = [li.read("example.test/alice", x)
+           for x in li.files("example.test/alice")]
+    got = [g for g in got if b"Subject: big\n" in g]
+    t.ok(got and got[0].endswith(big.replace(b"\r\n", b"\n")),
+         "300 KB byte for byte with LF line ends, dots unstuffed")
 
     refused, err = send(port, "bob@example.test",
                         ["alice+work@example.test"], MSG)

@@ -84,8 +84,8 @@ static const struct {
 
 /* The queue's own directories, mail_owner's (qmgr makes them). */
 static const char *const ctl_check_qdirs[] = {
-	"private", QDIR_INCOMING, QDIR_ACTIVE, QDIR_DEFERRED, QDIR_HOLD,
-	QDIR_CORRUPT, "defer", QDIR_SPARE, NULL,
+	"private", QDIR_INCOMING, QDIR_DEFERRED, QDIR_HOLD, QDIR_CORRUPT,
+	"defer", QDIR_SPARE, NULL,
 };
 
 static struct ctl_user *

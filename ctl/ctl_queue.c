@@ -260,8 +260,8 @@ ctl_queue_action(const char *verb, char **ids, int n)
 static int
 ctl_queue_find(const char *qid, char **path_r)
 {
-	static const char *const dirs[] = { QDIR_INCOMING, QDIR_ACTIVE,
-	    QDIR_DEFERRED, QDIR_HOLD, NULL };
+	static const char *const dirs[] = { QDIR_INCOMING, QDIR_DEFERRED,
+	    QDIR_HOLD, NULL };
 	int fd, i, denied = 0;
 	char *path, *state;
 

@@ -6,9 +6,9 @@
  * DESCRIPTION
  *	-bp is `postern queue` (ctl_queue.c) when the queue manager
  *	answers on its control socket: its listing includes the deferral
- *	reasons. When it does not (qmgr is not running), -bp reads the
- *	queue directories itself (incoming/, active/, deferred/, hold/,
- *	each with its hashed subdirectories). Both need root or
+ *	reasons. When it does not (qmgr is not running, so no message is
+ *	active), -bp reads the queue directories itself (incoming/,
+ *	deferred/, hold/, each with its hashed subdirectories). Both need root or
  *	mail_owner (the owner of a development instance); anyone else is
  *	told so. The output has the shape of Postfix's mailq, the same
  *	either way: one entry per message, oldest first, with the queue ID
@@ -64,7 +64,6 @@ static const struct {
 	char		 mark;
 } sendmail_qdirs[] = {
 	{ QDIR_INCOMING, ' ' },
-	{ QDIR_ACTIVE, '*' },
 	{ QDIR_DEFERRED, ' ' },
 	{ QDIR_HOLD, '!' },
 };

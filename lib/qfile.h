@@ -33,9 +33,16 @@
  *	                         (never over an existing name), directory
  *	                         fsynced (SYNC POINTS);
  *	                         only then does smtpd answer 250.
- *	S2 active/H/QID          qmgr owns it (rename). After a crash qmgr
- *	                         moves active/ back to incoming/ on start.
- *	S3 deferred/H/QID        waiting for a retry (rename).
+ *	S2 incoming/H/QID or     qmgr owns it: opened where it is and in
+ *	   deferred/H/QID        qmgr's table of active messages, no
+ *	                         rename (so qmgr stays off the file
+ *	                         system's rename lock that smtpd's commits
+ *	                         hold). After a crash qmgr takes it again
+ *	                         from where it lies. (An older version
+ *	                         moved it into active/, which qmgr empties
+ *	                         back into incoming/ at start.)
+ *	S3 deferred/H/QID        waiting for a retry (rename, when it came
+ *	                         from incoming/).
  *	   hold/H/QID            held by the admin (rename).
  *	   corrupt/QID           failed validation; kept for inspection.
  *	done                     no 'R' remains: renamed to spare/QID for
@@ -66,7 +73,7 @@
  *	power loss in the next seconds, on a file system that does not
  *	write a rename in order with the data (ext4 without a journal);
  *	fsck then finds the file in lost+found.
- *	Later moves (incoming -> active -> deferred or spare) are renames
+ *	Later moves (incoming -> deferred, either -> spare) are renames
  *	that are not synced: a journaling file system (ext4 with its
  *	journal, XFS) keeps the file under one name or the other through a
  *	power loss; one without a journal may lose the name of a file moved
@@ -125,7 +132,7 @@
 
 /* The queue states, as subdirectories of queue_directory. */
 #define QDIR_INCOMING	"incoming"
-#define QDIR_ACTIVE	"active"
+#define QDIR_ACTIVE	"active"	/* an older version's; a listing's name */
 #define QDIR_DEFERRED	"deferred"
 #define QDIR_HOLD	"hold"
 #define QDIR_CORRUPT	"corrupt"

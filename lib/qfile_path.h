@@ -5,7 +5,7 @@
  *	and walking over a state.
  *
  * DESCRIPTION
- *	A queue state (incoming/, active/, deferred/, hold/, and qmgr's
+ *	A queue state (incoming/, deferred/, hold/, and qmgr's
  *	defer/ records) holds its files in sixteen subdirectories named by
  *	qid_hash(QID), 0-9 and A-F (qfile.h), so that no directory ever
  *	holds millions of entries: STATE/H/QID. The subdirectories are

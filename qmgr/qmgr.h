@@ -18,9 +18,11 @@
  *			and "dead destination" throttling.
  *	qmgr_job	one delivery request on one agent connection.
  *
- *	Queue state machine: see lib/qfile.h. qmgr owns active/, moves
- *	files out of incoming/ and deferred/ into it, and out of it into
- *	deferred/, hold/ or corrupt/, or unlinks them. Next to deferred/
+ *	Queue state machine: see lib/qfile.h. qmgr takes a file of
+ *	incoming/ or deferred/ where it is: its table of active messages
+ *	(qmgr_message_find), not a directory, says what it owns. It moves
+ *	an owned file into deferred/ (from incoming/), hold/ or corrupt/,
+ *	or parks or unlinks it. Next to deferred/
  *	it keeps defer/H/QID, a small advisory text record per message
  *	(last reasons, delay warning sent) that never decides delivery.
  *
@@ -100,7 +102,8 @@ struct qmgr_fail {
 
 struct qmgr_msg {
 	char		 qid[QID_SIZE];
-	int		 fd;		/* active/H/QID, read-write */
+	const char	*dir;		/* QDIR_INCOMING or QDIR_DEFERRED */
+	int		 fd;		/* dir/H/QID, read-write */
 	struct qfile_env env;
 	int		 smtputf8;
 	time_t		 queued;	/* when it entered the active queue */
@@ -117,6 +120,7 @@ struct qmgr_msg {
 	int		 flags;
 	int		 finishing;
 	TAILQ_ENTRY(qmgr_msg) entry;
+	struct htable_node node;	/* in the table of active messages */
 };
 TAILQ_HEAD(qmgr_msg_list, qmgr_msg);
 
@@ -208,7 +212,10 @@ void	qmgr_message_result(struct qmgr_msg *, struct qmgr_qr *,
 	    const char *addr, const struct qmgr_outcome *);
 void	qmgr_message_log(const struct qmgr_msg *, const char *addr,
 	    const char *orig, const struct qmgr_outcome *, const char *status);
+/* The active message qid (its file is ours), or NULL. */
 struct qmgr_msg *qmgr_message_find(const char *qid);
+/* Out of the table of active messages (qmgr_message_free). */
+void	qmgr_message_forget(struct qmgr_msg *);
 
 /* qmgr_finish.c: a message leaves the active queue */
 void	qmgr_finish(struct qmgr_msg *);

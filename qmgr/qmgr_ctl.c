@@ -8,11 +8,12 @@
  *	(private/qmgr-ctl, mode 0600 from birth), and served on the event
  *	loop. private/ belongs to mail_owner: root never makes anything in
  *	it by name (lib/fsat.h). One request per
- *	connection. A listing walks active/, incoming/, deferred/ and
- *	hold/ with readdir and produces entries only while the client
- *	reads them (a bounded output buffer refilled on EVENT_WRITE), so
- *	listing a million messages costs bounded memory and never stalls
- *	delivery for long.
+ *	connection. A listing walks incoming/, deferred/ and hold/ with
+ *	readdir and produces entries only while the client reads them (a
+ *	bounded output buffer refilled on EVENT_WRITE), so listing a
+ *	million messages costs bounded memory and never stalls delivery
+ *	for long. A file that qmgr has taken (in its table of active
+ *	messages) is listed in the queue "active", wherever it lies.
  *
  *	hold, delete and requeue of a message in the active queue are
  *	noted on the message and carried out when its deliveries end
@@ -52,7 +53,7 @@
 #define QMGR_CTL_BATCH		64
 
 static const char *const qmgr_ctl_queues[] = {
-	QDIR_ACTIVE, QDIR_INCOMING, QDIR_DEFERRED, QDIR_HOLD, NULL,
+	QDIR_INCOMING, QDIR_DEFERRED, QDIR_HOLD, NULL,
 };
 
 struct qmgr_ctl {
@@ -157,13 +158,15 @@ qmgr_ctl_entry(struct qmgr_ctl *c, const char *q, const char *qid)
 	r = ipc_rec_new();
 	ipc_add_str(r, "req", "entry");
 	ipc_add_str(r, "queue_id", qid);
-	ipc_add_str(r, "queue", q);
+	ipc_add_str(r, "queue", qmgr_message_find(qid) != NULL ?
+	    QDIR_ACTIVE : q);
 	ipc_add_uint(r, "size", env.content_size);
 	ipc_add_uint(r, "arrival", (uint64_t)env.arrival.tv_sec);
 	ipc_add_str(r, "sender", env.sender);
 	/* a deferred file's modification time is its next attempt */
 	ipc_add_uint(r, "next", strcmp(q, QDIR_DEFERRED) == 0 &&
-	    st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0);
+	    qmgr_message_find(qid) == NULL && st.st_mtime > 0 ?
+	    (uint64_t)st.st_mtime : 0);
 	ipc_add_uint(r, "count", n);
 	for (i = 0; i < env.nrcpts; i++) {
 		if (env.rcpts[i].done)
@@ -212,7 +215,11 @@ qmgr_ctl_list_more(struct qmgr_ctl *c)
 	}
 }
 
-/* Apply verb to one queue file; 1 when it was there. */
+/*
+ * Apply verb to one queue file; 1 when it was there. An active message's
+ * file is this process's: hold and delete are noted on it, and it is in
+ * no queue that release or requeue take from.
+ */
 static int
 qmgr_ctl_one(const char *verb, const char *qid)
 {
@@ -220,6 +227,9 @@ qmgr_ctl_one(const char *verb, const char *qid)
 	char *path;
 	int i;
 
+	if (m != NULL && (strcmp(verb, "release") == 0 ||
+	    strcmp(verb, "requeue") == 0))
+		return 0;
 	if (strcmp(verb, "hold") == 0) {
 		if (m != NULL) {
 			m->flags |= QMGR_MSG_HOLD;
@@ -248,8 +258,6 @@ qmgr_ctl_one(const char *verb, const char *qid)
 		return 1;
 	}
 	for (i = 0; qmgr_ctl_queues[i] != NULL; i++) {
-		if (strcmp(qmgr_ctl_queues[i], QDIR_ACTIVE) == 0)
-			continue;
 		path = qfile_path(qmgr_ctl_queues[i], qid);
 		if (unlink(path) == 0) {
 			free(path);
@@ -292,7 +300,7 @@ qmgr_ctl_all(const char *verb)
 	for (k = 0; qs[k] != NULL; k++) {
 		qfile_walk_start(&w, qs[k]);
 		while ((got = qfile_walk_next(&w, qid, NULL)) != 0)
-			if (got > 0)
+			if (got > 0 && qmgr_message_find(qid) == NULL)
 				done += qmgr_ctl_one(verb, qid);
 		qfile_walk_end(&w);
 	}

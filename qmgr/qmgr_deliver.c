@@ -317,7 +317,7 @@ qmgr_deliver_send(struct qmgr_conn *c, int reused)
 		ipc_add_str(r, "orcpt", fr->orcpt != NULL ? fr->orcpt : "");
 		ipc_add_str(r, "notify", fr->notify != NULL ? fr->notify : "");
 	}
-	path = qfile_path(QDIR_ACTIVE, m->qid);
+	path = qfile_path(m->dir, m->qid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
 	if (fd < 0) {

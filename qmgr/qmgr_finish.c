@@ -17,11 +17,12 @@
  *	   removed (`QID: removed`, and its defer record; qmgr_spare keeps
  *	   the emptied file for reuse); else the marks
  *	   are fsynced, the defer record written, the modification time
- *	   set to the next retry, and the file renamed into deferred/ (or
- *	   hold/, or unlinked, when the admin said so meanwhile).
+ *	   set to the next retry, and the file renamed into deferred/ if
+ *	   it came from incoming/ (or hold/, or unlinked, when the admin
+ *	   said so meanwhile); a file taken from deferred/ stays there.
  *
  * SECURITY
- *	Only the file this process owns in active/ is touched.
+ *	Only a file this process owns (in its table) is touched.
  */
 #include "config.h"
 
@@ -57,6 +58,7 @@ qmgr_message_free(struct qmgr_msg *m)
 	size_t i;
 
 	TAILQ_REMOVE(&qmgr_active, m, entry);
+	qmgr_message_forget(m);
 	qmgr_nactive--;
 	close(m->fd);
 	for (i = 0; i < m->nqr; i++)
@@ -124,7 +126,7 @@ static void
 qmgr_finish_remove(struct qmgr_msg *m)
 {
 	if (qmgr_spare_remove(m) < 0)
-		log_error("%s: remove %s/%c/%s: %m", m->qid, QDIR_ACTIVE,
+		log_error("%s: remove %s/%c/%s: %m", m->qid, m->dir,
 		    qid_hash(m->qid), m->qid);
 	else
 		log_info("%s: removed", m->qid);
@@ -149,7 +151,7 @@ qmgr_finish_defer(struct qmgr_msg *m, int warned, time_t now)
 		log_error("%s: set the retry time: %m", m->qid);
 	if (m->flags & QMGR_MSG_HOLD)
 		to = QDIR_HOLD;
-	if (qfile_move(QDIR_ACTIVE, to, m->qid) < 0)
+	if (strcmp(m->dir, to) != 0 && qfile_move(m->dir, to, m->qid) < 0)
 		log_error("%s: move to %s: %m", m->qid, to);
 }
 

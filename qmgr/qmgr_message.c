@@ -4,19 +4,24 @@
  *	it, resolve its recipients, and record what happens to each.
  *
  * DESCRIPTION
- *	qmgr_message_load renames a file from incoming/ or deferred/ into
- *	active/ (the rename is the ownership step of lib/qfile.h), reads
- *	and validates its envelope, logs `QID: from=<s>, size=N, nrcpt=M
- *	(queue active)` and resolves every recipient not yet marked done
- *	(qmgr/resolve.c) into final addresses, queued on their destinations.
- *	A file that does not validate goes to corrupt/ with a warning.
+ *	qmgr_message_load takes a file of incoming/ or deferred/ where it
+ *	is: it opens it, enters it in the table of active messages (the
+ *	ownership step of lib/qfile.h: what the table holds, no other
+ *	code of qmgr moves or opens for delivery), reads and validates its
+ *	envelope, logs `QID: from=<s>, size=N, nrcpt=M (queue active)` and
+ *	resolves every recipient not yet marked done (qmgr/resolve.c) into
+ *	final addresses, queued on their destinations. A file that does
+ *	not validate goes to corrupt/ with a warning. No rename: under a
+ *	burst, fifty smtpds rename into incoming/ and every cross-directory
+ *	rename of the file system waits on one lock, so a qmgr that
+ *	renamed each message in could not keep up with them (bench/README).
  *
  *	qmgr_message_result records one final address's outcome. A
  *	delivered one is marked 'D' in the file as soon as all the final
  *	addresses of its 'R' record are delivered (the fsync comes before
- *	the file leaves active/: qmgr_finish); a failed one waits for the
- *	bounce to be written first. When nothing of the message is pending,
- *	qmgr_finish decides where the file goes.
+ *	the file is parked or deferred: qmgr_finish); a failed one waits
+ *	for the bounce to be written first. When nothing of the message is
+ *	pending, qmgr_finish decides where the file goes.
  *
  *	Log lines: qmgr logs the `to=` line of the outcomes it decides
  *	itself (relay=none: resolution, unavailable transport, dead
@@ -50,15 +55,40 @@ struct qmgr_msg_list qmgr_active = TAILQ_HEAD_INITIALIZER(qmgr_active);
 size_t	qmgr_nactive, qmgr_rcpts_mem;
 struct resolve *qmgr_resolver;
 
+/* The active messages by queue ID: every scan asks it for every file. */
+static struct htable qmgr_msg_tab;
+static int qmgr_msg_tab_ready;
+
+static uint64_t
+qmgr_message_hash(const char *qid)
+{
+	if (!qmgr_msg_tab_ready) {
+		htable_init(&qmgr_msg_tab);
+		qmgr_msg_tab_ready = 1;
+	}
+	return htable_hash_str(&qmgr_msg_tab, qid);
+}
+
 struct qmgr_msg *
 qmgr_message_find(const char *qid)
 {
+	struct htable_node *n;
 	struct qmgr_msg *m;
+	uint64_t h = qmgr_message_hash(qid);
 
-	TAILQ_FOREACH(m, &qmgr_active, entry)
+	for (n = htable_first(&qmgr_msg_tab, h); n != NULL;
+	    n = htable_next(n, h)) {
+		m = HTABLE_ENTRY(n, struct qmgr_msg, node);
 		if (strcmp(m->qid, qid) == 0)
 			return m;
+	}
 	return NULL;
+}
+
+void
+qmgr_message_forget(struct qmgr_msg *m)
+{
+	htable_del(&qmgr_msg_tab, &m->node);
 }
 
 void
@@ -208,9 +238,9 @@ qmgr_message_resolve(struct qmgr_msg *m, struct qmgr_qr *qr, size_t *budget)
 
 /* A file that does not validate: keep it for inspection. */
 static void
-qmgr_message_corrupt(const char *qid, const char *why)
+qmgr_message_corrupt(const char *dir, const char *qid, const char *why)
 {
-	char *src = qfile_path(QDIR_ACTIVE, qid);
+	char *src = qfile_path(dir, qid);
 	char *dst = xasprintf("%s/%s", QDIR_CORRUPT, qid);
 
 	if (rename(src, dst) < 0)
@@ -232,39 +262,38 @@ qmgr_message_load(const char *dir, const char *qid)
 	char *path;
 	int fd;
 
-	if (qfile_move(dir, QDIR_ACTIVE, qid) < 0) {
-		if (errno != ENOENT)
-			log_error("%s: move from %s to %s: %m", qid, dir,
-			    QDIR_ACTIVE);
-		return -1;
-	}
-	path = qfile_path(QDIR_ACTIVE, qid);
+	if (qmgr_message_find(qid) != NULL)
+		return -1;		/* ours already: a scan passes it */
+	path = qfile_path(dir, qid);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
+	if (fd < 0 && errno == ENOENT)
+		return -1;		/* gone: the admin, or a scan took it */
 	if (fd < 0 && errno != ELOOP) {
-		/* out of descriptors or memory: nothing wrong with the file */
-		log_warn("%s: open in %s: %m; back to %s", qid, QDIR_ACTIVE,
-		    QDIR_INCOMING);
-		if (qfile_move(QDIR_ACTIVE, QDIR_INCOMING, qid) < 0)
-			log_error("%s: move to %s: %m", qid, QDIR_INCOMING);
+		/* out of descriptors or memory: it waits for the next scan */
+		log_warn("%s: open in %s: %m; left there", qid, dir);
 		return -1;
 	}
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("%s: open in %s: %m", qid, QDIR_ACTIVE);
+		log_error("%s: open in %s: %m", qid, dir);
 		if (fd >= 0)
 			close(fd);
-		qmgr_message_corrupt(qid, "not a regular file");
+		qmgr_message_corrupt(dir, qid, "not a regular file");
 		return -1;
 	}
 	m = xcalloc(1, sizeof(*m));
 	strlcpy(m->qid, qid, sizeof(m->qid));
+	m->dir = strcmp(dir, QDIR_DEFERRED) == 0 ? QDIR_DEFERRED :
+	    QDIR_INCOMING;
 	m->fd = fd;
 	if (qfile_read_env(fd, &m->env, &err) < 0) {
 		if (errno == EINVAL)
-			qmgr_message_corrupt(qid, err);
+			qmgr_message_corrupt(dir, qid, err);
 		else {
 			log_error("%s: read: %s: %m", qid, err);
-			if (qfile_move(QDIR_ACTIVE, QDIR_DEFERRED, qid) < 0)
+			/* an I/O error: retried with the deferred queue */
+			if (strcmp(m->dir, QDIR_DEFERRED) != 0 &&
+			    qfile_move(m->dir, QDIR_DEFERRED, qid) < 0)
 				log_error("%s: move to %s: %m", qid,
 				    QDIR_DEFERRED);
 		}
@@ -277,6 +306,7 @@ qmgr_message_load(const char *dir, const char *qid)
 	m->queued = time(NULL);
 	m->queued_f = qmgr_now_f();
 	TAILQ_INSERT_TAIL(&qmgr_active, m, entry);
+	htable_add(&qmgr_msg_tab, &m->node, qmgr_message_hash(qid));
 	qmgr_nactive++;
 	log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)", qid,
 	    m->env.sender, (unsigned long long)m->env.content_size,

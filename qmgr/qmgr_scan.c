@@ -18,9 +18,13 @@
  *	when it defers the message, has passed (Postfix does the same),
  *	or on a flush.
  *
- *	At start, whatever is in active/ goes back to incoming/ (a crash
- *	or a kill left it there; recipients already marked done are not
- *	delivered again), after files that an older version put in another
+ *	A scan passes the files of incoming/ and deferred/ that are active
+ *	already (qmgr takes them in place: qmgr_message.c), by a lookup in
+ *	the table of active messages. After a crash or a kill nothing needs
+ *	recovering: the files are where they were, and the first scan takes
+ *	them again (recipients already marked done are not delivered
+ *	again). At start, whatever an older version left in active/ goes
+ *	back to incoming/, after files that an older version put in another
  *	hashed subdirectory are moved into theirs (qid_hash changed from a
  *	microsecond digit to the arrival second's).
  *
@@ -83,7 +87,7 @@ qmgr_scan_rehash(void)
 	}
 }
 
-/* Move every file of active/ back to incoming/. */
+/* Move every file an older version left in active/ back to incoming/. */
 void
 qmgr_scan_recover(void)
 {
@@ -280,7 +284,8 @@ qmgr_scan_feed(void)
 				continue;
 			}
 			n++;
-			if (qmgr_scan_due(qid))
+			if (qmgr_message_find(qid) == NULL &&
+			    qmgr_scan_due(qid))
 				qmgr_message_load(QDIR_DEFERRED, qid);
 		} else
 			break;

@@ -8,7 +8,7 @@
  *	and given their owner through descriptors: lib/fsat) and opens the
  *	lookup tables (deferred errors: a broken table defers mail rather
  *	than stopping qmgr). post_jail, as mail_owner, makes the control
- *	socket, recovers what a crash left in active/, removes stale
+ *	socket, recovers what an older version left in active/, removes stale
  *	incoming/tmp.* files, and starts the first scans and the deferred
  *	queue timer.
  *
@@ -130,7 +130,6 @@ qmgr_pre_jail(void)
 		log_fatal("mail_owner %s: %s", var_mail_owner, err);
 	qmgr_fd_limit();
 	qmgr_mkdir(QDIR_INCOMING, pup);
-	qmgr_mkdir(QDIR_ACTIVE, pup);
 	qmgr_mkdir(QDIR_DEFERRED, pup);
 	qmgr_mkdir(QDIR_HOLD, pup);
 	qmgr_mkdir(QDIR_CORRUPT, pup);

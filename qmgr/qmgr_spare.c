@@ -3,7 +3,7 @@
  *	qmgr_spare - delivered queue files are kept for smtpd to reuse.
  *
  * DESCRIPTION
- *	A message with nothing left to deliver leaves active/ for spare/
+ *	A message with nothing left to deliver leaves its queue for spare/
  *	(lib/qfile_spare) instead of being unlinked. qmgr knows every name
  *	in spare/ and answers each "Q" wakeup from smtpd with one that it
  *	has not given out ("S" and the name): that smtpd writes its next
@@ -41,7 +41,8 @@
  *	delivered files are unlinked.
  *
  * SECURITY
- *	Only this process's own active/ file is moved; names are queue IDs.
+ *	Only a file this process owns (an active message) is moved; names
+ *	are queue IDs.
  *	Anybody may connect to public/qmgr: a name is given only to a
  *	client that runs as mail_owner (SO_PEERCRED), so other users can
  *	neither learn the queue IDs of delivered mail nor use up the list.
@@ -214,11 +215,11 @@ qmgr_spare_tidy(long long now)
 		    qmgr_spare_trim_fire, NULL);
 }
 
-/* The delivered file of m out of active/: 0, or -1 with errno. */
+/* The delivered file of m out of its queue: 0, or -1 with errno. */
 int
 qmgr_spare_remove(struct qmgr_msg *m)
 {
-	char *path = qfile_path(QDIR_ACTIVE, m->qid);
+	char *path = qfile_path(m->dir, m->qid);
 	int r;
 
 	/*

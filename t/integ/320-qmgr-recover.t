@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-# qmgr: what it finds at start. A file in active/ (a crash) goes back to
-# incoming/ and is delivered; a file that does not validate goes to
+# qmgr: what it finds at start. A file an older version left in active/
+# (it moved messages there) goes back to incoming/ and is delivered; a file that does not validate goes to
 # corrupt/ with a warning; an old incoming/tmp.* file is removed; a name
 # that is not a queue ID is left alone.
 import os

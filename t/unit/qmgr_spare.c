@@ -78,7 +78,7 @@ main(void)
 	if (params_load(NULL, over, &err) < 0)
 		bail_out("params_load: %s", err);
 	if (chdir(tap_tmpdir()) < 0 || mkdir("spare", 0700) < 0 ||
-	    mkdir("active", 0700) < 0)
+	    mkdir("incoming", 0700) < 0)
 		bail_out("set up: %s", strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		bail_out("socketpair: %s", strerror(errno));
@@ -116,8 +116,8 @@ main(void)
 	/* the message written over got[0] arrives: that name is used */
 	snprintf(path, sizeof(path), "spare/%s", got[0]);
 	qid_of(qid, 1800000000, (ino_t)strtoul(got[0] + 13, NULL, 16));
-	p = qfile_path(QDIR_ACTIVE, qid);
-	if (qfile_mksubdir(QDIR_ACTIVE, qid) < 0 || rename(path, p) < 0)
+	p = qfile_path(QDIR_INCOMING, qid);
+	if (qfile_mksubdir(QDIR_INCOMING, qid) < 0 || rename(path, p) < 0)
 		bail_out("take %s: %s", got[0], strerror(errno));
 	free(p);
 	qmgr_spare_used(qid);
@@ -125,6 +125,7 @@ main(void)
 	/* delivered: parked, within the limit again, given out next */
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.qid, qid, sizeof(m.qid));
+	m.dir = QDIR_INCOMING;
 	is_int(qmgr_spare_remove(&m), 0, "the delivered file is parked");
 	is_int(spares(), 3, "  three in spare/, none removed");
 	qmgr_spare_give(sv[0]);
@@ -187,13 +188,14 @@ main(void)
 	 */
 	var_queue_file_spare_limit = 2;
 	qid_of(qid, 1960000000, 7777);
-	p = qfile_path(QDIR_ACTIVE, qid);
-	if (qfile_mksubdir(QDIR_ACTIVE, qid) < 0)
+	p = qfile_path(QDIR_INCOMING, qid);
+	if (qfile_mksubdir(QDIR_INCOMING, qid) < 0)
 		bail_out("mkdir: %s", strerror(errno));
 	tap_touch(p);
 	n = spares();
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.qid, qid, sizeof(m.qid));
+	m.dir = QDIR_INCOMING;
 	is_int(qmgr_spare_remove(&m), 0, "a delivered file past twice the "
 	    "limit is removed");
 	snprintf(path, sizeof(path), "spare/%s", qid);

@@ -15,7 +15,23 @@
  *	them). Watched with EPOLLEXCLUSIVE, the kernel wakes one idle
  *	process per client, but with one client at a time that costs more
  *	than it saves (below). So a process switches to exclusive when it
- *	loses most of its accept races, and back after a while.
+ *	loses most of its accept races, and back after a while if it served
+ *	clients there (one that served none is surplus and keeps its place
+ *	at the end of the wait queue).
+ *
+ *	Most lost races never reach the process: woken after another one
+ *	has taken the client, it finds nothing ready and epoll_wait goes
+ *	back to sleep in the kernel. So they are counted from its voluntary
+ *	context switches during the wait (each sleep after the first
+ *	followed a wakeup for nothing), and a shared wait returns at least
+ *	every SINGLE_LOOK_MS to count them. Counting only the races seen,
+ *	the processes a burst of 50 sessions left stayed shared and were
+ *	each woken for every later client: some 26 wakeups a connection,
+ *	and 10 sessions after 50 ran 20-30% slower than alone
+ *	(bench/README, stop 24).
+ *
+ *	max_idle is the time since the last client, however often the
+ *	process was woken meanwhile.
  *
  *	A process woken alone must take the client or tell the master: one
  *	that leaves instead (its tables changed, it was retired) exits, and
@@ -29,6 +45,7 @@
 #include "config.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -77,17 +94,20 @@ server_single_serve(int fd, int lfd)
  * (one woken) costs latency when few are: with one client at a time it
  * answered 15 to 18% fewer messages per second on a virtual machine
  * (the kernel then places the woken process less well). So a process
- * watches shared until it loses most accept races, and then exclusive
- * for a while.
+ * watches shared until it loses most accept races (more than
+ * SINGLE_WASTE for each client it takes), and then exclusive for a while.
  */
-#define SINGLE_SAMPLE		16	/* listen wakeups judged at once */
+#define SINGLE_SAMPLE		32	/* listen wakeups judged at once */
+#define SINGLE_WASTE		8	/* lost races a client may cost */
 #define SINGLE_EXCL_MS		10000	/* then exclusive this long */
+#define SINGLE_LOOK_MS		1000	/* shared: count wakeups this often */
 
 struct single_watch {
 	int		 ep;
 	int		 excl;
 	int		 woken, lost;	/* listen wakeups, lost races */
 	long long	 since;		/* ms when exclusive began */
+	int		 served;	/* clients since then */
 };
 
 static void
@@ -109,24 +129,54 @@ single_watch_listen(struct single_watch *w, int excl)
 	w->excl = excl;
 	w->woken = w->lost = 0;
 	w->since = excl ? monotime_ms() : 0;
+	w->served = 0;
 }
 
-/* After a listen wakeup: lost is 1 when another process took the client. */
+/* After a wait: woken times, of which lost found the client taken. */
 static void
-single_watch_count(struct single_watch *w, int lost)
+single_watch_count(struct single_watch *w, int woken, int lost)
 {
 	if (w->excl) {
-		if (monotime_ms() - w->since >= SINGLE_EXCL_MS)
+		w->served += woken - lost;
+		if (monotime_ms() - w->since < SINGLE_EXCL_MS)
+			return;
+		if (w->served > 0)
 			single_watch_listen(w, 0);	/* look again */
+		else
+			w->since = monotime_ms();	/* surplus: stay */
 		return;
 	}
-	w->woken++;
+	w->woken += woken;
 	w->lost += lost;
 	if (w->woken < SINGLE_SAMPLE)
 		return;
-	if (2 * w->lost > w->woken)
+	if (w->lost > SINGLE_WASTE * (w->woken - w->lost))
 		single_watch_listen(w, 1);
 	w->woken = w->lost = 0;
+}
+
+/* This process's voluntary context switches so far: one per sleep. */
+static long
+single_sleeps(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_nvcsw : 0;
+}
+
+/* The wait's timeout: -1, or ms; 0 when max_idle has passed. */
+static int
+single_timeout(const struct single_watch *w, long long last)
+{
+	long long left;
+	int t = w->excl ? -1 : SINGLE_LOOK_MS;
+
+	if (server_st.max_idle <= 0)
+		return t;
+	left = server_st.max_idle * 1000 - (monotime_ms() - last);
+	if (left <= 0)
+		return 0;
+	return t < 0 || left < t ? (left > INT_MAX ? INT_MAX : (int)left) : t;
 }
 
 void
@@ -134,7 +184,9 @@ server_single_loop(void)
 {
 	struct epoll_event ev, evs[1 + SERVER_LISTEN_MAX];
 	struct single_watch w;
-	int i, n = server_st.nlisten, r, timeout, fd, lfd;
+	int i, n = server_st.nlisten, r, timeout, fd, lfd, quiet;
+	long long last = monotime_ms();	/* the last client */
+	long slept;
 
 	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		log_fatal("epoll_create1: %m");
@@ -144,24 +196,31 @@ server_single_loop(void)
 		log_fatal("epoll_ctl: %m");
 	w.excl = -1;		/* nothing registered yet */
 	single_watch_listen(&w, 0);
-	timeout = -1;
-	if (server_st.max_idle > 0)
-		timeout = server_st.max_idle > INT_MAX / 1000 ? INT_MAX :
-		    (int)server_st.max_idle * 1000;
 	for (;;) {
 		if (server_st.retired)
 			server_exit(0);
+		if ((timeout = single_timeout(&w, last)) == 0) {
+			log_debug("idle for %llds: exiting",
+			    server_st.max_idle);
+			server_exit(0);
+		}
+		slept = single_sleeps();
 		r = epoll_wait(w.ep, evs, 1 + n, timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			log_fatal("epoll_wait: %m");
 		}
-		if (r == 0) {
-			log_debug("idle for %llds: exiting",
-			    server_st.max_idle);
-			server_exit(0);
-		}
+		/*
+		 * One sleep is the wait itself, ended by an event or the
+		 * timeout; each further one followed a wakeup that found
+		 * nothing ready: another process had taken the client.
+		 */
+		quiet = (int)(single_sleeps() - slept) - 1;
+		if (quiet > 0)
+			single_watch_count(&w, quiet, quiet);
+		if (r == 0)
+			continue;
 		for (i = 0; i < r; i++)
 			if (evs[i].data.fd == SERVER_STATUS_FD &&
 			    server_status_eof())
@@ -177,7 +236,7 @@ server_single_loop(void)
 			if (fd < 0) {
 				if (errno == EAGAIN || errno == EINTR ||
 				    errno == ECONNABORTED) {
-					single_watch_count(&w, 1);
+					single_watch_count(&w, 1, 1);
 					continue;
 				}
 				/* out of fds or memory: let the master
@@ -185,8 +244,9 @@ server_single_loop(void)
 				log_error("accept: %m");
 				server_exit(1);
 			}
-			single_watch_count(&w, 0);
+			single_watch_count(&w, 1, 0);
 			server_single_serve(fd, lfd);
+			last = monotime_ms();
 			break;	/* look at the status channel again */
 		}
 	}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""The processes a burst leaves stop being woken for every client
+(lib/server_single.c).
+
+Forty sessions at once make the master start some forty smtpd processes;
+when they end, all of them wait on the one listen socket. Watched the
+usual way (shared), each is woken for every later client and all but one
+lose the race, most of them inside epoll_wait without ever seeing it. A
+process counts those wakeups too and, when it loses far more races than
+it wins, watches exclusively (EPOLLEXCLUSIVE: the kernel wakes one
+waiter per client). After 300 clients one after the other, /proc/PID/
+fdinfo of each idle smtpd's epoll descriptor shows how it watches the
+listen socket: at most half of them may still watch shared (0-5 of 40
+on a quiet machine, up to 13 with another test running beside it; when
+a process counted only the races it saw, all 40 did). Every client is
+served throughout.
+"""
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from postern import run, wait_for  # noqa: E402
+from smtpd_t import Raw, smtpd_instance, smtpd_pids  # noqa: E402
+
+BURST = 40
+AFTER = 300
+LISTEN_FD = 4               # lib/server.h SERVER_LISTEN_FD
+EPOLLEXCLUSIVE = 1 << 28
+
+
+def listen_mode(pid):
+    """'exclusive', 'shared', or None (not waiting on epoll now)."""
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != \
+                    "anon_inode:[eventpoll]":
+                continue
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for ln in lines:
+            w = ln.split()
+            if len(w) >= 4 and w[0] == "tfd:" and w[2] == "events:" and \
+                    int(w[1]) == LISTEN_FD:
+                return "exclusive" if int(w[3], 16) & EPOLLEXCLUSIVE \
+                    else "shared"
+    return None
+
+
+def session(port, quit_too, out):
+    c = Raw(port)
+    r = c.reply()
+    out.append(r is not None and r[0] == 220)
+    quit_too.wait()
+    r = c.cmd("QUIT")
+    out.append(r is not None and r[0] == 221)
+    c.close()
+
+
+def main(t, mode):
+    inst, (port,) = smtpd_instance(t, mode)
+    go = threading.Event()
+    got = []
+    th = [threading.Thread(target=session, args=(port, go, got))
+          for _ in range(BURST)]
+    for x in th:
+        x.start()
+    t.ok(wait_for(lambda: len(got) >= BURST, "%d greetings" % BURST, t),
+         "%d sessions at once are greeted" % BURST)
+    go.set()
+    for x in th:
+        x.join()
+    t.ok(len(got) == 2 * BURST and all(got), "and all of them end")
+    pids = smtpd_pids(inst)
+    t.ok(len(pids) >= BURST, "%d smtpd processes after the burst (%d "
+         "sessions)" % (len(pids), BURST))
+    served = 0
+    for _ in range(AFTER):
+        c = Raw(port)
+        r = c.reply()
+        if r is not None and r[0] == 220 and c.cmd("QUIT")[0] == 221:
+            served += 1
+        c.close()
+    t.is_(served, AFTER, "%d clients one after the other are served" %
+          AFTER)
+    modes = {}
+    wait_for(lambda: all(listen_mode(p) is not None
+                         for p in smtpd_pids(inst)), "all idle", t)
+    for p in smtpd_pids(inst):
+        m = listen_mode(p)
+        modes[m] = modes.get(m, 0) + 1
+    idle = modes.get("shared", 0) + modes.get("exclusive", 0)
+    t.ok(idle >= BURST, "the burst's processes wait for clients (%d)" %
+         idle)
+    t.ok(modes.get("shared", 0) <= idle // 2,
+         "most of them are not woken for every client: %d shared, %d "
+         "exclusive" % (modes.get("shared", 0), modes.get("exclusive", 0)))
+    inst.teardown()
+
+
+run(main)

@@ -8,13 +8,13 @@
  *	answers on its control socket: its listing includes the deferral
  *	reasons. When it does not (qmgr is not running, so no message is
  *	active), -bp reads the queue directories itself (incoming/,
- *	deferred/, hold/, each with its hashed subdirectories). Both need root or
- *	mail_owner (the owner of a development instance); anyone else is
- *	told so. The output has the shape of Postfix's mailq, the same
- *	either way: one entry per message, oldest first, with the queue ID
- *	(followed by * when active, ! when held), the size, the arrival
- *	time and the sender, then the recipients still to be delivered,
- *	and a total at the end.
+ *	deferred/, hold/, each with its hashed subdirectories). Both need
+ *	root or mail_owner (the owner of a development instance); anyone
+ *	else is told so. The output has the shape of Postfix's mailq, the
+ *	same either way: one entry per message, oldest first, with the
+ *	queue ID (followed by * when active, ! when held), the size, the
+ *	arrival time and the sender, then the recipients still to be
+ *	delivered, and a total at the end.
  *
  *	-q writes QMGR_TRIGGER_FLUSH to the queue manager's wakeup socket
  *	(public/qmgr, lib/qmgr_trigger): "deliver what is deferred now".

@@ -156,7 +156,7 @@ qmgr_post_jail(void)
  * The master retired us (stop or reload): take nothing new, but let the
  * deliveries in flight report, for at most half of master_stop_timeout,
  * so their recipients are marked and nothing is delivered twice. What
- * is still active goes back to incoming/ at the next start.
+ * is still active stays where it lies, and the next start takes it.
  */
 void
 qmgr_on_exit(void)

@@ -17,7 +17,7 @@
  *	than it saves (below). So a process switches to exclusive when it
  *	loses most of its accept races, and back after a while if it served
  *	clients there (one that served none is surplus and keeps its place
- *	at the end of the wait queue).
+ *	in the listen socket's wait queue, behind those that serve).
  *
  *	Most lost races never reach the process: woken after another one
  *	has taken the client, it finds nothing ready and epoll_wait goes

@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from postern import run, wait_for  # noqa: E402
+from postern import proc_fd_links, run, wait_for  # noqa: E402
 from smtpd_t import Raw, smtpd_instance, smtpd_pids  # noqa: E402
 
 BURST = 40
@@ -34,14 +34,13 @@ EPOLLEXCLUSIVE = 1 << 28
 def listen_mode(pid):
     """'exclusive', 'shared', or None (not waiting on epoll now)."""
     try:
-        fds = os.listdir("/proc/%d/fd" % pid)
+        fds = proc_fd_links(pid)
     except OSError:
         return None
-    for fd in fds:
+    for fd, to in fds:
+        if to != "anon_inode:[eventpoll]":
+            continue
         try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != \
-                    "anon_inode:[eventpoll]":
-                continue
             with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
                 lines = f.read().splitlines()
         except OSError:

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from deliver import ProtocolClosed  # noqa: E402
 from localtest import LOCAL, NAME_RE, LocalInstance, built, \
     stored  # noqa: E402
-from postern import run, wait_for  # noqa: E402
+from postern import proc_fds, run, wait_for  # noqa: E402
 
 MESSAGES = 400
 CLIENTS = 3
@@ -88,17 +88,9 @@ def main(t, mode):
         open)? Killing agents that never served a client would make the
         master throttle the service, which is another test's subject."""
         try:
-            fds = os.listdir("/proc/%d/fd" % pid)
+            return any(to.startswith(li.qdir) for to in proc_fds(pid))
         except OSError:
             return False
-        for fd in fds:
-            try:
-                if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(
-                        li.qdir):
-                    return True
-            except OSError:
-                pass
-        return False
 
     def killer():
         krnd = random.Random(7)

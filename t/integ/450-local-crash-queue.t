@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from localtest import NAME_RE, LocalInstance, pipeline_services  # noqa
-from postern import free_port, pid_alive, port_refuses, run, \
+from postern import free_port, pid_alive, port_refuses, proc_fds, run, \
     wait_for  # noqa: E402
 
 EVENTS = ["local"] * 6 + ["qmgr"] * 4 + ["tree"] * 3
@@ -50,16 +50,9 @@ def has_open(pid, prefix):
     its queue file)? Agents that never served would make the master
     throttle the service instead."""
     try:
-        fds = os.listdir("/proc/%d/fd" % pid)
+        return any(to.startswith(prefix) for to in proc_fds(pid))
     except OSError:
         return False
-    for fd in fds:
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(prefix):
-                return True
-        except OSError:
-            pass
-    return False
 
 
 def main(t, mode):

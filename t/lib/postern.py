@@ -208,16 +208,22 @@ def proc_status(pid):
     return out
 
 
-def proc_fds(pid):
-    """What the descriptors of process pid point at (readlink)."""
+def proc_fd_links(pid):
+    """[(fd, what it points at)] for the descriptors of process pid
+    (readlink); OSError when the process is gone."""
     out = []
     d = "/proc/%d/fd" % pid
     for f in os.listdir(d):
         try:
-            out.append(os.readlink(os.path.join(d, f)))
+            out.append((f, os.readlink(os.path.join(d, f))))
         except OSError:
             pass
     return out
+
+
+def proc_fds(pid):
+    """What the descriptors of process pid point at (readlink)."""
+    return [to for _, to in proc_fd_links(pid)]
 
 
 def ensure_user(name):

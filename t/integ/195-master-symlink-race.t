@@ -91,7 +91,10 @@ def remove_links(inst):
         p = os.path.join(inst.spool, d)
         for name in os.listdir(p) if os.path.isdir(p) else []:
             if os.path.islink(os.path.join(p, name)):
-                os.unlink(os.path.join(p, name))
+                try:
+                    os.unlink(os.path.join(p, name))
+                except FileNotFoundError:
+                    pass    # the attacker, still running, took it back
 
 
 def wake_qmgr(inst):

@@ -14,6 +14,14 @@ how it watches the listen socket: at most half of them may still watch
 shared (0 or 1 of 40 after one round, here, with or without other
 tests beside it; when a process counted only the races it saw, 38 or 39
 still did after four rounds). Every client is served throughout.
+
+max_idle counts from a process's last client, however often it is
+woken meanwhile (a shared wait also returns every second to count): with
+max_idle = 2s, eight processes left by a burst, and a client every
+quarter of a second for five seconds, those that serve nobody exit while
+the clients go on (2 to 4 of the 8 are left at the end here; were the
+second's wakeups to count as activity, none would exit); when the
+clients stop, the rest exit too.
 """
 import os
 import sys
@@ -64,23 +72,54 @@ def session(port, quit_too, out):
     c.close()
 
 
-def main(t, mode):
-    inst, (port,) = smtpd_instance(t, mode)
+def burst(t, inst, port, n):
+    """n sessions at once, then all end: n processes are left."""
     go = threading.Event()
     got = []
     th = [threading.Thread(target=session, args=(port, go, got))
-          for _ in range(BURST)]
+          for _ in range(n)]
     for x in th:
         x.start()
-    t.ok(wait_for(lambda: len(got) >= BURST, "%d greetings" % BURST, t),
-         "%d sessions at once are greeted" % BURST)
+    t.ok(wait_for(lambda: len(got) >= n, "%d greetings" % n, t),
+         "%d sessions at once are greeted" % n)
     go.set()
     for x in th:
         x.join()
-    t.ok(len(got) == 2 * BURST and all(got), "and all of them end")
+    t.ok(len(got) == 2 * n and all(got), "and all of them end")
     pids = smtpd_pids(inst)
-    t.ok(len(pids) >= BURST, "%d smtpd processes after the burst (%d "
-         "sessions)" % (len(pids), BURST))
+    t.ok(len(pids) >= n, "%d smtpd processes after the burst (%d "
+         "sessions)" % (len(pids), n))
+
+
+def one_client(port):
+    c = Raw(port)
+    r = c.reply()
+    ok = r is not None and r[0] == 220 and c.cmd("QUIT")[0] == 221
+    c.close()
+    return ok
+
+
+def idle_exit(t, mode):
+    inst, (port,) = smtpd_instance(t, mode, main={"max_idle": "2s"})
+    burst(t, inst, port, 8)
+    served = 0
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        served += one_client(port)
+        time.sleep(0.25)
+    left = len(smtpd_pids(inst))
+    t.ok(served >= 10, "clients every quarter second are served (%d)" %
+         served)
+    t.ok(left < 8, "meanwhile the processes that served nobody for 2s "
+         "exited, woken or not (%d of 8 left)" % left)
+    t.ok(wait_for(lambda: not smtpd_pids(inst), "the last smtpd to exit",
+                  t, 15), "when the clients stop, the rest exit too")
+    inst.teardown()
+
+
+def main(t, mode):
+    inst, (port,) = smtpd_instance(t, mode)
+    burst(t, inst, port, BURST)
     # rounds of clients one after the other until most processes have
     # judged their races (a loaded machine merges some wakeups, so a
     # process may need more of them); when a process counted only the
@@ -90,11 +129,7 @@ def main(t, mode):
     while rounds < ROUNDS:
         rounds += 1
         for _ in range(AFTER):
-            c = Raw(port)
-            r = c.reply()
-            if r is not None and r[0] == 220 and c.cmd("QUIT")[0] == 221:
-                served += 1
-            c.close()
+            served += one_client(port)
             time.sleep(0.002)
         wait_for(lambda: all(listen_mode(p) is not None
                              for p in smtpd_pids(inst)), "all idle", t)
@@ -115,6 +150,7 @@ def main(t, mode):
                                          modes.get("exclusive", 0),
                                          rounds * AFTER))
     inst.teardown()
+    idle_exit(t, mode)
 
 
 run(main)

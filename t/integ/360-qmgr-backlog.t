@@ -33,8 +33,7 @@ def main(t, mode):
     # a time while messages come and go, so allow for that churn;
     # without the limit the whole backlog would be active at once
     t.ok(0 < most < 2 * LIMIT, "the active queue stayed near its limit "
-         "of %d "
-         "(saw %d of %d)" % (LIMIT, most, N))
+         "of %d (saw %d of %d)" % (LIMIT, most, N))
     t.ok(q.wait_maildir(inst, N), "all %d are delivered" % N)
     inst.teardown()
 

@@ -16,7 +16,7 @@
  *	quota "NO [OVERQUOTA]".
  *
  *	Nothing is visible before the whole command has arrived: the
- *	files are committed (fsync, rename into new/) and given UIDs in
+ *	files are committed (fsync, link into new/) and given UIDs in
  *	one index transaction only then, so a client that goes away in
  *	the middle of a literal, or of the second message of a
  *	MULTIAPPEND, leaves nothing behind (the tmp/ files are removed).

@@ -13,9 +13,8 @@
  *	Delivering one message (maildir_msg_*):
  *	  1. tmp/UNIQUE is created with O_EXCL (never over anything),
  *	  2. the bytes are written (optionally CRLF -> LF), then fsync,
- *	  3. it is renamed into new/UNIQUE,S=SIZE,W=VSIZE (RENAME_NOREPLACE:
- *	     never over an existing name; link then unlink where the file
- *	     system lacks it), and new/ is fsynced.
+ *	  3. it is linked into new/UNIQUE,S=SIZE,W=VSIZE (never over an
+ *	     existing name), new/ is fsynced, and the tmp/ name removed.
  *	UNIQUE is SECONDS.M<usec>P<pid>Q<n>.HOST as the Maildir
  *	specification says, HOST with '/', ':' and ',' escaped as \057,
  *	\072 and \054; SIZE is the file's size in bytes (Maildir++), VSIZE
@@ -24,7 +23,8 @@
  *	writes too), so that no reader opens a file to learn them.
  *
  *	Invariant: a name in new/ always refers to a complete, fsynced
- *	file. A crash at any step leaves at most a file in tmp/, which
+ *	file. A crash at any step leaves at most a file in tmp/ (after
+ *	step 3, a second name of the delivered file), which
  *	maildir_clean_tmp removes once it is MAILDIR_TMP_MAX_AGE old; a
  *	crash after step 3 but before the caller reports success is the
  *	duplicate window the queue documents (the message is delivered
@@ -144,8 +144,9 @@ uint64_t maildir_msg_vsize(const struct maildir_msg *m);
  */
 uint64_t maildir_bare_lf(const void *buf, size_t len, int *last_cr);
 /*
- * Finish: flush, fsync, rename into new/ as UNIQUE,S=SIZE,W=VSIZE, fsync new/
- * (unless maildir_set_dir_sync(0)). 0 with the new/ file name in name_r (at least
+ * Finish: flush, fsync, link into new/ as UNIQUE,S=SIZE,W=VSIZE, fsync new/
+ * (unless maildir_set_dir_sync(0)), unlink the tmp/ name (maildir_msg.c says
+ * why not a rename). 0 with the new/ file name in name_r (at least
  * MAILDIR_NAME_MAX + 1 bytes; may be NULL); or -1 with errno and
  * *err_r, and nothing left behind. m is freed either way.
  */
@@ -154,7 +155,7 @@ int	maildir_msg_commit(struct maildir_msg *m, char *name_r,
 /* Drop the message: remove the tmp/ file and free. NULL is fine. */
 void	maildir_msg_abort(struct maildir_msg *m);
 /*
- * Whether maildir_msg_commit fsyncs new/ after the rename (default yes).
+ * Whether maildir_msg_commit fsyncs new/ after the link (default yes).
  * Without it a crash can lose the new/ entry of a file that was itself
  * fsynced (Postfix's durability; maildir_dir_fsync = no).
  */

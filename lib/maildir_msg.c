@@ -1,8 +1,8 @@
 /*
  * NAME
  *	maildir_msg - write one message into a Maildir: tmp/, fsync,
- *	rename into new/, fsync new/ (shared with other deliveries into
- *	it, lib/dirsync); see maildir.h.
+ *	link into new/, fsync new/ (shared with other deliveries into it,
+ *	lib/dirsync), unlink from tmp/; see maildir.h.
  *
  * DESCRIPTION
  *	The message is buffered in MAILDIR_MSG_BUF bytes and written in
@@ -15,8 +15,7 @@
  * SECURITY
  *	The file is created O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, in a
  *	tmp/ directory opened without following links; the new/ name is
- *	made with renameat2(RENAME_NOREPLACE) or linkat(), neither of
- *	which replaces an existing file.
+ *	made with linkat(), which never replaces an existing file.
  *
  *	UNSAFE: buffer arithmetic in maildir_msg_put and the CRLF scan;
  *	every copy is bounded by the room left in the buffer.
@@ -273,9 +272,12 @@ maildir_msg_abort(struct maildir_msg *m)
 }
 
 /*
- * Move tmp/name into new/ under a name with ,S=, never over another
- * name: rename with RENAME_NOREPLACE (one directory operation less than
- * link and unlink), or link where the file system cannot do that.
+ * Give tmp/name its name in new/, with ,S=, never over another name:
+ * link it (the tmp/ name goes after the sync of new/). Not a rename: a
+ * rename across directories holds the file system's one rename lock
+ * while it waits for both directories, and tmp/ is busy with the
+ * creates of parallel deliveries, so smtpd's commits (which rename too)
+ * waited behind it; link locks new/ alone, the unlink tmp/ alone.
  */
 static int
 maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
@@ -293,15 +295,9 @@ maildir_msg_link(struct maildir_msg *m, char *newname, size_t len,
 			errno = ENAMETOOLONG;
 			break;
 		}
-		if (renameat2(m->md->tmpfd, m->name, m->md->newfd, newname,
-		    RENAME_NOREPLACE) == 0) {
-			m->name[0] = '\0';	/* gone from tmp/ */
-			return 0;
-		}
-		if ((errno == EINVAL || errno == ENOSYS) &&
-		    linkat(m->md->tmpfd, m->name, m->md->newfd, newname,
+		if (linkat(m->md->tmpfd, m->name, m->md->newfd, newname,
 		    0) == 0)
-			return 0;	/* tmp/ name removed after the sync */
+			return 0;
 		if (errno != EEXIST)
 			break;
 		/* someone has that name (cannot happen with sane clocks) */
@@ -368,8 +364,9 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 		errno = saved;
 		goto fail;
 	}
-	if (m->name[0] != '\0')
-		(void)unlinkat(m->md->tmpfd, m->name, 0);
+	/* new/ has it for good: the tmp/ name goes (a crash keeps it, as a
+	 * leftover that the 36-hour cleaning removes, never the message) */
+	(void)unlinkat(m->md->tmpfd, m->name, 0);
 	if (name_r != NULL)
 		strlcpy(name_r, newname, namelen);
 	free(m);

@@ -364,8 +364,10 @@ maildir_msg_commit(struct maildir_msg *m, char *name_r, size_t namelen,
 		errno = saved;
 		goto fail;
 	}
-	/* new/ has it for good: the tmp/ name goes (a crash keeps it, as a
-	 * leftover that the 36-hour cleaning removes, never the message) */
+	/*
+	 * new/ has it for good: the tmp/ name goes (a crash keeps it, as a
+	 * leftover that the 36-hour cleaning removes, never the message).
+	 */
 	(void)unlinkat(m->md->tmpfd, m->name, 0);
 	if (name_r != NULL)
 		strlcpy(name_r, newname, namelen);
